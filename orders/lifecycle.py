@@ -1,0 +1,163 @@
+"""The parcel lifecycle gate: the one place that changes `Parcel.status`.
+
+`TRANSITIONS` is the table of legal moves. `parcel_transition` checks a move against it, writes it
+with a compare-and-swap update (so two clerks or two workers cannot both make it), appends the
+ParcelEvent in the same transaction and announces it only after commit.
+"""
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.holds import hold_deadline_for
+from orders.models import Parcel, ParcelEvent
+from orders.signals import parcel_event_committed
+from pickup.errors import ConflictError
+from stores.models import Store
+
+S = Parcel.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.CREATED: frozenset({S.AT_DC, S.CANCELLED}),
+    S.AT_DC: frozenset({S.PLANNED, S.CANCELLED}),
+    # A plan can be discarded before dispatch, which puts its parcels back at the DC.
+    S.PLANNED: frozenset({S.IN_TRANSIT, S.AT_DC, S.CANCELLED}),
+    S.IN_TRANSIT: frozenset({S.AT_STORE}),
+    S.AT_STORE: frozenset({S.PICKED_UP, S.EXPIRED}),
+    S.EXPIRED: frozenset({S.RETURN_IN_TRANSIT}),
+    S.RETURN_IN_TRANSIT: frozenset({S.RETURNED}),
+    S.PICKED_UP: frozenset(),
+    S.RETURNED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+ON_SHELF = frozenset({S.AT_STORE, S.EXPIRED})
+FINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+
+
+class IllegalTransition(ConflictError):
+    code = "illegal_transition"
+
+
+def can_transition(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS[from_status]
+
+
+def _label(status: str) -> str:
+    return str(S(status).label)
+
+
+def parcel_transition(
+    *,
+    parcel: Parcel,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    store: Store | None = None,
+    details: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> ParcelEvent:
+    """Move `parcel` from the status it was read with to `to`, or raise a ConflictError.
+
+    `changes` are further Parcel fields written in the same conditional update (e.g. the shelf slot).
+    Arriving at a store starts the hold clock; leaving the shelf frees the slot; leaving the store
+    clears the deadline, so a deadline is set exactly while the parcel waits at the store.
+    """
+    from_status = parcel.status
+    if not can_transition(from_status, to):
+        raise IllegalTransition(
+            _("Parcel %(tracking)s is %(current)s and cannot become %(target)s.")
+            % {"tracking": parcel.tracking_number, "current": _label(from_status), "target": _label(to)}
+        )
+    at = at or timezone.now()
+    fields: dict[str, Any] = {"status": to, "status_changed_at": at, **(changes or {})}
+    if to == S.AT_STORE:
+        arrival_store = store or parcel.store
+        fields.setdefault("arrived_at", at)
+        fields["hold_deadline"] = hold_deadline_for(fields["arrived_at"], arrival_store.tz)
+    elif from_status == S.AT_STORE:
+        fields["hold_deadline"] = None
+    if from_status in ON_SHELF and to not in ON_SHELF:
+        fields.update(shelf_store=None, shelf_slot=None)
+
+    with transaction.atomic():
+        changed = Parcel.objects.filter(pk=parcel.pk, status=from_status).update(**fields)
+        if changed != 1:
+            current = Parcel.objects.filter(pk=parcel.pk).values_list("status", flat=True).first()
+            raise ConflictError(
+                _("Parcel %(tracking)s is already %(current)s.")
+                % {"tracking": parcel.tracking_number, "current": _label(current) if current else _("gone")},
+                code="stale_status",
+            )
+        event = _append_event(
+            parcel=parcel,
+            type=ParcelEvent.Type.STATUS,
+            from_status=from_status,
+            to_status=to,
+            actor=actor,
+            actor_label=actor_label,
+            store=store,
+            details=details,
+            at=at,
+        )
+    for name, value in fields.items():
+        setattr(parcel, name, value)
+    return event
+
+
+def parcel_record_event(
+    *,
+    parcel: Parcel,
+    type: str,
+    actor=None,
+    actor_label: str = "",
+    store: Store | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> ParcelEvent:
+    """Append an event that is not a status change (a refused scan, a wrong code, a damage report)."""
+    if type == ParcelEvent.Type.STATUS:
+        raise ValueError("Status events are written only by parcel_transition.")
+    with transaction.atomic():
+        # Lock the parcel so concurrent events on it get distinct, gap-free sequence numbers.
+        Parcel.objects.select_for_update().filter(pk=parcel.pk).values_list("pk", flat=True).get()
+        return _append_event(
+            parcel=parcel, type=type, actor=actor, actor_label=actor_label, store=store, details=details, at=at or timezone.now()
+        )
+
+
+def _append_event(*, parcel, type, actor, actor_label, store, details, at, from_status="", to_status="") -> ParcelEvent:
+    last = ParcelEvent.objects.filter(parcel_id=parcel.pk).aggregate(last=Max("seq"))["last"] or 0
+    event = ParcelEvent.objects.create(
+        parcel_id=parcel.pk,
+        seq=last + 1,
+        type=type,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=actor_label,
+        store=store,
+        created_at=at,
+        details=details or {},
+    )
+    transaction.on_commit(partial(parcel_event_committed.send, sender=ParcelEvent, event=event))
+    return event
+
+
+def path_to(target: str) -> list[str]:
+    """The shortest legal sequence of statuses from CREATED to `target` (both included)."""
+    paths = {S.CREATED.value: [S.CREATED.value]}
+    frontier = [S.CREATED.value]
+    while frontier:
+        current = frontier.pop(0)
+        for nxt in sorted(TRANSITIONS[current]):
+            if nxt not in paths:
+                paths[nxt] = [*paths[current], nxt]
+                frontier.append(nxt)
+    return paths[target]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PickupConfig(AppConfig):
+    name = "pickup"
+    verbose_name = "Pickup platform"

@@ -1,0 +1,274 @@
+"""A realistic, deterministic demo: one DC in the Taipei metropolitan area, its regions, stores,
+vehicles, three merchants with orders in every status, and a login for each role.
+
+Orders are written as history: each parcel's events follow `orders.lifecycle.path_to`, so the demo
+only ever contains legal paths, but no webhooks or notifications fire for things that "happened"
+days ago. Everything is keyed (store codes, order references, usernames), so a second run adds
+nothing that is already there.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from orders.holds import hold_deadline_for
+from orders.lifecycle import path_to
+from orders.models import Merchant, Order, Parcel, ParcelEvent
+from orders.pickup_codes import pickup_code_for, pickup_code_hash
+from stores.gazetteer import DISTRICTS, REGION_NAMES
+from stores.models import DistributionCenter, OpeningHours, Region, SizeClass, StaffMembership, Store, Vehicle
+
+S = Parcel.Status
+
+DEMO_PASSWORDS = {"admin": "admin-demo", "planner": "planner-demo", "clerk": "clerk-demo", "clerk2": "clerk-demo"}
+
+# Share of orders per final status: most parcels are moving or on shelves, some finished.
+STATUS_MIX = [
+    (S.CREATED, 8), (S.AT_DC, 14), (S.PLANNED, 4), (S.IN_TRANSIT, 5), (S.AT_STORE, 26),
+    (S.PICKED_UP, 27), (S.EXPIRED, 4), (S.RETURN_IN_TRANSIT, 2), (S.RETURNED, 4), (S.CANCELLED, 6),
+]
+SIZE_MIX = [(SizeClass.S, 50, 1, (150, 1500)), (SizeClass.M, 35, 3, (400, 3000)), (SizeClass.L, 15, 6, (900, 5000))]
+MERCHANTS = [
+    ("BOOKNOOK", "Book Nook", "orders@booknook.example"),
+    ("TEAHOUSE", "Formosa Tea House", "shop@teahouse.example"),
+    ("GADGETS", "Gadget Harbour", "ops@gadgets.example"),
+]
+FIRST_NAMES = ["Chen", "Lin", "Huang", "Chang", "Li", "Wang", "Wu", "Liu", "Tsai", "Yang", "Hsu", "Cheng", "Hsieh", "Kuo", "Hung"]
+GIVEN_NAMES = ["Mei-Ling", "Chih-Hao", "Yu-Ting", "Wei", "Hsin-Yi", "Po-Han", "Ya-Wen", "Chun-Kai", "Shu-Fen", "Tzu-Hsuan", "Jia-Hui", "Kuan-Ting"]
+STREETS = ["Zhongshan Rd", "Minsheng Rd", "Heping Rd", "Fuxing Rd", "Guangfu Rd", "Zhongzheng Rd", "Minquan Rd", "Wenhua Rd", "Xinyi Rd", "Chenggong Rd"]
+
+
+@dataclass
+class DemoSummary:
+    stores: int
+    orders_created: int
+    parcels_created: int
+
+
+def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400) -> DemoSummary:
+    rng = random.Random(seed)
+    with transaction.atomic():
+        dc = _build_network(rng, stores)
+        merchants = _build_merchants()
+        _build_users(dc)
+        orders_created, parcels_created = _build_orders(rng, dc, merchants, orders)
+    return DemoSummary(stores=Store.objects.filter(region__dc=dc).count(), orders_created=orders_created, parcels_created=parcels_created)
+
+
+def _build_network(rng: random.Random, store_count: int) -> DistributionCenter:
+    dc, _ = DistributionCenter.objects.get_or_create(
+        code="TPE-DC1",
+        defaults={"name": "Taipei DC (Wugu)", "address": "Wugu Industrial Park, New Taipei", "latitude": "25.065000", "longitude": "121.423000"},
+    )
+    regions = {}
+    for code, name in REGION_NAMES.items():
+        regions[code], _ = Region.objects.get_or_create(dc=dc, code=code, defaults={"name": name})
+    existing = set(Store.objects.values_list("code", flat=True))
+    weights = [d.weight for d in DISTRICTS]
+    new_stores, hours = [], []
+    for number in range(1, store_count + 1):
+        district = rng.choices(DISTRICTS, weights=weights)[0]
+        # Draw every value even for stores that exist, so the same seed gives the same network.
+        lat = district.latitude + rng.gauss(0, 0.006)
+        lon = district.longitude + rng.gauss(0, 0.007)
+        is_24h = rng.random() < 0.8
+        small = rng.random() < 0.15
+        street = rng.choice(STREETS)
+        house = rng.randint(1, 400)
+        capacity = rng.choice([30, 40, 40, 50, 60, 80])
+        code = f"S{number:04d}"
+        if code in existing:
+            continue
+        store = Store(
+            code=code,
+            name=f"{district.name_en} No. {number}",
+            address=f"No. {house}, {street}, {district.name_en} Dist., {district.city_en}",
+            postal_code=district.postal_code,
+            district=district.name_en,
+            latitude=f"{lat:.6f}",
+            longitude=f"{lon:.6f}",
+            region=regions[district.region_code],
+            is_24h=is_24h,
+            slot_capacity=capacity,
+            max_size_class=SizeClass.M if small else SizeClass.L,
+            receiving_start=time(10, 0) if small else time(8, 0),
+            receiving_end=time(16, 0) if small else time(20, 0),
+        )
+        new_stores.append(store)
+    Store.objects.bulk_create(new_stores)
+    for store in Store.objects.filter(code__in=[s.code for s in new_stores], is_24h=False):
+        for weekday in range(7):
+            closes = time(22, 0) if weekday == 6 else time(23, 0)
+            hours.append(OpeningHours(store=store, weekday=weekday, opens=time(7, 0), closes=closes))
+    OpeningHours.objects.bulk_create(hours)
+    for number in range(1, 29):
+        big = number % 4 == 0
+        Vehicle.objects.get_or_create(
+            dc=dc,
+            name=f"{'TRUCK' if big else 'VAN'}-{number:02d}",
+            defaults={
+                "volume_capacity": 700 if big else 350,
+                "kg_capacity": 1500 if big else 700,
+                "shift_start": time(9, 30),
+                "shift_end": time(18, 30) if number % 3 else time(20, 0),
+                "fixed_cost": 1800 if big else 1200,
+            },
+        )
+    return dc
+
+
+def _build_merchants() -> list[Merchant]:
+    merchants = []
+    for code, name, email in MERCHANTS:
+        merchant, _ = Merchant.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "contact_email": email, "allowed_origins": "http://127.0.0.1:8000\nhttp://localhost:8000"},
+        )
+        merchants.append(merchant)
+    return merchants
+
+
+def _build_users(dc: DistributionCenter) -> None:
+    User = get_user_model()
+    first, second = Store.objects.order_by("code")[:2]
+    people = [
+        ("admin", {"is_staff": True, "is_superuser": True, "first_name": "Ada", "last_name": "Operator"}, []),
+        ("planner", {"first_name": "Pei-Ling", "last_name": "Planner"}, [(StaffMembership.Role.PLANNER, None, dc)]),
+        ("clerk", {"first_name": "Kai", "last_name": "Clerk"}, [(StaffMembership.Role.CLERK, first, None)]),
+        ("clerk2", {"first_name": "Mei", "last_name": "Clerk"}, [(StaffMembership.Role.CLERK, first, None), (StaffMembership.Role.CLERK, second, None)]),
+    ]
+    for username, fields, memberships in people:
+        user, created = User.objects.get_or_create(username=username, defaults={**fields, "email": f"{username}@pickup.example"})
+        if created:
+            user.set_password(DEMO_PASSWORDS[username])
+            user.save(update_fields=["password"])
+        for role, store, place_dc in memberships:
+            StaffMembership.objects.get_or_create(user=user, role=role, store=store, dc=place_dc)
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    first = Store.objects.order_by("code").first()
+    where = f"clerk of {first.code} {first.name}" if first else "clerk"
+    return [
+        ("admin", DEMO_PASSWORDS["admin"], "operator (admin)"),
+        ("planner", DEMO_PASSWORDS["planner"], "planner of TPE-DC1"),
+        ("clerk", DEMO_PASSWORDS["clerk"], where),
+        ("clerk2", DEMO_PASSWORDS["clerk2"], "clerk of two stores (picks one)"),
+    ]
+
+
+def _status_times(rng: random.Random, target: str, now: datetime, store: Store) -> dict[str, datetime]:
+    """When each status on the way to `target` was reached, ending in the past."""
+    arrive_after = timedelta(hours=28)
+    steps = {S.CREATED: timedelta(0), S.AT_DC: timedelta(hours=5), S.PLANNED: timedelta(hours=20), S.IN_TRANSIT: timedelta(hours=22), S.AT_STORE: arrive_after}
+    if target == S.AT_STORE:
+        back = arrive_after + timedelta(hours=rng.uniform(1, 6 * 24))
+    elif target == S.PICKED_UP:
+        pickup = timedelta(hours=rng.uniform(2, 5 * 24))
+        steps[S.PICKED_UP] = arrive_after + pickup
+        back = steps[S.PICKED_UP] + timedelta(hours=rng.uniform(1, 10 * 24))
+    elif target in (S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED):
+        back = None
+    elif target == S.CANCELLED:
+        steps[S.CANCELLED] = timedelta(hours=3) if rng.random() < 0.5 else timedelta(hours=8)
+        back = steps[S.CANCELLED] + timedelta(hours=rng.uniform(1, 72))
+    else:
+        back = steps[target] + timedelta(hours=rng.uniform(0.5, 3))
+    if back is None:  # expired parcels: age past the hold deadline, then return on the next runs
+        created = now - timedelta(days=rng.uniform(9.5, 12))
+        arrived = created + arrive_after
+        deadline = hold_deadline_for(arrived, store.tz)
+        times = {status: created + offset for status, offset in steps.items()}
+        times[S.EXPIRED] = deadline + timedelta(minutes=30)
+        times[S.RETURN_IN_TRANSIT] = times[S.EXPIRED] + timedelta(hours=20)
+        times[S.RETURNED] = times[S.RETURN_IN_TRANSIT] + timedelta(hours=6)
+        return {status: times[status] for status in path_to(target)}
+    created = now - back
+    return {status: created + steps[status] for status in path_to(target)}
+
+
+def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Merchant], count: int) -> tuple[int, int]:
+    now = timezone.now()
+    stores = list(Store.objects.filter(region__dc=dc).order_by("code"))
+    existing_refs = set(Order.objects.filter(merchant__in=merchants).values_list("merchant_id", "reference"))
+    used_slots: dict[int, set[int]] = {}
+    for store_id, slot in Parcel.objects.filter(shelf_slot__isnull=False).values_list("shelf_store_id", "shelf_slot"):
+        used_slots.setdefault(store_id, set()).add(slot)
+    taken_tracking = set(Parcel.objects.values_list("tracking_number", flat=True))
+    statuses, status_weights = zip(*STATUS_MIX)
+    plans = []
+    for number in range(1, count + 1):
+        merchant = merchants[number % len(merchants)]
+        store = rng.choice(stores)
+        target = rng.choices(statuses, weights=status_weights)[0]
+        n_parcels = 1 if rng.random() < 0.8 else 2
+        parcels = []
+        for _ in range(n_parcels):
+            size, _w, volume, (low, high) = rng.choices(SIZE_MIX, weights=[m[1] for m in SIZE_MIX])[0]
+            if not store.accepts_size(size):
+                size, volume, (low, high) = SizeClass.M, 3, (400, 3000)
+            tracking = f"9{rng.randrange(10**10, 10**11)}"
+            parcels.append((tracking, size, volume, rng.randint(low, high)))
+        order = Order(
+            merchant=merchant,
+            reference=f"DEMO-{number:06d}",
+            shopper_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(GIVEN_NAMES)}",
+            shopper_email=f"shopper{number}@mail.example",
+            shopper_phone=f"09{rng.randrange(10**7, 10**8)}",
+            pickup_store=store,
+            cash_on_pickup=rng.choice([0, 0, 0, 299, 580, 1250, 3600]),
+            pickup_nonce=f"{rng.getrandbits(128):032x}",
+        )
+        times = _status_times(rng, target, now, store)
+        if (merchant.pk, order.reference) in existing_refs:
+            continue
+        plans.append((order, target, times, parcels))
+
+    orders = Order.objects.bulk_create([plan[0] for plan in plans])
+    parcel_rows, event_rows = [], []
+    for order, (_, target, times, parcels) in zip(orders, plans):
+        code_hash = pickup_code_hash(pickup_code_for(order))
+        for tracking, size, volume, weight in parcels:
+            if tracking in taken_tracking:
+                continue
+            taken_tracking.add(tracking)
+            status = target
+            parcel = Parcel(order=order, tracking_number=tracking, size_class=size, weight_g=weight, volume_units=volume, status=status)
+            parcel.status_changed_at = times[status]
+            if S.AT_STORE in times:
+                parcel.arrived_at = times[S.AT_STORE]
+                parcel.pickup_code_hash = code_hash
+            if status in (S.AT_STORE, S.EXPIRED):
+                slots = used_slots.setdefault(order.pickup_store_id, set())
+                free = next((n for n in range(1, order.pickup_store.slot_capacity + 1) if n not in slots), None)
+                if free is None:
+                    continue  # the store is full in this demo; leave the parcel out rather than overfill
+                slots.add(free)
+                parcel.shelf_store_id, parcel.shelf_slot = order.pickup_store_id, free
+            if status == S.AT_STORE:
+                parcel.hold_deadline = hold_deadline_for(parcel.arrived_at, order.pickup_store.tz)
+            parcel_rows.append((parcel, times))
+    Parcel.objects.bulk_create([row[0] for row in parcel_rows])
+    for parcel, times in parcel_rows:
+        previous = ""
+        for seq, (status, at) in enumerate(times.items(), start=1):
+            at_store = status in (S.AT_STORE, S.PICKED_UP, S.EXPIRED, S.RETURN_IN_TRANSIT)
+            event_rows.append(
+                ParcelEvent(
+                    parcel=parcel,
+                    seq=seq,
+                    type=ParcelEvent.Type.STATUS,
+                    from_status=previous,
+                    to_status=status,
+                    actor_label="demo",
+                    store=parcel.order.pickup_store if at_store else None,
+                    created_at=at,
+                )
+            )
+            previous = status
+    ParcelEvent.objects.bulk_create(event_rows, batch_size=2000)
+    return len(orders), len(parcel_rows)

@@ -1,0 +1,34 @@
+"""Who may do what: a user's stores (as clerk) and distribution centres (as planner)."""
+
+from django.db.models import QuerySet
+
+from stores.models import DistributionCenter, StaffMembership, Store
+
+
+def clerk_stores(user) -> QuerySet[Store]:
+    if not user.is_authenticated:
+        return Store.objects.none()
+    return Store.objects.filter(staff__user=user, staff__role=StaffMembership.Role.CLERK, active=True).distinct()
+
+
+def planner_dcs(user) -> QuerySet[DistributionCenter]:
+    if not user.is_authenticated:
+        return DistributionCenter.objects.none()
+    return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.PLANNER).distinct()
+
+
+def is_clerk_of(user, store: Store) -> bool:
+    return clerk_stores(user).filter(pk=store.pk).exists()
+
+
+def is_planner_of(user, dc: DistributionCenter) -> bool:
+    return planner_dcs(user).filter(pk=dc.pk).exists()
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    roles = set(StaffMembership.objects.filter(user=user).values_list("role", flat=True))
+    if user.is_staff:
+        roles.add("operator")
+    return roles
