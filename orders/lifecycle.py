@@ -111,6 +111,17 @@ def parcel_transition(
     return event
 
 
+def parcel_record_creation(*, parcel: Parcel, actor=None, actor_label: str = "", details: dict[str, Any] | None = None) -> ParcelEvent:
+    """The first event of a newly saved parcel (status CREATED), so every history starts at seq 1."""
+    if parcel.status != S.CREATED:
+        raise ValueError("Only a newly created parcel gets a creation event.")
+    with transaction.atomic():
+        return _append_event(
+            parcel=parcel, type=ParcelEvent.Type.STATUS, to_status=S.CREATED, actor=actor, actor_label=actor_label,
+            store=None, details=details, at=timezone.now(),
+        )
+
+
 def parcel_record_event(
     *,
     parcel: Parcel,

@@ -1,0 +1,168 @@
+"""Import stores from CSV: every row validated, a report naming each bad row and field, and nothing
+written unless every row is good (operators fix the file and run it again).
+
+Rows are matched on `code`: a new code creates a store, a known one updates it.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from stores.models import DistributionCenter, OpeningHours, Region, Store
+
+REQUIRED_COLUMNS = ["code", "name", "address", "postal_code", "latitude", "longitude", "dc", "region"]
+OPTIONAL_COLUMNS = [
+    "district", "time_zone", "is_24h", "hours", "slot_capacity", "max_size_class", "max_weight_g",
+    "max_cash_on_pickup", "receiving_start", "receiving_end", "active",
+]
+MAX_ROWS = 50_000
+BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "y": True, "0": False, "false": False, "no": False, "n": False}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # line number in the file, the header being line 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class StoreRowForm(forms.ModelForm):
+    class Meta:
+        model = Store
+        fields = [
+            "code", "name", "address", "postal_code", "district", "latitude", "longitude", "region", "time_zone",
+            "is_24h", "slot_capacity", "max_size_class", "max_weight_g", "max_cash_on_pickup",
+            "receiving_start", "receiving_end", "active",
+        ]
+
+
+def _parse_hours(text: str) -> tuple[str, str]:
+    """'07:00-23:00' → ('07:00', '23:00'), the same every day."""
+    try:
+        opens, closes = (part.strip() for part in text.split("-"))
+        forms.TimeField().clean(opens), forms.TimeField().clean(closes)
+    except (ValueError, forms.ValidationError):
+        raise forms.ValidationError(_("Use HH:MM-HH:MM, e.g. 07:00-23:00.")) from None
+    return opens, closes
+
+
+def import_stores(data: bytes) -> ImportReport:
+    report = ImportReport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.errors.append(RowError(0, "file", _("The file is not UTF-8 text (byte %(pos)d). Save it as CSV UTF-8.") % {"pos": exc.start}))
+        return report
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        report.errors.append(RowError(1, "header", _("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)}))
+        return report
+    unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        report.errors.append(RowError(1, "header", _("Unknown columns: %(cols)s.") % {"cols": ", ".join(unknown)}))
+        return report
+
+    dcs = {dc.code: dc for dc in DistributionCenter.objects.all()}
+    regions = {(r.dc.code, r.code): r for r in Region.objects.select_related("dc")}
+    existing = {store.code: store for store in Store.objects.all()}
+    seen_codes: dict[str, int] = {}
+    valid: list[tuple[StoreRowForm, tuple[str, str] | None]] = []
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        report.errors.append(RowError(reader.line_num, "file", _("Not a readable CSV file: %(err)s") % {"err": exc}))
+        return report
+    if len(rows) > MAX_ROWS:
+        report.errors.append(RowError(0, "file", _("Too many rows (%(n)d); split the file into parts of %(max)d.") % {"n": len(rows), "max": MAX_ROWS}))
+        return report
+    if not rows:
+        report.errors.append(RowError(2, "file", _("The file has a header but no stores.")))
+        return report
+
+    for index, raw in enumerate(rows, start=2):
+        if None in raw:
+            report.errors.append(RowError(index, "row", _("More values than columns.")))
+            continue
+        row = {key.strip(): (value or "").strip() for key, value in raw.items()}
+        code = row["code"].upper()
+        if code in seen_codes:
+            report.errors.append(RowError(index, "code", _("%(code)s already appears on row %(row)d.") % {"code": code, "row": seen_codes[code]}))
+            continue
+        seen_codes[code] = index
+        errors_before = len(report.errors)
+        dc = dcs.get(row["dc"])
+        region = regions.get((row["dc"], row["region"]))
+        if dc is None:
+            report.errors.append(RowError(index, "dc", _("No distribution centre with code %(code)r.") % {"code": row["dc"]}))
+        elif region is None:
+            report.errors.append(RowError(index, "region", _("No region %(region)r in %(dc)s.") % {"region": row["region"], "dc": row["dc"]}))
+        hours = None
+        if row.get("hours"):
+            try:
+                hours = _parse_hours(row["hours"])
+            except forms.ValidationError as exc:
+                report.errors.append(RowError(index, "hours", exc.messages[0]))
+        values = {name: row[name] for name in OPTIONAL_COLUMNS if row.get(name) and name != "hours"}
+        for name in ("is_24h", "active"):
+            if name in values:
+                word = values[name].lower()
+                if word not in BOOLEAN_WORDS:
+                    report.errors.append(RowError(index, name, _("Use yes or no.")))
+                    continue
+                values[name] = BOOLEAN_WORDS[word]
+        values.setdefault("is_24h", hours is None and existing.get(code, Store()).is_24h)
+        values.setdefault("active", existing[code].active if code in existing else True)
+        instance = existing.get(code)
+        form = StoreRowForm(
+            data={**_current_values(instance), **{k: row[k] for k in REQUIRED_COLUMNS if k not in ("dc", "region")}, **values, "code": code, "region": region.pk if region else None},
+            instance=instance,
+        )
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                if name == "region" and region is None:
+                    continue
+                for message in messages:
+                    report.errors.append(RowError(index, name if name != "__all__" else "row", message))
+        if len(report.errors) == errors_before:
+            valid.append((form, hours))
+
+    if report.errors:
+        return report
+    with transaction.atomic():
+        for form, hours in valid:
+            created = form.instance.pk is None
+            store = form.save()
+            if hours is not None:
+                store.hours.all().delete()
+                OpeningHours.objects.bulk_create(OpeningHours(store=store, weekday=day, opens=hours[0], closes=hours[1]) for day in range(7))
+            if created:
+                report.created += 1
+            else:
+                report.updated += 1
+    return report
+
+
+def _current_values(store: Store | None) -> dict:
+    """An existing store's values (or a new one's defaults), so a left-out optional column keeps them."""
+    store = store or Store()
+    return {name: getattr(store, name) for name in StoreRowForm.Meta.fields if name != "region"}

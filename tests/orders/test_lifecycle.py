@@ -1,0 +1,139 @@
+"""The lifecycle gate: every (from, to) pair of statuses, legal or not, and what a change writes."""
+
+from itertools import product
+
+import pytest
+from django.db import transaction
+
+from orders.lifecycle import FINAL, TRANSITIONS, IllegalTransition, parcel_record_event, parcel_transition, path_to
+from orders.models import Parcel, ParcelEvent
+from orders.signals import parcel_event_committed
+from pickup.errors import ConflictError
+from tests.conftest import walk
+
+S = Parcel.Status
+ALL_PAIRS = list(product(S.values, S.values))
+LEGAL = {(a, b) for a, targets in TRANSITIONS.items() for b in targets}
+
+
+def test_table_covers_every_status_and_only_known_ones():
+    assert set(TRANSITIONS) == set(S.values)
+    assert all(targets <= set(S.values) for targets in TRANSITIONS.values())
+    assert FINAL == {S.PICKED_UP, S.RETURNED, S.CANCELLED}
+
+
+def test_every_status_is_reachable_from_created():
+    for status in S.values:
+        path = path_to(status)
+        assert path[0] == S.CREATED and path[-1] == status
+        assert all((a, b) in LEGAL for a, b in zip(path, path[1:]))
+
+
+def test_cancel_is_possible_before_transit_and_never_after():
+    before = {S.CREATED, S.AT_DC, S.PLANNED}
+    assert {a for a, b in LEGAL if b == S.CANCELLED} == before
+
+
+@pytest.mark.parametrize("from_status,to_status", [pair for pair in ALL_PAIRS if pair in LEGAL])
+def test_legal_transition_changes_status_and_appends_one_event(make_parcel, from_status, to_status):
+    # given
+    parcel = make_parcel(from_status)
+    events_before = parcel.events.count()
+    # when
+    event = parcel_transition(parcel=parcel, to=to_status, actor_label="test")
+    # then
+    parcel.refresh_from_db()
+    assert parcel.status == to_status
+    assert parcel.events.count() == events_before + 1
+    assert (event.from_status, event.to_status, event.seq) == (from_status, to_status, events_before + 1)
+
+
+@pytest.mark.parametrize("from_status,to_status", [pair for pair in ALL_PAIRS if pair not in LEGAL])
+def test_illegal_transition_is_refused_with_a_clear_message_and_writes_nothing(make_parcel, from_status, to_status):
+    # given
+    parcel = make_parcel(from_status)
+    events_before = parcel.events.count()
+    # when
+    with pytest.raises(IllegalTransition) as refused:
+        parcel_transition(parcel=parcel, to=to_status, actor_label="test")
+    # then
+    assert parcel.tracking_number in refused.value.message
+    assert str(S(to_status).label) in refused.value.message
+    assert refused.value.status_code == 409
+    parcel.refresh_from_db()
+    assert parcel.status == from_status
+    assert parcel.events.count() == events_before
+
+
+def test_stale_read_loses_the_compare_and_swap(make_parcel):
+    # given two copies of the same parcel, as two clerks would hold them
+    parcel = make_parcel(S.IN_TRANSIT)
+    rival = Parcel.objects.get(pk=parcel.pk)
+    parcel_transition(parcel=rival, to=S.AT_STORE, actor_label="clerk 1")
+    # when the second clerk acts on what it read before
+    with pytest.raises(ConflictError) as refused:
+        parcel_transition(parcel=parcel, to=S.AT_STORE, actor_label="clerk 2")
+    # then exactly one change and one event
+    assert "already" in refused.value.message
+    assert ParcelEvent.objects.filter(parcel=parcel, to_status=S.AT_STORE).count() == 1
+
+
+def test_arrival_starts_the_hold_clock_and_leaving_the_store_clears_it(make_parcel, store):
+    parcel = make_parcel(S.AT_STORE)
+    assert parcel.arrived_at is not None
+    assert parcel.hold_deadline > parcel.arrived_at
+    parcel_transition(parcel=parcel, to=S.PICKED_UP, actor_label="test")
+    parcel.refresh_from_db()
+    assert parcel.hold_deadline is None
+
+
+def test_leaving_the_shelf_frees_the_slot(make_parcel, store):
+    parcel = make_parcel(S.IN_TRANSIT)
+    parcel_transition(parcel=parcel, to=S.AT_STORE, store=store, changes={"shelf_store": store, "shelf_slot": 3})
+    parcel_transition(parcel=parcel, to=S.EXPIRED)
+    parcel.refresh_from_db()
+    assert (parcel.shelf_store_id, parcel.shelf_slot) == (store.pk, 3)  # expired parcels wait on the shelf
+    parcel_transition(parcel=parcel, to=S.RETURN_IN_TRANSIT)
+    parcel.refresh_from_db()
+    assert (parcel.shelf_store_id, parcel.shelf_slot) == (None, None)
+
+
+def test_event_is_announced_only_after_commit(make_parcel, django_capture_on_commit_callbacks):
+    received = []
+    parcel_event_committed.connect(lambda sender, event, **kw: received.append(event.to_status), weak=False, dispatch_uid="t1")
+    try:
+        parcel = make_parcel(S.CREATED)
+        with django_capture_on_commit_callbacks(execute=True):
+            parcel_transition(parcel=parcel, to=S.AT_DC)
+            assert received == []
+        assert received == [S.AT_DC]
+    finally:
+        parcel_event_committed.disconnect(dispatch_uid="t1")
+
+
+def test_rolled_back_change_is_never_announced(make_parcel, django_capture_on_commit_callbacks):
+    parcel = make_parcel(S.CREATED)
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                parcel_transition(parcel=parcel, to=S.AT_DC)
+                raise RuntimeError("boom")
+    assert callbacks == []
+    parcel.refresh_from_db()
+    assert parcel.status == S.CREATED
+
+
+def test_non_status_events_share_the_sequence(make_parcel, clerk, store):
+    parcel = make_parcel(S.AT_DC)
+    event = parcel_record_event(parcel=parcel, type=ParcelEvent.Type.REPORTED_DAMAGED, actor=clerk, store=store, details={"note": "wet box"})
+    assert event.seq == 3 and event.actor == clerk
+    with pytest.raises(ValueError):
+        parcel_record_event(parcel=parcel, type=ParcelEvent.Type.STATUS)
+
+
+def test_walk_uses_only_the_gate(make_parcel):
+    parcel = make_parcel(S.RETURNED)
+    statuses = list(parcel.events.values_list("to_status", flat=True))
+    assert statuses == path_to(S.RETURNED)
+    walk(parcel, S.RETURNED)  # already there: nothing to do
+    assert parcel.events.count() == len(statuses)

@@ -1,0 +1,28 @@
+from django.core.management import call_command
+
+from orders.lifecycle import TRANSITIONS
+from orders.models import Order, Parcel, ParcelEvent
+from stores.models import Region, StaffMembership, Store, Vehicle
+
+
+def counts():
+    return [m.objects.count() for m in (Store, Region, Vehicle, Order, Parcel, ParcelEvent, StaffMembership)]
+
+
+def test_seed_builds_every_status_and_running_twice_adds_nothing(db):
+    call_command("seed_demo", "--stores", "40", "--orders", "300", "--seed", "3")
+    first = counts()
+    assert Region.objects.count() >= 6
+    assert set(Parcel.objects.values_list("status", flat=True)) == set(Parcel.Status.values)
+    call_command("seed_demo", "--stores", "40", "--orders", "300", "--seed", "3")
+    assert counts() == first
+
+
+def test_seeded_histories_are_legal_paths_and_shelves_are_consistent(db):
+    call_command("seed_demo", "--stores", "30", "--orders", "200")
+    for parcel in Parcel.objects.prefetch_related("events"):
+        statuses = [e.to_status for e in parcel.events.all()]
+        assert statuses[0] == "created" and statuses[-1] == parcel.status
+        assert all(b in TRANSITIONS[a] for a, b in zip(statuses, statuses[1:]))
+        assert (parcel.hold_deadline is not None) == (parcel.status == "at_store")
+        assert (parcel.shelf_slot is not None) == (parcel.status in ("at_store", "expired"))

@@ -1,0 +1,53 @@
+"""Settings come from the environment: checked in a fresh interpreter for each set of variables."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
+    "'broker': s.CELERY_BROKER_URL, 'backend': s.CELERY_RESULT_BACKEND, 'cache': s.CACHES['default']['BACKEND'], "
+    "'tz': s.TIME_ZONE, 'hold': s.PICKUP_HOLD_DAYS, 'batch': s.PICKUP_DAILY_BATCH_TIME.isoformat()}))"
+)
+
+
+def probe(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "TIME_ZONE"}}
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "pickup.settings", **env}, capture_output=True, text=True)
+    return result
+
+
+def test_embedded_default_needs_no_server():
+    out = json.loads(probe().stdout)
+    assert out["engine"] == "django.db.backends.sqlite3" and out["name"].endswith("var/pickup.sqlite3")
+    assert out["broker"] == "filesystem://" and out["backend"] is None
+    assert out["cache"].endswith("LocMemCache")
+    assert (out["tz"], out["hold"], out["batch"]) == ("Asia/Taipei", 7, "09:00:00")
+
+
+def test_database_url_and_redis_url_switch_to_real_services():
+    out = json.loads(probe(DATABASE_URL="postgres://u:p@db.example:5433/pickup", REDIS_URL="redis://cache.example:6379/2").stdout)
+    assert out["engine"] == "django.db.backends.postgresql" and out["name"] == "pickup"
+    assert out["broker"] == out["backend"] == "redis://cache.example:6379/2"
+    assert out["cache"].endswith("RedisCache")
+
+
+def test_business_settings_are_read_from_the_environment():
+    out = json.loads(probe(PICKUP_HOLD_DAYS="5", PICKUP_DAILY_BATCH_TIME="08:30", TIME_ZONE="Asia/Tokyo").stdout)
+    assert (out["hold"], out["batch"], out["tz"]) == (5, "08:30:00", "Asia/Tokyo")
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key():
+    result = probe(DJANGO_DEBUG="0")
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_bad_values_fail_loudly():
+    assert "not a boolean" in probe(DJANGO_DEBUG="ture").stderr
+    assert "not a time of day" in probe(PICKUP_DAILY_BATCH_TIME="9am").stderr
+    assert "must be at least 1" in probe(PICKUP_HOLD_DAYS="0").stderr
+    assert "not a known time zone" in probe(TIME_ZONE="Mars/Olympus").stderr
