@@ -1,0 +1,20 @@
+from tests.e2e.conftest import sign_in
+
+
+def test_visitor_switches_to_chinese_and_an_operator_reaches_the_admin(page, operator):
+    page.goto("/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Convenience-store parcel pickup"
+    page.get_by_label("Language").select_option("zh-hant")
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", level=1).inner_text() == "便利商店取貨平台"
+    page.get_by_label("語言").select_option("en")
+    page.wait_for_load_state()
+    sign_in(page, "operator")
+    page.get_by_role("link", name="Admin").click()
+    assert "Site administration" in page.content()
+
+
+def test_home_page_fits_a_phone_screen(phone_page):
+    phone_page.goto("/")
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
