@@ -4,11 +4,11 @@ from tests.e2e.conftest import sign_in
 def test_visitor_switches_to_chinese_and_an_operator_reaches_the_admin(page, operator):
     page.goto("/")
     assert page.get_by_role("heading", level=1).inner_text() == "Convenience-store parcel pickup"
-    page.get_by_label("Language").select_option("zh-hant")
-    page.wait_for_url("**/")
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("zh-hant")
     assert page.get_by_role("heading", level=1).inner_text() == "便利商店取貨平台"
-    page.get_by_label("語言").select_option("en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_label("語言").select_option("en")
     sign_in(page, "operator")
     page.get_by_role("link", name="Admin").click()
     assert "Site administration" in page.content()
