@@ -6,6 +6,9 @@ PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
+logins=$("$PY" manage.py shell -c "from pickup.demo import demo_logins
+for u, p, r in demo_logins(): print(f'    {u:8} / {p:13} {r}')")
+
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -24,9 +27,8 @@ cat <<MSG
     Admin         http://$HOST:$PORT/admin/
     Health        http://$HOST:$PORT/healthz
   Demo logins:
+$logins
+
+  Press Ctrl-C to stop.
 MSG
-"$PY" manage.py shell -c "from pickup.demo import demo_logins
-for u, p, r in demo_logins(): print(f'    {u:8} / {p:13} {r}')"
-echo
-echo "  Press Ctrl-C to stop."
 wait -n "${pids[@]}"
