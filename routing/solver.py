@@ -431,10 +431,18 @@ def _over_capacity(vehicle: Vehicle, stop: Stop) -> bool:
 @dataclass(frozen=True)
 class _Strategy:
     first_solution: str
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    gls_lambda: float = 0.1
-    # Ruin-and-recreate iterated local search (SISR ruin) instead of a plain metaheuristic.
-    ruin_recreate: bool = False
+    # Ruin-and-recreate iterated local search: SISR ruins (remove a few strings of neighbouring
+    # stops), cheapest-insertion recreate, simulated-annealing acceptance. Without it: guided
+    # local search.
+    ruin_recreate: bool = True
+    # Annealing temperatures at the start and the end of the search, as fractions of the mean arc
+    # cost, so that they mean the same on a benchmark's unit grid as on a map in metres.
+    temperatures: tuple[float, float] = (0.2, 0.002)
+    # Polish every recreated plan with the full local search, instead of only accepting or
+    # rejecting it; fewer, better iterations.
+    improve_perturbed: bool = False
+    removed_visits: int = 10
+    max_string: int = 10
 
 
 _CVRP_STRATEGIES = (
@@ -535,7 +543,13 @@ def _search(
         if index not in locked_indices:
             model.AddDisjunction([index], penalty)
 
-    assignment = model.SolveWithParameters(_search_parameters(strategy, params))
+    reachable = distances[distances < UNREACHABLE]
+    search = _search_parameters(strategy, params, float(reachable.mean()) if reachable.size else 1.0)
+    model.CloseModelWithParameters(search)
+    if strategy.ruin_recreate:
+        assignment = model.SolveWithIteratedLocalSearch(search)
+    else:
+        assignment = model.SolveWithParameters(search)
     if assignment is None:
         return None
     routes: dict[int, list[int]] = {}
@@ -627,14 +641,30 @@ def _drop_penalty(distances: np.ndarray, fleet: list[Vehicle]) -> int:
     return int(distances.max(initial=0)) * (nodes + 2 * len(fleet)) + sum(v.fixed_cost for v in fleet) + 1
 
 
-def _search_parameters(strategy: _Strategy, params: SearchParams) -> pywrapcp.RoutingSearchParameters:
+def _search_parameters(strategy: _Strategy, params: SearchParams, mean_arc: float) -> pywrapcp.RoutingSearchParameters:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2 as enums
 
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(enums.FirstSolutionStrategy, strategy.first_solution)
-    search.local_search_metaheuristic = getattr(enums.LocalSearchMetaheuristic, strategy.metaheuristic)
-    search.guided_local_search_lambda_coefficient = strategy.gls_lambda
     search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
+    if not strategy.ruin_recreate:
+        search.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        return search
+    search.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GREEDY_DESCENT
+    search.use_iterated_local_search = True
+    ils = search.iterated_local_search_parameters
+    ils.improve_perturbed_solution = strategy.improve_perturbed
+    ruin_recreate = ils.ruin_recreate_parameters
+    del ruin_recreate.ruin_strategies[:]
+    sisr = ruin_recreate.ruin_strategies.add().sisr
+    sisr.avg_num_removed_visits = strategy.removed_visits
+    sisr.max_removed_sequence_size = strategy.max_string
+    sisr.bypass_factor = 0.01
+    ruin_recreate.recreate_strategy.heuristic = enums.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
+    annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
+    annealing.automatic_temperatures = False
+    annealing.initial_temperature = max(1.0, strategy.temperatures[0] * mean_arc)
+    annealing.final_temperature = max(0.01, strategy.temperatures[1] * mean_arc)
     return search
