@@ -1,0 +1,670 @@
+"""Delivery-and-return route planning on OR-Tools, with no Django in sight.
+
+Dataclasses in, dataclasses out. Units, everywhere in this module:
+
+- times are integer **seconds since midnight of the plan day** (a shift may run past 86 400);
+- distances are integer **metres**, travel times integer seconds (see `TravelMatrix`);
+- volumes are in the planner's volume units and weights in kg, as floats. Inside the model they are
+  scaled by `LOAD_SCALE` to integers, demands rounded up and capacities down, so rounding can only
+  make the model stricter: a plan the model accepts never overloads a truck.
+
+The objective is metres driven plus the fixed cost of every vehicle used (fixed costs are expressed in
+the same unit, metres). Serving a stop always beats leaving it out: a stop is dropped only when no
+vehicle can take it, and is then reported in `Solution.unserved` with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import random
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ortools.constraint_solver import pywrapcp
+
+DAY_S = 86_400
+# Travel time / distance for a pair of places with no road route between them (e.g. OSRM "null").
+UNREACHABLE = 10**9
+LOAD_SCALE = 1000
+# Tolerance for float noise such as 1.1 * 1000 == 1100.0000000000002 when scaling loads.
+_SCALE_EPS = 1e-6
+
+REASON_OVER_CAPACITY = "load exceeds the capacity of every vehicle"
+REASON_NO_ROAD = "no road route between the depot and the stop"
+REASON_WINDOW = "receiving window cannot be reached from the depot within any vehicle's shift"
+REASON_SHIFT = "cannot be served and brought back to the depot within any vehicle's shift"
+REASON_FLEET_FULL = "no capacity/time left on available vehicles"
+REASON_NO_SOLUTION = "the search found no plan within its time limit"
+
+
+class ProblemError(ValueError):
+    """The problem is malformed, or a locked route cannot be driven. The message names the culprit."""
+
+
+@dataclass(frozen=True)
+class Depot:
+    id: str
+    opens: int = 0
+    closes: int = DAY_S
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A store to visit. The receiving window bounds the *start* of service; None means 24 hours."""
+
+    id: str
+    deliver_volume: float = 0.0
+    deliver_kg: float = 0.0
+    deliver_parcels: int = 0
+    collect_volume: float = 0.0
+    collect_kg: float = 0.0
+    collect_parcels: int = 0
+    window: tuple[int, int] | None = None
+    service_fixed_s: int = 0
+    service_per_parcel_s: int = 0
+
+    @property
+    def service_s(self) -> int:
+        return self.service_fixed_s + self.service_per_parcel_s * (
+            self.deliver_parcels + self.collect_parcels
+        )
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A truck and its driver's shift: it leaves the depot no earlier than `shift_start` (and not
+    before the depot opens) and is back no later than `shift_end` (and before the depot closes)."""
+
+    id: str
+    volume_capacity: float
+    kg_capacity: float
+    shift_start: int = 0
+    shift_end: int = DAY_S
+    fixed_cost: int = 0
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Square matrices over places: index 0 is the depot, index i is `Problem.stops[i - 1]`."""
+
+    durations: Sequence[Sequence[int]]
+    distances: Sequence[Sequence[int]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    depot: Depot
+    stops: Sequence[Stop]
+    vehicles: Sequence[Vehicle]
+    matrix: TravelMatrix
+    # The planner's fixed routes: vehicle id -> stop ids in driving order. Kept exactly as given.
+    locked_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """How hard to search. `time_limit_s` bounds every solve; with `solution_limit` set the result
+    depends only on the input and `seed` (the time limit must then be generous enough not to cut in).
+    `workers` > 1 runs that many searches in parallel processes with different strategies and keeps
+    the best."""
+
+    time_limit_s: float = 30.0
+    seed: int = 0
+    solution_limit: int | None = None
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Visit:
+    stop_id: str
+    arrival: int
+    service_start: int
+    departure: int
+    load_volume: float  # on board after the stop
+    load_kg: float
+    delivered_parcels: int
+    collected_parcels: int
+
+
+@dataclass(frozen=True)
+class Route:
+    vehicle_id: str
+    visits: tuple[Visit, ...]
+    start: int  # leaves the depot
+    end: int  # back at the depot
+    start_load_volume: float
+    start_load_kg: float
+    distance_m: int
+    locked: bool = False
+
+    @property
+    def duration_s(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Unserved:
+    stop_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Solution:
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    objective: int  # metres driven + fixed costs of the vehicles used
+    search_seconds: float
+
+    @property
+    def total_distance_m(self) -> int:
+        return sum(route.distance_m for route in self.routes)
+
+    @property
+    def total_duration_s(self) -> int:
+        return sum(route.duration_s for route in self.routes)
+
+
+def solve(problem: Problem, params: SearchParams = SearchParams()) -> Solution:
+    """Plan the routes. Never raises for stops that cannot be served; raises `ProblemError` only for
+    a locked route that cannot be driven as given."""
+    started = time.monotonic()
+    fleet = [v for v in problem.vehicles if _can_leave(problem, v)]
+    locked = _locked_nodes(problem, fleet)
+    locked_nodes = {node for nodes in locked.values() for node in nodes}
+    reasons: dict[int, str] = {}
+    for node in range(1, len(problem.stops) + 1):
+        if node not in locked_nodes:
+            reason = _unservable_reason(problem, fleet, node)
+            if reason:
+                reasons[node] = reason
+    candidates = [n for n in range(1, len(problem.stops) + 1) if n not in reasons]
+
+    if all(node in locked_nodes for node in candidates):
+        # Nothing left to choose: the locked routes are the plan.
+        best: dict[int, list[int]] | None = {
+            k: locked[v.id] for k, v in enumerate(fleet) if v.id in locked
+        }
+    else:
+        best = _best_of_portfolio(problem, fleet, locked, candidates, params)
+
+    routes = []
+    served: set[int] = set()
+    if best is not None:
+        for index, nodes in sorted(best.items()):
+            if not nodes:
+                continue
+            vehicle = fleet[index]
+            route = _drive(problem, vehicle, nodes)
+            if isinstance(route, str):
+                raise RuntimeError(f"solver returned a route it should have rejected: {route}")
+            routes.append(replace(route, locked=vehicle.id in locked))
+            served.update(nodes)
+    fallback = REASON_FLEET_FULL if best is not None else REASON_NO_SOLUTION
+    unserved = tuple(
+        Unserved(problem.stops[n - 1].id, reasons.get(n, fallback))
+        for n in range(1, len(problem.stops) + 1)
+        if n not in served
+    )
+    objective = sum(r.distance_m for r in routes) + sum(
+        v.fixed_cost for v in fleet if any(r.vehicle_id == v.id for r in routes)
+    )
+    return Solution(tuple(routes), unserved, objective, round(time.monotonic() - started, 3))
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _validate(problem: Problem) -> None:
+    ids = [s.id for s in problem.stops]
+    if len(set(ids)) != len(ids):
+        raise ProblemError("stops: duplicate stop id")
+    if len({v.id for v in problem.vehicles}) != len(problem.vehicles):
+        raise ProblemError("vehicles: duplicate vehicle id")
+    if problem.depot.opens > problem.depot.closes:
+        raise ProblemError("depot: opens after it closes")
+    for s in problem.stops:
+        loads = (s.deliver_volume, s.deliver_kg, s.collect_volume, s.collect_kg)
+        if min(loads) < 0 or min(s.deliver_parcels, s.collect_parcels) < 0:
+            raise ProblemError(f"stop {s.id}: negative load")
+        if s.window is not None and not 0 <= s.window[0] <= s.window[1]:
+            raise ProblemError(f"stop {s.id}: window must be (start, end) with 0 <= start <= end")
+        if min(s.service_fixed_s, s.service_per_parcel_s) < 0:
+            raise ProblemError(f"stop {s.id}: negative service time")
+    for v in problem.vehicles:
+        if v.volume_capacity < 0 or v.kg_capacity < 0 or v.fixed_cost < 0:
+            raise ProblemError(f"vehicle {v.id}: negative capacity or fixed cost")
+        if v.shift_start > v.shift_end:
+            raise ProblemError(f"vehicle {v.id}: shift ends before it starts")
+    size = len(problem.stops) + 1
+    for name in ("durations", "distances"):
+        rows = getattr(problem.matrix, name)
+        if len(rows) != size or any(len(row) != size for row in rows):
+            raise ProblemError(f"matrix.{name}: must be {size}x{size} (depot + {size - 1} stops)")
+    known_vehicles = {v.id for v in problem.vehicles}
+    seen: set[str] = set()
+    for vehicle_id, stop_ids in problem.locked_routes.items():
+        if vehicle_id not in known_vehicles:
+            raise ProblemError(f"locked_routes: unknown vehicle {vehicle_id}")
+        for stop_id in stop_ids:
+            if stop_id not in ids:
+                raise ProblemError(f"locked_routes[{vehicle_id}]: unknown stop {stop_id}")
+            if stop_id in seen:
+                raise ProblemError(f"locked_routes[{vehicle_id}]: stop {stop_id} is locked twice")
+            seen.add(stop_id)
+
+
+def _locked_nodes(problem: Problem, fleet: list[Vehicle]) -> dict[str, list[int]]:
+    """Locked routes as matrix nodes, each checked to be drivable as given."""
+    node_of = {s.id: i for i, s in enumerate(problem.stops, start=1)}
+    usable = {v.id: v for v in fleet}
+    locked = {}
+    for vehicle_id, stop_ids in problem.locked_routes.items():
+        if not stop_ids:
+            continue
+        if vehicle_id not in usable:
+            raise ProblemError(f"locked route of vehicle {vehicle_id}: its shift misses the depot's hours")
+        nodes = [node_of[s] for s in stop_ids]
+        driven = _drive(problem, usable[vehicle_id], nodes)
+        if isinstance(driven, str):
+            raise ProblemError(f"locked route of vehicle {vehicle_id} cannot be driven: {driven}")
+        locked[vehicle_id] = nodes
+    return locked
+
+
+# --- loads and schedules (shared by the pre-checks, the lock check and the output) ---------------
+
+
+def _demand(x: float) -> int:
+    return math.ceil(x * LOAD_SCALE - _SCALE_EPS)
+
+
+def _capacity(x: float) -> int:
+    return math.floor(x * LOAD_SCALE + _SCALE_EPS)
+
+
+def _can_leave(problem: Problem, vehicle: Vehicle) -> bool:
+    leave, back = _departure_window(problem, vehicle)
+    return leave <= back
+
+
+def _departure_window(problem: Problem, vehicle: Vehicle) -> tuple[int, int]:
+    """When the vehicle may leave and must be back: its shift within the depot's opening hours."""
+    return max(vehicle.shift_start, problem.depot.opens), min(vehicle.shift_end, problem.depot.closes)
+
+
+def _drive(problem: Problem, vehicle: Vehicle, nodes: Sequence[int]) -> Route | str:
+    """The route driven in this order, leaving as late as possible without waiting more than
+    needed; or the reason it cannot be driven."""
+    stops = [problem.stops[n - 1] for n in nodes]
+    volume, kg = sum(_demand(s.deliver_volume) for s in stops), sum(_demand(s.deliver_kg) for s in stops)
+    for s in stops:
+        if volume > _capacity(vehicle.volume_capacity) or kg > _capacity(vehicle.kg_capacity):
+            return f"over capacity of vehicle {vehicle.id} before stop {s.id}"
+        volume += _demand(s.collect_volume) - _demand(s.deliver_volume)
+        kg += _demand(s.collect_kg) - _demand(s.deliver_kg)
+    if volume > _capacity(vehicle.volume_capacity) or kg > _capacity(vehicle.kg_capacity):
+        return f"over capacity of vehicle {vehicle.id} on the way back"
+
+    earliest, latest_back = _departure_window(problem, vehicle)
+    timing = _timing(problem, nodes, earliest)
+    if isinstance(timing, str):
+        return timing
+    starts, back = timing
+    if back > latest_back:
+        return f"back at the depot at {_clock(back)}, after {_clock(latest_back)}"
+    # Leaving later by `delay` shifts each service start by max(0, delay - waiting so far), so the
+    # largest delay that keeps every window is bounded per stop; beyond the total waiting it would
+    # only make the day longer.
+    waited, delay = 0, None
+    prev, clock = 0, earliest
+    for node, start in zip(nodes, starts):
+        stop = problem.stops[node - 1]
+        waited += start - (clock + problem.matrix.durations[prev][node])
+        if stop.window is not None:
+            slack = stop.window[1] - start + waited
+            delay = slack if delay is None else min(delay, slack)
+        prev, clock = node, start + stop.service_s
+    delay = waited if delay is None else min(delay, waited)
+    timing = _timing(problem, nodes, earliest + delay)
+    assert not isinstance(timing, str)
+    return _route(problem, vehicle, nodes, earliest + delay, timing)
+
+
+def _timing(problem: Problem, nodes: Sequence[int], leave: int) -> tuple[list[int], int] | str:
+    durations = problem.matrix.durations
+    starts, prev, clock = [], 0, leave
+    for node in nodes:
+        stop = problem.stops[node - 1]
+        if durations[prev][node] >= UNREACHABLE:
+            return f"no road route to stop {stop.id}"
+        arrival = clock + durations[prev][node]
+        start = arrival if stop.window is None else max(arrival, stop.window[0])
+        if stop.window is not None and start > stop.window[1]:
+            return f"arrives at stop {stop.id} at {_clock(arrival)}, after its window closes at {_clock(stop.window[1])}"
+        starts.append(start)
+        prev, clock = node, start + stop.service_s
+    if durations[prev][0] >= UNREACHABLE:
+        return "no road route back to the depot"
+    return starts, clock + durations[prev][0]
+
+
+def _route(problem: Problem, vehicle: Vehicle, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]) -> Route:
+    starts, back = timing
+    stops = [problem.stops[n - 1] for n in nodes]
+    volume = sum(s.deliver_volume for s in stops)
+    kg = sum(s.deliver_kg for s in stops)
+    start_volume, start_kg = volume, kg
+    visits, prev, clock, distance = [], 0, leave, 0
+    for node, stop, start in zip(nodes, stops, starts):
+        volume += stop.collect_volume - stop.deliver_volume
+        kg += stop.collect_kg - stop.deliver_kg
+        visits.append(
+            Visit(
+                stop_id=stop.id,
+                arrival=clock + problem.matrix.durations[prev][node],
+                service_start=start,
+                departure=start + stop.service_s,
+                load_volume=round(volume, 6),
+                load_kg=round(kg, 6),
+                delivered_parcels=stop.deliver_parcels,
+                collected_parcels=stop.collect_parcels,
+            )
+        )
+        distance += problem.matrix.distances[prev][node]
+        prev, clock = node, start + stop.service_s
+    distance += problem.matrix.distances[prev][0]
+    return Route(
+        vehicle_id=vehicle.id,
+        visits=tuple(visits),
+        start=leave,
+        end=back,
+        start_load_volume=round(start_volume, 6),
+        start_load_kg=round(start_kg, 6),
+        distance_m=distance,
+    )
+
+
+def _clock(seconds: int) -> str:
+    day, rest = divmod(seconds, DAY_S)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}"
+    return text if day == 0 else f"{text} (+{day}d)"
+
+
+def _unservable_reason(problem: Problem, fleet: list[Vehicle], node: int) -> str | None:
+    """Why no vehicle could serve this stop even on a route of its own, or None if one could."""
+    stop = problem.stops[node - 1]
+    fitting = [v for v in fleet if not _over_capacity(v, stop)]
+    if not fitting:
+        return (
+            f"{REASON_OVER_CAPACITY} (delivers {stop.deliver_volume:g} volume / {stop.deliver_kg:g} kg, "
+            f"collects {stop.collect_volume:g} volume / {stop.collect_kg:g} kg)"
+        )
+    durations = problem.matrix.durations
+    if durations[0][node] >= UNREACHABLE or durations[node][0] >= UNREACHABLE:
+        return REASON_NO_ROAD
+    if any(not isinstance(_drive(problem, v, [node]), str) for v in fitting):
+        return None
+    if stop.window is not None:
+        return f"{REASON_WINDOW} ({_clock(stop.window[0])}-{_clock(stop.window[1])})"
+    return REASON_SHIFT
+
+
+def _over_capacity(vehicle: Vehicle, stop: Stop) -> bool:
+    volume = max(_demand(stop.deliver_volume), _demand(stop.collect_volume))
+    kg = max(_demand(stop.deliver_kg), _demand(stop.collect_kg))
+    return volume > _capacity(vehicle.volume_capacity) or kg > _capacity(vehicle.kg_capacity)
+
+
+# --- the OR-Tools search -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Strategy:
+    first_solution: str
+    # Ruin-and-recreate iterated local search: SISR ruins (remove a few strings of neighbouring
+    # stops), cheapest-insertion recreate, simulated-annealing acceptance. Without it: guided
+    # local search.
+    ruin_recreate: bool = True
+    # Annealing temperatures at the start and the end of the search, as fractions of the mean arc
+    # cost, so that they mean the same on a benchmark's unit grid as on a map in metres.
+    temperatures: tuple[float, float] = (0.2, 0.002)
+    # Polish every recreated plan with the full local search, instead of only accepting or
+    # rejecting it; fewer, better iterations.
+    improve_perturbed: bool = False
+    removed_visits: int = 10
+    max_string: int = 10
+
+
+_CVRP_STRATEGIES = (
+    _Strategy("SAVINGS"),
+    _Strategy("PARALLEL_CHEAPEST_INSERTION"),
+)
+_WINDOWED_STRATEGIES = (
+    _Strategy("PARALLEL_CHEAPEST_INSERTION"),
+    _Strategy("LOCAL_CHEAPEST_INSERTION"),
+)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    routes: dict[int, list[int]]  # fleet index -> matrix nodes
+    dropped: int
+    cost: int
+
+
+def _best_of_portfolio(
+    problem: Problem,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    candidates: list[int],
+    params: SearchParams,
+) -> dict[int, list[int]] | None:
+    windowed = any(s.window is not None for s in problem.stops)
+    strategies = _WINDOWED_STRATEGIES if windowed else _CVRP_STRATEGIES
+    jobs = [
+        (problem, fleet, locked, candidates, strategies[w % len(strategies)], params, f"{params.seed}/{w}")
+        for w in range(max(1, params.workers))
+    ]
+    if len(jobs) == 1:
+        outcomes = [_search(*jobs[0])]
+    else:
+        # Spawned, not forked: OR-Tools' threads and the caller's state must not leak into children.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=context) as pool:
+            futures = [pool.submit(_search, *job) for job in jobs[1:]]
+            outcomes = [_search(*jobs[0])] + [f.result() for f in futures]
+    found = [o for o in outcomes if o is not None]
+    if not found:
+        return None
+    return min(found, key=lambda o: (o.dropped, o.cost)).routes
+
+
+def _search(
+    problem: Problem,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    candidates: list[int],
+    strategy: _Strategy,
+    params: SearchParams,
+    seed: str,
+) -> _Outcome | None:
+    # Imported here, not at the top: whoever only builds problems or reads solutions (the web
+    # process) never loads the native library; only the process that searches does.
+    from ortools.constraint_solver import pywrapcp
+
+    # The seed picks the order in which OR-Tools sees the stops: it breaks ties differently in the
+    # first-solution heuristic and in the neighbourhood scans, which is all the randomness it takes.
+    order = list(candidates)
+    random.Random(seed).shuffle(order)
+    places = [0, *order]
+    manager = pywrapcp.RoutingIndexManager(len(places), len(fleet), 0)
+    model = pywrapcp.RoutingModel(manager)
+
+    durations = np.asarray(problem.matrix.durations, dtype=np.int64)[np.ix_(places, places)]
+    distances = np.asarray(problem.matrix.distances, dtype=np.int64)[np.ix_(places, places)]
+    stops = [problem.stops[n - 1] for n in order]
+    service = np.array([0] + [s.service_s for s in stops], dtype=np.int64)
+
+    distance_cb = model.RegisterTransitMatrix(distances.tolist())
+    model.SetArcCostEvaluatorOfAllVehicles(distance_cb)
+    for k, vehicle in enumerate(fleet):
+        model.SetFixedCostOfVehicle(vehicle.fixed_cost, k)
+
+    horizon = max(_departure_window(problem, v)[1] for v in fleet)
+    time_cb = model.RegisterTransitMatrix((durations + service[:, None]).tolist())
+    model.AddDimension(time_cb, horizon, horizon, False, "time")
+    clock = model.GetDimensionOrDie("time")
+    for k, stop in enumerate(stops, start=1):
+        if stop.window is not None:
+            clock.CumulVar(manager.NodeToIndex(k)).SetRange(*stop.window)
+    for k, vehicle in enumerate(fleet):
+        leave, back = _departure_window(problem, vehicle)
+        clock.CumulVar(model.Start(k)).SetRange(leave, back)
+        clock.CumulVar(model.End(k)).SetRange(leave, back)
+
+    _add_load(model, manager, fleet, "volume", [(_demand(s.deliver_volume), _demand(s.collect_volume)) for s in stops], [_capacity(v.volume_capacity) for v in fleet])
+    _add_load(model, manager, fleet, "kg", [(_demand(s.deliver_kg), _demand(s.collect_kg)) for s in stops], [_capacity(v.kg_capacity) for v in fleet])
+
+    position = {node: k for k, node in enumerate(places)}
+    locked_indices = _add_locks(model, manager, fleet, locked, position)
+    penalty = _drop_penalty(distances, fleet)
+    for k in range(1, len(places)):
+        index = manager.NodeToIndex(k)
+        if index not in locked_indices:
+            model.AddDisjunction([index], penalty)
+
+    reachable = distances[distances < UNREACHABLE]
+    search = _search_parameters(strategy, params, float(reachable.mean()) if reachable.size else 1.0)
+    model.CloseModelWithParameters(search)
+    if strategy.ruin_recreate:
+        assignment = model.SolveWithIteratedLocalSearch(search)
+    else:
+        assignment = model.SolveWithParameters(search)
+    if assignment is None:
+        return None
+    routes: dict[int, list[int]] = {}
+    dropped = len(candidates)
+    for k in range(len(fleet)):
+        index = assignment.Value(model.NextVar(model.Start(k)))
+        nodes = []
+        while not model.IsEnd(index):
+            nodes.append(places[manager.IndexToNode(index)])
+            index = assignment.Value(model.NextVar(index))
+        routes[k] = nodes
+        dropped -= len(nodes)
+    return _Outcome(routes, dropped, assignment.ObjectiveValue() - dropped * penalty)
+
+
+def _add_load(
+    model: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    fleet: list[Vehicle],
+    name: str,
+    demands: list[tuple[int, int]],
+    capacities: list[int],
+) -> None:
+    """Keep the load within capacity at every point of every route.
+
+    The truck leaves full of its deliveries and fills with returns, so the load on arrival at a stop
+    is (deliveries still on board) + (returns collected so far). `onboard` tracks exactly that: its
+    transit at a stop is collected - delivered, and its start is tied to the route's total delivery,
+    read off a second dimension `delivered` that counts deliveries from zero. When only one kind of
+    load occurs, a single monotone dimension says the same thing faster.
+    """
+    delivers = any(d for d, _ in demands)
+    collects = any(c for _, c in demands)
+    if not delivers and not collects:
+        return
+    if not (delivers and collects):
+        amounts = [0] + [d + c for d, c in demands]
+        callback = model.RegisterUnaryTransitVector(amounts)
+        model.AddDimensionWithVehicleCapacity(callback, 0, capacities, True, f"{name}_load")
+        return
+    delivered_cb = model.RegisterUnaryTransitVector([0] + [d for d, _ in demands])
+    model.AddDimensionWithVehicleCapacity(delivered_cb, 0, capacities, True, f"{name}_delivered")
+    change_cb = model.RegisterUnaryTransitVector([0] + [c - d for d, c in demands])
+    model.AddDimensionWithVehicleCapacity(change_cb, 0, capacities, False, f"{name}_onboard")
+    delivered = model.GetDimensionOrDie(f"{name}_delivered")
+    onboard = model.GetDimensionOrDie(f"{name}_onboard")
+    solver = model.solver()
+    for k in range(len(fleet)):
+        solver.Add(onboard.CumulVar(model.Start(k)) == delivered.CumulVar(model.End(k)))
+
+
+def _add_locks(
+    model: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    position: dict[int, int],
+) -> set[int]:
+    """Pin each locked route to its vehicle, in its order, with nothing added to it."""
+    if not locked:
+        return set()
+    solver = model.solver()
+    chains: list[list[int]] = []
+    locked_indices: set[int] = set()
+    for k, vehicle in enumerate(fleet):
+        chain = [manager.NodeToIndex(position[n]) for n in locked.get(vehicle.id, [])]
+        chains.append(chain)
+        if not chain:
+            continue
+        path = [model.Start(k), *chain, model.End(k)]
+        for a, b in zip(path, path[1:]):
+            solver.Add(model.NextVar(a) == b)
+        locked_indices.update(chain)
+    # -1 is "not performed": other stops may still be dropped, but never join a locked vehicle.
+    free = [-1] + [k for k, v in enumerate(fleet) if v.id not in locked]
+    for k in range(1, len(position)):
+        index = manager.NodeToIndex(k)
+        if index not in locked_indices:
+            model.VehicleVar(index).SetValues(free)
+    # Start the first-solution heuristic from the locked chains rather than rediscovering them.
+    model.ApplyLocksToAllVehicles(chains, False)
+    return locked_indices
+
+
+def _drop_penalty(distances: np.ndarray, fleet: list[Vehicle]) -> int:
+    """Large enough that serving one more stop beats any saving in distance or vehicles: an upper
+    bound on the cost of any plan at all."""
+    nodes = len(distances)
+    return int(distances.max(initial=0)) * (nodes + 2 * len(fleet)) + sum(v.fixed_cost for v in fleet) + 1
+
+
+def _search_parameters(strategy: _Strategy, params: SearchParams, mean_arc: float) -> pywrapcp.RoutingSearchParameters:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2 as enums
+
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = getattr(enums.FirstSolutionStrategy, strategy.first_solution)
+    search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+    if params.solution_limit is not None:
+        search.solution_limit = params.solution_limit
+    if not strategy.ruin_recreate:
+        search.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        return search
+    search.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GREEDY_DESCENT
+    search.use_iterated_local_search = True
+    ils = search.iterated_local_search_parameters
+    ils.improve_perturbed_solution = strategy.improve_perturbed
+    ruin_recreate = ils.ruin_recreate_parameters
+    del ruin_recreate.ruin_strategies[:]
+    sisr = ruin_recreate.ruin_strategies.add().sisr
+    sisr.avg_num_removed_visits = strategy.removed_visits
+    sisr.max_removed_sequence_size = strategy.max_string
+    sisr.bypass_factor = 0.01
+    ruin_recreate.recreate_strategy.heuristic = enums.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
+    annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
+    annealing.automatic_temperatures = False
+    annealing.initial_temperature = max(1.0, strategy.temperatures[0] * mean_arc)
+    annealing.final_temperature = max(0.01, strategy.temperatures[1] * mean_arc)
+    return search
