@@ -51,3 +51,14 @@ def test_bad_values_fail_loudly():
     assert "not a time of day" in probe(PICKUP_DAILY_BATCH_TIME="9am").stderr
     assert "must be at least 1" in probe(PICKUP_HOLD_DAYS="0").stderr
     assert "not a known time zone" in probe(TIME_ZONE="Mars/Olympus").stderr
+
+
+def test_production_settings_pass_the_deploy_checklist():
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789", DJANGO_ALLOWED_HOSTS="pickup.example")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    flags = probe(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="y" * 60)
+    assert flags.returncode == 0, flags.stderr
