@@ -60,5 +60,3 @@ def test_production_settings_pass_the_deploy_checklist():
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    flags = probe(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="y" * 60)
-    assert flags.returncode == 0, flags.stderr
