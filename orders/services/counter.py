@@ -120,7 +120,7 @@ def shelf_slot_candidates(*, store: Store, parcel: Parcel) -> list[int]:
 
     The one place that chooses slots: chilled or frozen shelves will narrow the range here.
     """
-    taken = set(Parcel.objects.filter(shelf_store=store).values_list("shelf_slot", flat=True))
+    taken = set(Parcel.objects.filter(shelf_store=store).order_by().values_list("shelf_slot", flat=True))
     return [slot for slot in range(1, store.slot_capacity + 1) if slot not in taken]
 
 
