@@ -141,7 +141,7 @@ def choose_store(request):
 def overview(request):
     store = request.counter_store
     return _render(request, "orders/counter/overview.html", {
-        "overview": counter_overview(store=store), "find_form": FindParcelForm(), "today": store_today(store),
+        "overview": counter_overview(store=store), "find_form": FindParcelForm(),
     })
 
 
@@ -224,7 +224,7 @@ def expected(request):
     counts = parcels.aggregate(expected=Count("pk"), arrived=Count("pk", filter=Q(arrived_at__isnull=False)))
     return _render(request, "orders/counter/expected.html", {
         "page": _page(request, parcels), "counts": counts, "missing": counts["expected"] - counts["arrived"],
-        "report_form": ReportForm(), "today": store_today(store),
+        "report_form": ReportForm(),
     })
 
 
@@ -267,7 +267,6 @@ def handover(request):
     try:
         opened: Handover = handover_open(code=data["code"], tracking_number=data["tracking_number"], store=store, clerk=request.user)
     except DomainError as refusal:
-        form.add_error("code" if refusal.code not in ("unknown_code", "other_store", "not_on_shelf") else "tracking_number", refusal.message)
         return _render(request, "orders/counter/handover.html", {"form": form, "refusal": refusal}, status=refusal.status_code)
     scanned = [t for t in data["scanned"] if any(p.tracking_number == t for p in opened.here)]
     scan_error = None

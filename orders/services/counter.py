@@ -115,6 +115,16 @@ def _other_store(parcel: Parcel, *, store: Store, clerk, action: str) -> Counter
     )
 
 
+def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
+    """The parcel a scan names, refused when unknown or addressed to another store."""
+    parcel = _parcel_by_tracking(normalize_scan(code))
+    if parcel is None:
+        raise _unknown(action, store=store, clerk=clerk)
+    if parcel.order.pickup_store_id != store.pk:
+        raise _other_store(parcel, store=store, clerk=clerk, action=action)
+    return parcel
+
+
 def shelf_slot_candidates(*, store: Store, parcel: Parcel) -> list[int]:
     """Free slots of `store` that can take `parcel`, best first (lowest number, so freed slots are reused).
 
@@ -151,12 +161,7 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
     next one. Locking the store row first would also be correct, but it would queue every scan of a store
     behind one lock, while collisions only happen when two scans race for the same slot.
     """
-    code = normalize_scan(code)
-    parcel = _parcel_by_tracking(code)
-    if parcel is None:
-        raise _unknown("scan_in", store=store, clerk=clerk)
-    if parcel.order.pickup_store_id != store.pk:
-        raise _other_store(parcel, store=store, clerk=clerk, action="scan_in")
+    parcel = _scanned_parcel(code, store=store, clerk=clerk, action="scan_in")
     if parcel.status != S.IN_TRANSIT:
         raise _scan_in_refusal(parcel, store=store, clerk=clerk)
     code_hash = pickup_code_hash(pickup_code_for(parcel.order))
@@ -183,12 +188,7 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
 
 def parcel_return_scan_out(*, code: str, store: Store, clerk) -> ScanResult:
     """Hand an expired parcel from the shelf to the driver for its return to the DC; frees its slot."""
-    code = normalize_scan(code)
-    parcel = _parcel_by_tracking(code)
-    if parcel is None:
-        raise _unknown("return", store=store, clerk=clerk)
-    if parcel.order.pickup_store_id != store.pk:
-        raise _other_store(parcel, store=store, clerk=clerk, action="return")
+    parcel = _scanned_parcel(code, store=store, clerk=clerk, action="return")
     if parcel.status == S.EXPIRED and parcel.shelf_store_id == store.pk:
         slot = parcel.shelf_slot
         try:
@@ -266,11 +266,7 @@ def handover_open(*, code: str, store: Store, clerk, tracking_number: str = "") 
     """
     code_hash = pickup_code_hash(_normalize_pickup_code(code))
     if tracking_number:
-        parcel = _parcel_by_tracking(normalize_scan(tracking_number))
-        if parcel is None:
-            raise _unknown("handover", store=store, clerk=clerk)
-        if parcel.order.pickup_store_id != store.pk:
-            raise _other_store(parcel, store=store, clerk=clerk, action="handover")
+        parcel = _scanned_parcel(tracking_number, store=store, clerk=clerk, action="handover")
         if parcel.status != S.AT_STORE or parcel.shelf_store_id != store.pk:
             raise CounterRefusal(_("Not ready for pickup here: it is %(status)s.") % {"status": parcel.get_status_display().lower()},
                                  code=Reason.NOT_ON_SHELF)

@@ -1,5 +1,7 @@
 """Hold expiry (in the store's time zone), return scan-out to the driver, and missing/damaged reports."""
 
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,7 +76,15 @@ def test_expiry_job_is_safe_to_run_twice_and_is_scheduled_hourly(on_shelf):
     assert expire_overdue_parcels() == 0
     assert parcel.events.filter(to_status=S.EXPIRED).count() == 1
     entry = settings.CELERY_BEAT_SCHEDULE["expire-overdue-parcels"]
-    assert entry["task"] == expire_overdue_parcels.name and entry["schedule"].minute == {0} and len(entry["schedule"].hour) == 24
+    assert entry["task"] == expire_overdue_parcels.name
+    assert entry["schedule"].minute == {0} and len(entry["schedule"].hour) == 24
+
+
+def test_a_fresh_worker_process_finds_the_expiry_task_by_name():
+    # A worker imports only what autodiscovery and CELERY_IMPORTS name, not what this test process imported.
+    probe = "from pickup.celery import app; app.loader.import_default_modules(); print(sorted(app.tasks))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True).stdout
+    assert "'orders.expire_overdue_parcels'" in out
 
 
 @pytest.fixture
