@@ -30,7 +30,7 @@ def test_scan_in_puts_the_parcel_on_the_lowest_slot_and_starts_the_hold(in_trans
     assert (event.to_status, event.actor, event.store, event.details) == (S.AT_STORE, clerk, store, {"slot": 1})
 
 
-def test_parcels_of_one_order_share_the_pickup_code(in_transit, store, clerk, make_parcel):
+def test_parcels_of_one_order_share_the_pickup_code(in_transit, store, clerk):
     first = in_transit()
     second = walk(Parcel.objects.create(order=first.order, size_class="S", weight_g=100, volume_units=1), S.IN_TRANSIT)
     for parcel in (first, second):
