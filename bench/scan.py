@@ -164,6 +164,32 @@ def wait_for_server(port: int, proc: subprocess.Popen) -> None:
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes so far (Linux /proc), to tell a slow scan from a busy machine."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen, database_url: str) -> tuple[list[int], list[int]]:
+    """The gunicorn workers and the PostgreSQL backends serving the benchmark database."""
+    import psycopg2
+
+    workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+    parts = urlparse(database_url)
+    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres")
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [parts.path.lstrip("/")])
+        backends = [row[0] for row in cursor.fetchall()]
+    conn.close()
+    return workers, backends
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
 
@@ -206,7 +232,13 @@ def main() -> None:
         procs = [multiprocessing.Process(target=drive, args=(args.port, username, codes, start_at, stop_at, out)) for username, codes in clerks]
         for proc in procs:
             proc.start()
+        while time.time() < start_at - 0.5:  # clients have signed in: every worker holds its database connection
+            time.sleep(0.05)
+        workers, backends = server_pids(server, args.database_url)
+        cpu_before = cpu_seconds(workers), cpu_seconds(backends)
+        load_before = os.getloadavg()[0]
         results = [out.get(timeout=args.seconds + 120) for _ in procs]
+        cpu_after = cpu_seconds(workers), cpu_seconds(backends)
         for proc in procs:
             proc.join()
     finally:
@@ -222,6 +254,11 @@ def main() -> None:
     print(f"{args.clients} clients, gunicorn {args.workers} {args.worker_class} workers, {os.cpu_count()} CPUs, {args.seconds:.0f} s")
     print(f"scans: {len(latencies)}  accepted (HTTP 200): {accepted}  other: { {k: v for k, v in statuses.items() if k != 200} }")
     print(f"rate: {accepted / args.seconds:.1f} accepted scans/s")
+    if accepted:
+        web_ms, db_ms = ((after - before) * 1000 / len(latencies) for before, after in zip(cpu_before, cpu_after))
+        print(f"server CPU per scan: {web_ms:.1f} ms gunicorn + {db_ms:.1f} ms PostgreSQL; "
+              f"CPU-bound ceiling on {os.cpu_count()} idle cores: {os.cpu_count() * 1000 / (web_ms + db_ms):.0f} scans/s")
+        print(f"load average before the run: {load_before:.1f} (other work on the machine competes for the same cores)")
     if latencies:
         ms = [value * 1000 for value in latencies]
         print(f"latency ms: p50 {percentile(ms, 0.50):.1f}  p95 {percentile(ms, 0.95):.1f}  p99 {percentile(ms, 0.99):.1f}  "
