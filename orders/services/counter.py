@@ -9,6 +9,7 @@ reason for the screen and the JSON endpoint.
 
 import hmac
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -125,13 +126,13 @@ def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
     return parcel
 
 
-def shelf_slot_candidates(*, store: Store, parcel: Parcel) -> list[int]:
+def shelf_slot_candidates(*, store: Store, parcel: Parcel) -> Iterator[int]:
     """Free slots of `store` that can take `parcel`, best first (lowest number, so freed slots are reused).
 
     The one place that chooses slots: chilled or frozen shelves will narrow the range here.
     """
     taken = set(Parcel.objects.filter(shelf_store=store).order_by().values_list("shelf_slot", flat=True))
-    return [slot for slot in range(1, store.slot_capacity + 1) if slot not in taken]
+    return (slot for slot in range(1, store.slot_capacity + 1) if slot not in taken)
 
 
 def _scan_in_refusal(parcel: Parcel, *, store: Store, clerk) -> CounterRefusal:

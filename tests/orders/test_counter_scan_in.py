@@ -56,7 +56,7 @@ def test_a_slot_taken_by_a_rival_scan_between_read_and_write_is_skipped(on_shelf
     on_shelf()
     parcel = in_transit()
     real = counter.shelf_slot_candidates
-    stale = iter([[1, 2, 3]])
+    stale = iter([iter([1, 2, 3])])
     monkeypatch.setattr(counter, "shelf_slot_candidates", lambda **kw: next(stale, None) or real(**kw))
     # when
     result = parcel_scan_in(code=parcel.tracking_number, store=store, clerk=clerk)
