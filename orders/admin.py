@@ -53,7 +53,7 @@ class ParcelAdmin(admin.ModelAdmin):
     list_filter = ["status", "size_class", "order__merchant", "order__pickup_store__region"]
     search_fields = ["tracking_number", "order__reference", "order__shopper_name", "order__pickup_store__code"]
     list_select_related = ["order__merchant", "shelf_store"]
-    readonly_fields = ["status", "status_changed_at", "shelf_store", "shelf_slot", "arrived_at", "hold_deadline"]
+    readonly_fields = ["status", "status_changed_at", "shelf_store", "shelf_slot", "arrived_at", "hold_deadline", "failed_code_attempts", "code_locked_until"]
     raw_id_fields = ["order"]
     inlines = [ParcelEventInline]
 

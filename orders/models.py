@@ -107,6 +107,10 @@ class Parcel(models.Model):
     arrived_at = models.DateTimeField(_("arrived at store"), null=True, blank=True, editable=False)
     hold_deadline = models.DateTimeField(_("hold deadline"), null=True, blank=True, editable=False, db_index=True)
     pickup_code_hash = models.CharField(_("pickup code (hashed)"), max_length=64, blank=True, editable=False, db_index=True)
+    # Wrong pickup codes typed at the counter for this parcel, counted under a row lock so that
+    # concurrent guesses cannot overrun the limit; reset when the lock is set.
+    failed_code_attempts = models.PositiveSmallIntegerField(_("wrong pickup codes"), default=0, editable=False)
+    code_locked_until = models.DateTimeField(_("pickup locked until"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("parcel")

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -111,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "staff_landing"
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Languages and time -------------------------------------------------------------------------
@@ -172,6 +173,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Modules whose tasks live outside an app's tasks.py (which autodiscovery finds on its own).
+CELERY_IMPORTS = ["orders.tasks_counter"]
+CELERY_BEAT_SCHEDULE["expire-overdue-parcels"] = {"task": "orders.expire_overdue_parcels", "schedule": crontab(minute=0)}
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

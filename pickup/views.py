@@ -1,9 +1,10 @@
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pickup.health import check_broker, check_database
+from pickup.roles import clerk_stores
 
 
 @require_GET
@@ -23,3 +24,11 @@ def healthz(request):
         "broker": {"ok": broker_ok, "detail": broker_detail},
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@require_GET
+def staff_landing(request):
+    """Where signing in leads: each role to its own workplace, everyone else to the home page."""
+    if clerk_stores(request.user).exists():
+        return redirect("counter:home")
+    return redirect("home")

@@ -1,0 +1,314 @@
+"""The store counter's screens. Thin: parse, call one service or selector, render.
+
+Every view runs for the clerk's current store (kept in the session, checked against their memberships on
+each request); a parcel of another store is answered 404 and the refusal logged.
+"""
+
+import json
+import logging
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from orders.counter.forms import FindParcelForm, HandoverForm, ReportDayForm, ReportForm, ScanForm, StoreChoiceForm
+from orders.counter_selectors import (
+    counter_day_counts,
+    counter_day_events,
+    counter_expected_today,
+    counter_expired,
+    counter_on_hand,
+    counter_overview,
+    store_today,
+)
+from orders.models import Parcel, ParcelEvent
+from orders.services.counter import (
+    Handover,
+    handover_check_scan,
+    handover_confirm,
+    handover_open,
+    parcel_report_problem,
+    parcel_return_scan_out,
+    parcel_scan_in,
+)
+from pickup.errors import DomainError
+from pickup.roles import clerk_stores
+
+logger = logging.getLogger("orders.counter")
+
+STORE_SESSION_KEY = "counter_store_id"
+LAST_SCAN_SESSION_KEY = "counter_last_scan"
+PAGE_SIZE = 50
+# Repeats of a scan that already happened: shown amber, not red, since the parcel is where it should be.
+REPEAT_REASONS = {"already_scanned_in", "already_scanned_out"}
+
+
+def wants_json(request) -> bool:
+    return request.headers.get("Accept", "").split(",")[0].strip() == "application/json"
+
+
+def current_store(request, stores: list):
+    """The store the clerk works at now (from `stores`, theirs): the one in the session, or their only one."""
+    store_id = request.session.get(STORE_SESSION_KEY)
+    chosen = next((store for store in stores if store.pk == store_id), None)
+    if chosen is not None:
+        return chosen
+    if store_id is not None:
+        del request.session[STORE_SESSION_KEY]  # no longer theirs
+    if len(stores) == 1:
+        request.session[STORE_SESSION_KEY] = stores[0].pk
+        return stores[0]
+    return None
+
+
+def counter_view(view):
+    """Signed in, a clerk, at a store: sets `request.counter_store` or answers why not."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        json_reply = wants_json(request)
+        if not request.user.is_authenticated:
+            if json_reply:
+                return JsonResponse({"ok": False, "reason": "not_signed_in", "message": _("Sign in first.")}, status=401)
+            return redirect_to_login(request.get_full_path())
+        # A clerk has a store or two: one query reads them all, and membership is checked on every request.
+        stores = list(clerk_stores(request.user))
+        store = current_store(request, stores)
+        if store is None:
+            if not stores:
+                logger.warning("counter refused: user %s is no clerk", request.user.pk)
+                if json_reply:
+                    return JsonResponse({"ok": False, "reason": "not_a_clerk", "message": _("You are not a clerk of any store.")}, status=403)
+                return render(request, "orders/counter/not_clerk.html", status=403)
+            if json_reply:
+                return JsonResponse({"ok": False, "reason": "choose_store", "message": _("Choose your store first.")}, status=409)
+            return redirect(f"{reverse('counter:choose_store')}?next={request.path}")
+        request.counter_store = store
+        request.counter_several_stores = len(stores) > 1
+        with timezone.override(store.tz):  # times on counter screens are the store's wall clock
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _render(request, template: str, context: dict, status: int = 200):
+    context = {"store": request.counter_store, "several_stores": request.counter_several_stores, **context}
+    return render(request, template, context, status=status)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def store_parcel_or_404(request, tracking_number: str) -> Parcel:
+    """A parcel addressed to the clerk's store, or 404 (and a log line) whether it is elsewhere or unknown."""
+    store = request.counter_store
+    parcel = Parcel.objects.select_related("order").filter(tracking_number=tracking_number).first()
+    if parcel is None or parcel.order.pickup_store_id != store.pk:
+        if parcel is not None:
+            logger.warning("counter refused: parcel of another store (clerk=%s store=%s parcel=%s)", request.user.pk, store.pk, parcel.pk)
+        raise Http404(_("No parcel of this store has this tracking number."))
+    return parcel
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_store(request):
+    stores = clerk_stores(request.user)
+    form = StoreChoiceForm(request.POST or None, stores=stores, initial={"store": request.session.get(STORE_SESSION_KEY)})
+    if request.method == "POST" and form.is_valid():
+        request.session[STORE_SESSION_KEY] = form.cleaned_data["store"].pk
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            target = reverse("counter:home")
+        return redirect(target)
+    if not stores.exists():
+        return render(request, "orders/counter/not_clerk.html", status=403)
+    return render(request, "orders/counter/choose_store.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@counter_view
+def overview(request):
+    store = request.counter_store
+    return _render(request, "orders/counter/overview.html", {
+        "overview": counter_overview(store=store), "find_form": FindParcelForm(),
+    })
+
+
+@counter_view
+def find_parcel(request):
+    form = FindParcelForm(request.GET)
+    if not form.is_valid():
+        return _render(request, "orders/counter/overview.html", {"overview": counter_overview(store=request.counter_store), "find_form": form}, status=400)
+    parcel = store_parcel_or_404(request, "".join(form.cleaned_data["q"].split()))
+    return redirect("counter:parcel", tracking_number=parcel.tracking_number)
+
+
+@counter_view
+def parcel_detail(request, tracking_number: str):
+    parcel = store_parcel_or_404(request, tracking_number)
+    events = parcel.events.select_related("actor", "store").order_by("seq")
+    return _render(request, "orders/counter/parcel.html", {"parcel": parcel, "events": events, "report_form": ReportForm()})
+
+
+def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            return {"ok": False, "reason": "invalid", "tone": "bad", "message": _("The request body is not valid JSON.")}, 400
+    else:
+        data = request.POST
+    form = ScanForm(data)
+    if not form.is_valid():
+        return {"ok": False, "reason": "invalid", "tone": "bad", "field": "code", "message": form.errors["code"][0]}, 400
+    code = form.cleaned_data["code"]
+    try:
+        result = service(code=code, store=request.counter_store, clerk=request.user)
+    except DomainError as refusal:
+        body = {"ok": False, "reason": refusal.code, "message": refusal.message, "code": code, "slot": getattr(refusal, "slot", None),
+                "tone": "warn" if refusal.code in REPEAT_REASONS else "bad"}
+        return body, refusal.status_code
+    body = {"ok": True, "reason": "accepted", "tone": "ok", "code": code, "slot": result.slot,
+            "message": accepted_message % {"slot": result.slot}}
+    return body, 200
+
+
+def _scan_view(request, *, service, template: str, accepted_message: str, context=None):
+    """A scan screen: POST answers JSON to `fetch` (Accept: application/json), else posts, redirects, shows.
+
+    Why a scan survives a reload: the script keeps each scan in sessionStorage until the server has
+    answered and re-sends unanswered ones when the page loads again (a repeat is answered "already"
+    with the slot, so a scan that did reach the server is not done twice); keys typed while the page is
+    loading land in the autofocused input of a real form, which submits by itself without the script.
+    """
+    if request.method == "POST":
+        body, status = _scan_outcome(request, service, accepted_message)
+        if wants_json(request):
+            return JsonResponse(body, status=status)
+        request.session[LAST_SCAN_SESSION_KEY] = body
+        return redirect(request.path)
+    last = request.session.pop(LAST_SCAN_SESSION_KEY, None)
+    return _render(request, template, {"form": ScanForm(), "last": last, **(context or {})})
+
+
+@counter_view
+@require_http_methods(["GET", "POST"])
+def scan_in(request):
+    return _scan_view(request, service=parcel_scan_in, template="orders/counter/scan_in.html",
+                      accepted_message=_("Accepted: put it on slot %(slot)s."))
+
+
+@counter_view
+@require_http_methods(["GET", "POST"])
+def returns(request):
+    context = {} if request.method == "POST" else {"page": _page(request, counter_expired(store=request.counter_store))}
+    return _scan_view(request, service=parcel_return_scan_out, template="orders/counter/returns.html",
+                      accepted_message=_("Scanned out: take it from slot %(slot)s and give it to the driver."), context=context)
+
+
+@counter_view
+def expected(request):
+    store = request.counter_store
+    parcels = counter_expected_today(store=store).select_related("order")
+    counts = parcels.aggregate(expected=Count("pk"), arrived=Count("pk", filter=Q(arrived_at__isnull=False)))
+    return _render(request, "orders/counter/expected.html", {
+        "page": _page(request, parcels), "counts": counts, "missing": counts["expected"] - counts["arrived"],
+        "report_form": ReportForm(),
+    })
+
+
+@counter_view
+@require_POST
+def report_problem(request, tracking_number: str):
+    parcel = store_parcel_or_404(request, tracking_number)
+    form = ReportForm(request.POST)
+    if form.is_valid():
+        try:
+            parcel_report_problem(parcel=parcel, store=request.counter_store, clerk=request.user, **form.cleaned_data)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("Reported %(tracking)s as %(kind)s; the distribution centre sees it.")
+                             % {"tracking": parcel.tracking_number, "kind": dict(form.fields["kind"].choices)[form.cleaned_data["kind"]].lower()})
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("counter:expected")
+    return redirect(target)
+
+
+@counter_view
+@require_http_methods(["GET", "POST"])
+def handover(request):
+    """Code first, then each parcel scanned from the shelf, then one confirm.
+
+    The form carries the typed code and the scans from post to post (no server state), and every post
+    checks the code again, so nothing can be handed over on a code that was not right.
+    """
+    store = request.counter_store
+    if request.method == "GET":
+        return _render(request, "orders/counter/handover.html", {"form": HandoverForm()})
+    form = HandoverForm(request.POST)
+    if not form.is_valid():
+        return _render(request, "orders/counter/handover.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        opened: Handover = handover_open(code=data["code"], tracking_number=data["tracking_number"], store=store, clerk=request.user)
+    except DomainError as refusal:
+        return _render(request, "orders/counter/handover.html", {"form": form, "refusal": refusal}, status=refusal.status_code)
+    scanned = [t for t in data["scanned"] if any(p.tracking_number == t for p in opened.here)]
+    scan_error = None
+    action = request.POST.get("action", "open")
+    if action == "scan" and data["scan"]:
+        try:
+            parcel = handover_check_scan(handover=opened, code=data["scan"], store=store, clerk=request.user)
+        except DomainError as refusal:
+            scan_error = refusal.message
+        else:
+            if parcel.tracking_number not in scanned:
+                scanned.append(parcel.tracking_number)
+    elif action == "confirm":
+        try:
+            handed = handover_confirm(code=data["code"], tracking_numbers=scanned, cash_received=data["cash_received"],
+                                      opened_by_tracking=data["tracking_number"], store=store, clerk=request.user)
+        except DomainError as refusal:
+            scan_error = refusal.message
+        else:
+            count = sum(1 for e in handed if e.type == ParcelEvent.Type.STATUS)
+            done = _("Handed over %(count)s parcel(s) to %(name)s.") % {"count": count, "name": opened.order.shopper_name}
+            if opened.cash_due:
+                done += " " + _("Cash collected: NT$%(amount)s.") % {"amount": opened.cash_due}
+            messages.success(request, done)
+            return redirect("counter:handover")
+    return _render(request, "orders/counter/handover.html", {
+        "form": form, "handover": opened, "scanned": scanned, "scan_error": scan_error,
+        "all_scanned": len(scanned) == len(opened.here),
+    }, status=409 if scan_error else 200)
+
+
+@counter_view
+def daily_report(request):
+    store = request.counter_store
+    form = ReportDayForm(request.GET or None)
+    day = form.cleaned_data["day"] if form.is_valid() and form.cleaned_data["day"] else store_today(store)
+    # The whole day on one page: it is printed, and one store's day is a few hundred lines at most.
+    events = list(counter_day_events(store=store, day=day))
+    cash = sum(e.details.get("amount", 0) for e in events if e.type == ParcelEvent.Type.CASH_COLLECTED)
+    is_today = day == store_today(store)
+    return _render(request, "orders/counter/report.html", {
+        "form": form, "day": day, "counts": counter_day_counts(store=store, day=day), "events": events, "cash": cash,
+        "overview": counter_overview(store=store) if is_today else None, "printed_at": timezone.localtime(timezone.now(), store.tz),
+        "on_hand": counter_on_hand(store=store) if is_today else None,
+    }, status=400 if form.errors else 200)

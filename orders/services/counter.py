@@ -1,0 +1,370 @@
+"""The store counter: scan-in onto shelf slots, handover against the pickup code, expiry, return scan-out
+and problem reports.
+
+Every status change goes through `orders.lifecycle.parcel_transition` and every other action through
+`parcel_record_event`, so each action is a ParcelEvent with the clerk as actor (and notifications and
+webhooks follow from `parcel_event_committed`). Refusals are `CounterRefusal`s whose `code` names the
+reason for the screen and the JSON endpoint.
+"""
+
+import hmac
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from orders.counter_selectors import counter_cash_due, counter_handover_parcels
+from orders.lifecycle import parcel_record_event, parcel_transition
+from orders.models import Order, Parcel, ParcelEvent
+from orders.pickup_codes import pickup_code_for, pickup_code_hash
+from pickup.errors import DomainError
+from stores.models import Store
+
+logger = logging.getLogger("orders.counter")
+
+S = Parcel.Status
+CODE_ATTEMPT_LIMIT = 5
+CODE_LOCK_DURATION = timedelta(minutes=15)
+TRACKING_MAX_LENGTH = Parcel._meta.get_field("tracking_number").max_length
+
+
+class CounterRefusal(DomainError):
+    """The counter refuses a scan or a handover; `code` is the reason, `slot` the shelf slot when one matters."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, code: str, status_code: int = 409, slot: int | None = None):
+        super().__init__(message, code=code)
+        self.status_code = status_code
+        self.slot = slot
+
+
+class Reason:
+    UNKNOWN = "unknown_code"
+    OTHER_STORE = "other_store"
+    ALREADY_SCANNED_IN = "already_scanned_in"
+    CANCELLED = "cancelled"
+    STORE_FULL = "store_full"
+    NOT_DISPATCHED = "not_dispatched"
+    ALREADY_LEFT = "already_left"
+    NOT_EXPIRED = "not_expired"
+    ALREADY_SCANNED_OUT = "already_scanned_out"
+    NOT_ON_SHELF = "not_on_shelf"
+    NO_MATCH = "no_match"
+    WRONG_CODE = "wrong_code"
+    LOCKED = "locked"
+    NOT_IN_ORDER = "not_in_order"
+    NOT_ALL_SCANNED = "not_all_scanned"
+    CASH_NOT_CONFIRMED = "cash_not_confirmed"
+    ALREADY_HANDED_OVER = "already_handed_over"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    parcel: Parcel
+    slot: int | None
+    event: ParcelEvent
+
+
+@dataclass(frozen=True)
+class Handover:
+    """An order opened at the counter with its pickup code: what to fetch from the shelf and what to collect."""
+
+    order: Order
+    here: list[Parcel]
+    elsewhere: list[Parcel]
+    cash_due: int
+
+
+def normalize_scan(code: str) -> str:
+    """What a scanner or a person typed, without spaces; refuses an empty scan by naming the field."""
+    cleaned = "".join((code or "").split())
+    if not cleaned:
+        raise DomainError(_("Scan or type a tracking number."), code="empty", field="code")
+    return cleaned
+
+
+def _parcel_by_tracking(code: str) -> Parcel | None:
+    if len(code) > TRACKING_MAX_LENGTH:
+        return None
+    return Parcel.objects.select_related("order").filter(tracking_number=code).first()
+
+
+def _unknown(code_kind: str, *, store: Store, clerk) -> CounterRefusal:
+    logger.info("counter %s refused: unknown code (clerk=%s store=%s)", code_kind, clerk.pk, store.pk)
+    return CounterRefusal(_("Unknown code: no parcel has this tracking number."), code=Reason.UNKNOWN, status_code=404)
+
+
+def _refuse(parcel: Parcel, *, store: Store, clerk, action: str, reason: str, message: str, status_code: int = 409) -> CounterRefusal:
+    """Record a refused scan of a real parcel as an event the DC sees, log it, and return the refusal to raise."""
+    logger.warning("counter %s refused: %s (clerk=%s store=%s parcel=%s)", action, reason, clerk.pk, store.pk, parcel.pk)
+    parcel_record_event(parcel=parcel, type=ParcelEvent.Type.SCAN_REFUSED, actor=clerk, store=store, details={"action": action, "reason": reason})
+    return CounterRefusal(message, code=reason, status_code=status_code)
+
+
+def _other_store(parcel: Parcel, *, store: Store, clerk, action: str) -> CounterRefusal:
+    # 404 as for any parcel outside the clerk's store; the message says only that it belongs elsewhere,
+    # which the clerk holding the box needs to know to hand it back to the driver.
+    return _refuse(
+        parcel, store=store, clerk=clerk, action=action, reason=Reason.OTHER_STORE, status_code=404,
+        message=_("Addressed to another store: give it back to the driver."),
+    )
+
+
+def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
+    """The parcel a scan names, refused when unknown or addressed to another store."""
+    parcel = _parcel_by_tracking(normalize_scan(code))
+    if parcel is None:
+        raise _unknown(action, store=store, clerk=clerk)
+    if parcel.order.pickup_store_id != store.pk:
+        raise _other_store(parcel, store=store, clerk=clerk, action=action)
+    return parcel
+
+
+def shelf_slot_candidates(*, store: Store, parcel: Parcel) -> Iterator[int]:
+    """Free slots of `store` that can take `parcel`, best first (lowest number, so freed slots are reused).
+
+    The one place that chooses slots: chilled or frozen shelves will narrow the range here.
+    """
+    taken = set(Parcel.objects.filter(shelf_store=store).order_by().values_list("shelf_slot", flat=True))
+    return (slot for slot in range(1, store.slot_capacity + 1) if slot not in taken)
+
+
+def _scan_in_refusal(parcel: Parcel, *, store: Store, clerk) -> CounterRefusal:
+    """Why a parcel of this store that is not in transit cannot be scanned in."""
+    if parcel.status in (S.AT_STORE, S.EXPIRED) and parcel.shelf_store_id == store.pk:
+        # A repeat scan (double-triggered scanner, second clerk, replay after a reload): not an error worth
+        # an event, and the slot is what the clerk needs to see.
+        return CounterRefusal(
+            _("Already scanned in: it is on slot %(slot)s.") % {"slot": parcel.shelf_slot},
+            code=Reason.ALREADY_SCANNED_IN, slot=parcel.shelf_slot,
+        )
+    if parcel.status == S.CANCELLED:
+        reason, message = Reason.CANCELLED, _("Cancelled: do not shelve it; give it back to the driver.")
+    elif parcel.status in (S.CREATED, S.AT_DC, S.PLANNED):
+        reason, message = Reason.NOT_DISPATCHED, _("Not dispatched yet: the system has it at the distribution centre.")
+    else:
+        reason = Reason.ALREADY_LEFT
+        message = _("Already %(status)s: it should not be here.") % {"status": parcel.get_status_display().lower()}
+    return _refuse(parcel, store=store, clerk=clerk, action="scan_in", reason=reason, message=message)
+
+
+def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
+    """Accept a parcel from the truck onto the lowest free shelf slot, starting its hold clock.
+
+    Slots are taken optimistically: pick the lowest free slot and let the unique index
+    `parcel_one_per_shelf_slot` arbitrate; a clerk who loses a slot to a concurrent scan retries with the
+    next one. Locking the store row first would also be correct, but it would queue every scan of a store
+    behind one lock, while collisions only happen when two scans race for the same slot.
+    """
+    parcel = _scanned_parcel(code, store=store, clerk=clerk, action="scan_in")
+    if parcel.status != S.IN_TRANSIT:
+        raise _scan_in_refusal(parcel, store=store, clerk=clerk)
+    code_hash = pickup_code_hash(pickup_code_for(parcel.order))
+    tried: set[int] = set()
+    while True:
+        slot = next((n for n in shelf_slot_candidates(store=store, parcel=parcel) if n not in tried), None)
+        if slot is None:
+            raise _refuse(parcel, store=store, clerk=clerk, action="scan_in", reason=Reason.STORE_FULL,
+                          message=_("Store full: every shelf slot is taken. Keep it aside and call the DC."))
+        try:
+            event = parcel_transition(
+                parcel=parcel, to=S.AT_STORE, actor=clerk, store=store, details={"slot": slot},
+                changes={"shelf_store": store, "shelf_slot": slot, "pickup_code_hash": code_hash},
+            )
+        except IntegrityError:
+            tried.add(slot)
+            continue
+        except DomainError:
+            # Lost the compare-and-swap to a concurrent scan of the same parcel: say what it is now.
+            parcel.refresh_from_db(fields=["status", "shelf_store", "shelf_slot"])
+            raise _scan_in_refusal(parcel, store=store, clerk=clerk) from None
+        return ScanResult(parcel=parcel, slot=slot, event=event)
+
+
+def parcel_return_scan_out(*, code: str, store: Store, clerk) -> ScanResult:
+    """Hand an expired parcel from the shelf to the driver for its return to the DC; frees its slot."""
+    parcel = _scanned_parcel(code, store=store, clerk=clerk, action="return")
+    if parcel.status == S.EXPIRED and parcel.shelf_store_id == store.pk:
+        slot = parcel.shelf_slot
+        try:
+            event = parcel_transition(parcel=parcel, to=S.RETURN_IN_TRANSIT, actor=clerk, store=store, details={"slot": slot})
+        except DomainError:
+            parcel.refresh_from_db(fields=["status", "shelf_store", "shelf_slot"])
+        else:
+            return ScanResult(parcel=parcel, slot=slot, event=event)
+    if parcel.status in (S.RETURN_IN_TRANSIT, S.RETURNED):
+        raise CounterRefusal(_("Already scanned out to the driver."), code=Reason.ALREADY_SCANNED_OUT)
+    if parcel.status == S.AT_STORE:
+        deadline = formats.date_format(timezone.localtime(parcel.hold_deadline, store.tz), "DATETIME_FORMAT")
+        raise _refuse(parcel, store=store, clerk=clerk, action="return", reason=Reason.NOT_EXPIRED,
+                      message=_("Not expired: the shopper can collect it until %(deadline)s. Keep it on slot %(slot)s.")
+                      % {"deadline": deadline, "slot": parcel.shelf_slot})
+    raise _refuse(parcel, store=store, clerk=clerk, action="return", reason=Reason.NOT_ON_SHELF,
+                  message=_("Not on this store's shelf: it is %(status)s.") % {"status": parcel.get_status_display().lower()})
+
+
+def _locked_refusal(until: datetime, store: Store) -> CounterRefusal:
+    return CounterRefusal(
+        _("Locked after %(limit)s wrong pickup codes until %(time)s. Ask the shopper to wait or call support.")
+        % {"limit": CODE_ATTEMPT_LIMIT, "time": formats.time_format(timezone.localtime(until, store.tz), "TIME_FORMAT")},
+        code=Reason.LOCKED, status_code=423,
+    )
+
+
+def _verify_code_on(parcel: Parcel, *, code_hash: str, store: Store, clerk) -> None:
+    """Check a typed code against one parcel, counting a wrong one; the 5th wrong code locks the parcel.
+
+    The count is read and written under the parcel's row lock, so concurrent guesses are serialised by the
+    database: twenty at once still count five and lock once. The wrong attempt is committed before the
+    refusal is raised, so it is not rolled back with the request.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = Parcel.objects.select_for_update().only("failed_code_attempts", "code_locked_until", "pickup_code_hash").get(pk=parcel.pk)
+        if row.code_locked_until and row.code_locked_until > now:
+            raise _locked_refusal(row.code_locked_until, store)
+        if hmac.compare_digest(row.pickup_code_hash, code_hash):
+            return
+        logger.warning("counter handover refused: wrong code (clerk=%s store=%s parcel=%s)", clerk.pk, store.pk, parcel.pk)
+        attempts = row.failed_code_attempts + 1
+        parcel_record_event(parcel=parcel, type=ParcelEvent.Type.CODE_FAILED, actor=clerk, store=store, details={"attempt": attempts})
+        if attempts < CODE_ATTEMPT_LIMIT:
+            Parcel.objects.filter(pk=parcel.pk).update(failed_code_attempts=F("failed_code_attempts") + 1)
+            locked_until = None
+        else:
+            locked_until = now + CODE_LOCK_DURATION
+            Parcel.objects.filter(pk=parcel.pk).update(failed_code_attempts=0, code_locked_until=locked_until)
+            parcel_record_event(parcel=parcel, type=ParcelEvent.Type.CODE_LOCKED, actor=clerk, store=store,
+                                details={"until": locked_until.isoformat(), "attempts": attempts})
+    if locked_until:
+        raise _locked_refusal(locked_until, store)
+    raise CounterRefusal(
+        _("Wrong pickup code. %(left)s tries left before this parcel is locked for %(minutes)s minutes.")
+        % {"left": CODE_ATTEMPT_LIMIT - attempts, "minutes": int(CODE_LOCK_DURATION.total_seconds() // 60)},
+        code=Reason.WRONG_CODE,
+    )
+
+
+def _normalize_pickup_code(code: str) -> str:
+    digits = "".join(ch for ch in (code or "") if ch.isdigit())
+    if not digits:
+        raise DomainError(_("Scan or type the shopper's pickup code."), code="empty", field="code")
+    return digits
+
+
+def handover_open(*, code: str, store: Store, clerk, tracking_number: str = "") -> Handover:
+    """Find the order whose parcels this pickup code releases at `store`.
+
+    With a tracking number (the clerk found the parcel and the shopper shows the code) a wrong code counts
+    against that parcel. With the code alone, a code that matches nothing here counts against no parcel
+    (there is none to count on); it is answered plainly and logged.
+    """
+    code_hash = pickup_code_hash(_normalize_pickup_code(code))
+    if tracking_number:
+        parcel = _scanned_parcel(tracking_number, store=store, clerk=clerk, action="handover")
+        if parcel.status != S.AT_STORE or parcel.shelf_store_id != store.pk:
+            raise CounterRefusal(_("Not ready for pickup here: it is %(status)s.") % {"status": parcel.get_status_display().lower()},
+                                 code=Reason.NOT_ON_SHELF)
+        _verify_code_on(parcel, code_hash=code_hash, store=store, clerk=clerk)
+        order = parcel.order
+    else:
+        matches = list(Parcel.objects.select_related("order").filter(shelf_store=store, status=S.AT_STORE, pickup_code_hash=code_hash))
+        if not matches:
+            logger.warning("counter handover refused: code matches no parcel here (clerk=%s store=%s)", clerk.pk, store.pk)
+            raise CounterRefusal(
+                _("No parcel waiting at this store matches this code. Check the digits, or find the parcel by its tracking number."),
+                code=Reason.NO_MATCH, status_code=404,
+            )
+        now = timezone.now()
+        locked = [p.code_locked_until for p in matches if p.code_locked_until and p.code_locked_until > now]
+        if locked:
+            raise _locked_refusal(max(locked), store)
+        order = matches[0].order
+    here, elsewhere = counter_handover_parcels(order=order, store=store)
+    return Handover(order=order, here=here, elsewhere=elsewhere, cash_due=counter_cash_due(order))
+
+
+def handover_check_scan(*, handover: Handover, code: str, store: Store, clerk) -> Parcel:
+    """The parcel of the open order that a shelf scan names, or a refusal when it is not one of them."""
+    code = normalize_scan(code)
+    for parcel in handover.here:
+        if parcel.tracking_number == code:
+            return parcel
+    logger.info("counter handover scan refused: not part of the order (clerk=%s store=%s order=%s)", clerk.pk, store.pk, handover.order.pk)
+    raise CounterRefusal(_("Not part of this order: put it back on its slot."), code=Reason.NOT_IN_ORDER)
+
+
+def handover_confirm(*, code: str, store: Store, clerk, tracking_numbers: list[str], cash_received: bool,
+                     opened_by_tracking: str = "") -> list[ParcelEvent]:
+    """Hand the order's parcels on this shelf to the shopper: each must have been scanned, cash confirmed.
+
+    The code is checked again here, so this function alone enforces the rule whatever the screen did.
+    The order row is locked first and its parcels in id order, so two clerks confirming the same
+    handover queue: the first hands over, the second is told it is done.
+    """
+    handover = handover_open(code=code, store=store, clerk=clerk, tracking_number=opened_by_tracking)
+    scanned = {normalize_scan(t) for t in tracking_numbers if t.strip()}
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(pk=handover.order.pk).values_list("pk", flat=True).get()
+        parcels = list(Parcel.objects.filter(order=handover.order, shelf_store=store, status=S.AT_STORE).order_by("pk"))
+        if not parcels:
+            raise CounterRefusal(_("Already handed over."), code=Reason.ALREADY_HANDED_OVER)
+        missing = [p.tracking_number for p in parcels if p.tracking_number not in scanned]
+        if missing:
+            raise CounterRefusal(
+                _("Scan every parcel before handing over; not scanned yet: %(missing)s.") % {"missing": ", ".join(missing)},
+                code=Reason.NOT_ALL_SCANNED,
+            )
+        cash_due = counter_cash_due(handover.order)
+        if cash_due and not cash_received:
+            raise CounterRefusal(_("Collect NT$%(amount)s and tick the box before handing over.") % {"amount": cash_due},
+                                 code=Reason.CASH_NOT_CONFIRMED)
+        events = [
+            parcel_transition(parcel=p, to=S.PICKED_UP, actor=clerk, store=store, details={"slot": p.shelf_slot}) for p in parcels
+        ]
+        if cash_due:
+            events.append(parcel_record_event(parcel=parcels[0], type=ParcelEvent.Type.CASH_COLLECTED, actor=clerk, store=store,
+                                              details={"amount": cash_due, "currency": "TWD"}))
+    return events
+
+
+def parcels_expire_overdue(*, now: datetime | None = None) -> int:
+    """Move every parcel past its hold deadline to expired; safe to run twice or alongside a handover."""
+    now = now or timezone.now()
+    ids = list(Parcel.objects.filter(status=S.AT_STORE, hold_deadline__lt=now).order_by("pk").values_list("pk", flat=True))
+    expired = 0
+    for parcel in Parcel.objects.filter(pk__in=ids).select_related("shelf_store").order_by("pk"):
+        try:
+            parcel_transition(parcel=parcel, to=S.EXPIRED, actor_label="system", store=parcel.shelf_store,
+                              details={"hold_deadline": parcel.hold_deadline.isoformat()})
+        except DomainError:
+            continue  # picked up (or expired by a parallel run) since the ids were read
+        expired += 1
+    return expired
+
+
+REPORTABLE = {
+    ParcelEvent.Type.REPORTED_MISSING: frozenset({S.IN_TRANSIT}),
+    ParcelEvent.Type.REPORTED_DAMAGED: frozenset({S.IN_TRANSIT, S.AT_STORE, S.EXPIRED}),
+}
+
+
+def parcel_report_problem(*, parcel: Parcel, store: Store, clerk, kind: str, note: str = "") -> ParcelEvent:
+    """A clerk reports an expected parcel missing from the delivery, or a parcel damaged; the DC sees the event."""
+    if kind not in REPORTABLE:
+        raise DomainError(_("Choose what to report: missing or damaged."), field="kind")
+    if parcel.order.pickup_store_id != store.pk:
+        raise _other_store(parcel, store=store, clerk=clerk, action="report")
+    if parcel.status not in REPORTABLE[kind]:
+        raise CounterRefusal(
+            _("Cannot report %(kind)s: the parcel is %(status)s.")
+            % {"kind": ParcelEvent.Type(kind).label.lower(), "status": parcel.get_status_display().lower()},
+            code="not_reportable",
+        )
+    return parcel_record_event(parcel=parcel, type=kind, actor=clerk, store=store, details={"note": note.strip()[:500]})
