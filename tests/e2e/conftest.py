@@ -9,9 +9,13 @@ import os
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# The live server runs in a thread of the test process, which Django's async-safety check would
-# otherwise refuse when Playwright's sync API drives it from the same process.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _allow_sync_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread, so Django's async-safety check would
+    # refuse the ORM calls that test set-up makes; allowed per test so it never leaks elsewhere.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
