@@ -437,7 +437,7 @@ class _Strategy:
     search: str = "ruin_recreate"
     # Annealing temperatures at the start and the end of the search, as fractions of the mean arc
     # cost, so that they mean the same on a benchmark's unit grid as on a map in metres.
-    temperatures: tuple[float, float] = (0.2, 0.002)
+    temperatures: tuple[float, float] = (0.8, 0.008)
     # Polish every recreated plan with the full local search, instead of only accepting or
     # rejecting it; fewer, better iterations.
     improve_perturbed: bool = False
@@ -452,20 +452,30 @@ _RUIN_RECREATE_FROM_STOPS = 100
 
 
 def _strategies(problem: Problem, free_stops: int) -> tuple[_Strategy, ...]:
-    """One strategy per parallel worker, best first: workers differ in their first solution."""
+    """One strategy per parallel worker, best first.
+
+    Savings builds good capacity-bound routes; with time windows, insertion heuristics are the ones
+    that find a feasible plan at all. The ruin-and-recreate settings are the best of our runs on the
+    benchmark instances (bench/vrp.py): hot annealing and no polishing for pure capacity problems,
+    where fast iterations pay; with windows, a second worker that polishes every recreated plan.
+    """
     windowed = any(s.window is not None for s in problem.stops)
-    # Savings builds good capacity-bound routes; with time windows, insertion heuristics are the
-    # ones that find a feasible plan at all.
     firsts = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION") if windowed else ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION")
-    if free_stops >= _RUIN_RECREATE_FROM_STOPS:
-        search = "ruin_recreate"
-    elif free_stops > 1:
-        search = "guided"
-    else:
+    if free_stops <= 1:
         # One stop to place: the relocate neighbourhood tries every vehicle and position, so the
         # first local optimum is the best plan there is.
-        search = "descent"
-    return tuple(_Strategy(first, search=search) for first in firsts)
+        return tuple(_Strategy(first, search="descent") for first in firsts)
+    if free_stops < _RUIN_RECREATE_FROM_STOPS:
+        return tuple(_Strategy(first, search="guided") for first in firsts)
+    if windowed:
+        return (
+            _Strategy(firsts[0], temperatures=(0.8, 0.008)),
+            _Strategy(firsts[0], temperatures=(0.2, 0.002), improve_perturbed=True),
+        )
+    return (
+        _Strategy(firsts[0], temperatures=(0.8, 0.008)),
+        _Strategy(firsts[0], temperatures=(0.4, 0.004)),
+    )
 
 
 # Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).
