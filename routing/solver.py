@@ -36,6 +36,7 @@ LOAD_SCALE = 1000
 # Tolerance for float noise such as 1.1 * 1000 == 1100.0000000000002 when scaling loads.
 _SCALE_EPS = 1e-6
 
+REASON_NO_VEHICLE = "no vehicle available: none given, or no shift overlaps the depot's hours"
 REASON_OVER_CAPACITY = "load exceeds the capacity of every vehicle"
 REASON_NO_ROAD = "no road route between the depot and the stop"
 REASON_WINDOW = "receiving window cannot be reached from the depot within any vehicle's shift"
@@ -350,7 +351,8 @@ def _timing(problem: Problem, nodes: Sequence[int], leave: int) -> tuple[list[in
         arrival = clock + durations[prev][node]
         start = arrival if stop.window is None else max(arrival, stop.window[0])
         if stop.window is not None and start > stop.window[1]:
-            return f"arrives at stop {stop.id} at {_clock(arrival)}, after its window closes at {_clock(stop.window[1])}"
+            closes = _clock(stop.window[1])
+            return f"arrives at stop {stop.id} at {_clock(arrival)}, after its window closes at {closes}"
         starts.append(start)
         prev, clock = node, start + stop.service_s
     if durations[prev][0] >= UNREACHABLE:
@@ -358,7 +360,9 @@ def _timing(problem: Problem, nodes: Sequence[int], leave: int) -> tuple[list[in
     return starts, clock + durations[prev][0]
 
 
-def _route(problem: Problem, vehicle: Vehicle, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]) -> Route:
+def _route(
+    problem: Problem, vehicle: Vehicle, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]
+) -> Route:
     starts, back = timing
     stops = [problem.stops[n - 1] for n in nodes]
     volume = sum(s.deliver_volume for s in stops)
@@ -402,6 +406,8 @@ def _clock(seconds: int) -> str:
 
 def _unservable_reason(problem: Problem, fleet: list[Vehicle], node: int) -> str | None:
     """Why no vehicle could serve this stop even on a route of its own, or None if one could."""
+    if not fleet:
+        return REASON_NO_VEHICLE
     stop = problem.stops[node - 1]
     fitting = [v for v in fleet if not _over_capacity(v, stop)]
     if not fitting:
@@ -460,7 +466,10 @@ def _strategies(problem: Problem, free_stops: int) -> tuple[_Strategy, ...]:
     where fast iterations pay; with windows, a second worker that polishes every recreated plan.
     """
     windowed = any(s.window is not None for s in problem.stops)
-    firsts = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION") if windowed else ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION")
+    if windowed:
+        firsts = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
+    else:
+        firsts = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION")
     if free_stops <= 1:
         # One stop to place: the relocate neighbourhood tries every vehicle and position, so the
         # first local optimum is the best plan there is.
@@ -529,8 +538,8 @@ def _search(
     # process) never loads the native library; only the process that searches does.
     from ortools.constraint_solver import pywrapcp
 
-    # The seed picks the order in which OR-Tools sees the stops: it breaks ties differently in the
-    # first-solution heuristic and in the neighbourhood scans, which is all the randomness it takes.
+    # OR-Tools takes no seed (its own random choices are fixed), so the seed picks the order in which
+    # it sees the stops: ties break differently in the first solution and in every neighbourhood scan.
     order = list(candidates)
     random.Random(seed).shuffle(order)
     places = [0, *order]
@@ -548,8 +557,10 @@ def _search(
         model.SetFixedCostOfVehicle(vehicle.fixed_cost, k)
 
     _add_time(model, manager, problem, fleet, stops, durations + service[:, None])
-    _add_load(model, manager, fleet, "volume", [(_demand(s.deliver_volume), _demand(s.collect_volume)) for s in stops], [_capacity(v.volume_capacity) for v in fleet])
-    _add_load(model, manager, fleet, "kg", [(_demand(s.deliver_kg), _demand(s.collect_kg)) for s in stops], [_capacity(v.kg_capacity) for v in fleet])
+    volumes = [(_demand(s.deliver_volume), _demand(s.collect_volume)) for s in stops]
+    _add_load(model, fleet, "volume", volumes, [_capacity(v.volume_capacity) for v in fleet])
+    weights = [(_demand(s.deliver_kg), _demand(s.collect_kg)) for s in stops]
+    _add_load(model, fleet, "kg", weights, [_capacity(v.kg_capacity) for v in fleet])
 
     position = {node: k for k, node in enumerate(places)}
     locked_indices = _add_locks(model, manager, fleet, locked, position)
@@ -565,14 +576,17 @@ def _search(
     if strategy.search == "guided":
         routes = _guided_search(model, search, params, epoch=_GLS_EPOCH_PER_STOP * len(order))
     else:
-        solve_with = model.SolveWithIteratedLocalSearch if strategy.search == "ruin_recreate" else model.SolveWithParameters
-        assignment = solve_with(search)
+        if strategy.search == "ruin_recreate":
+            assignment = model.SolveWithIteratedLocalSearch(search)
+        else:
+            assignment = model.SolveWithParameters(search)
         routes = None if assignment is None else _read_routes(model, assignment)
     if routes is None:
         return None
     as_nodes = {k: [places[manager.IndexToNode(i)] for i in route] for k, route in enumerate(routes)}
     dropped = len(candidates) - sum(len(route) for route in routes)
-    cost = sum(int(distances[a][b]) for route in routes for a, b in _legs([manager.IndexToNode(i) for i in route]))
+    legs = [leg for route in routes for leg in _legs([manager.IndexToNode(i) for i in route])]
+    cost = sum(int(distances[a][b]) for a, b in legs)
     cost += sum(fleet[k].fixed_cost for k, route in enumerate(routes) if route)
     return _Outcome(as_nodes, dropped, cost)
 
@@ -649,7 +663,6 @@ def _add_time(
 
 def _add_load(
     model: pywrapcp.RoutingModel,
-    manager: pywrapcp.RoutingIndexManager,
     fleet: list[Vehicle],
     name: str,
     demands: list[tuple[int, int]],
@@ -723,7 +736,9 @@ def _drop_penalty(distances: np.ndarray, fleet: list[Vehicle]) -> int:
     return int(distances.max(initial=0)) * (nodes + 2 * len(fleet)) + sum(v.fixed_cost for v in fleet) + 1
 
 
-def _search_parameters(strategy: _Strategy, params: SearchParams, mean_arc: float) -> pywrapcp.RoutingSearchParameters:
+def _search_parameters(
+    strategy: _Strategy, params: SearchParams, mean_arc: float
+) -> pywrapcp.RoutingSearchParameters:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2 as enums
 
     search = pywrapcp.DefaultRoutingSearchParameters()

@@ -5,6 +5,7 @@ import pytest
 from routing.checker import check
 from routing.solver import (
     REASON_NO_ROAD,
+    REASON_NO_VEHICLE,
     REASON_OVER_CAPACITY,
     UNREACHABLE,
     Depot,
@@ -106,17 +107,19 @@ def test_cheaper_vehicle_is_used_first():
     assert route.vehicle_id == "cheap"
 
 
-def test_no_vehicles_leaves_every_stop_unserved_with_a_reason():
-    # given
-    problem = square_problem([Stop("a"), Stop("b")], [])
+@pytest.mark.parametrize("vehicles", [[], [Vehicle("night", 10, 100, shift_start=0, shift_end=5 * 3600)]])
+def test_no_usable_vehicle_leaves_every_stop_unserved_with_a_reason(vehicles):
+    # given: no vehicles, or only one whose shift ends before the depot opens at 06:00
+    problem = square_problem([Stop("a"), Stop("b")], vehicles)
+    problem = Problem(Depot("dc", 6 * 3600, 20 * 3600), problem.stops, problem.vehicles, problem.matrix)
 
     # when
     solution = solve(problem, FAST)
 
     # then
+    assert check(problem, solution) == []
     assert solution.routes == ()
-    assert [u.stop_id for u in solution.unserved] == ["a", "b"]
-    assert all(u.reason.startswith(REASON_OVER_CAPACITY) for u in solution.unserved)
+    assert [(u.stop_id, u.reason) for u in solution.unserved] == [("a", REASON_NO_VEHICLE), ("b", REASON_NO_VEHICLE)]
 
 
 @pytest.mark.parametrize(
