@@ -1,7 +1,8 @@
 """Split the stores into compact regions of about equal work.
 
 Recursive bisection: cut the stores across their longest spread (the principal axis) so that each
-side gets work in proportion to the number of regions it will hold, then cut each side again.
+side gets work in proportion to the number of regions it will hold (within a small tolerance, used to
+cut where the stores thin out), then cut each side again.
 Cuts across the longest spread keep regions compact; "work" counts parcels and stops half each, so
 a region of a few busy stores and one of many quiet ones come out alike. Ties break on store id,
 so the result depends only on the set of stores, not on the order they are given in.
@@ -12,6 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# How far a region's work may stray from an equal share (as a fraction of that share) to put the
+# boundary where the stores thin out.
+BALANCE_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -51,17 +56,27 @@ def _bisect(points: list[tuple[str, float, float]], work: dict[str, float], regi
     if regions == 1:
         return [[p[0] for p in points]]
     axis = _principal_axis(points)
-    line = sorted(points, key=lambda p: (p[1] * axis[0] + p[2] * axis[1], p[0]))
+    line = sorted(points, key=lambda p: (_along(p, axis), p[0]))
     left_regions = regions // 2
-    target = sum(work[p[0]] for p in line) * left_regions / regions
-    # Cut where the running work comes closest to the target, leaving each side at least as many
-    # sites as it has regions.
-    best_cut, best_miss, running = left_regions, math.inf, 0.0
+    total = sum(work[p[0]] for p in line)
+    target = total * left_regions / regions
+    slack = BALANCE_TOLERANCE * total / regions
+    # Among the cuts that keep the balance within tolerance (and leave each side at least as many
+    # sites as regions), take the widest gap between neighbouring sites: a natural boundary such as
+    # a river or open country. Failing that, the cut closest to the target.
+    cuts, running = [], 0.0
     for cut in range(1, len(line)):
         running += work[line[cut - 1][0]]
-        if left_regions <= cut <= len(line) - (regions - left_regions) and abs(running - target) < best_miss:
-            best_cut, best_miss = cut, abs(running - target)
+        if left_regions <= cut <= len(line) - (regions - left_regions):
+            gap = _along(line[cut], axis) - _along(line[cut - 1], axis)
+            cuts.append((abs(running - target), gap, cut))
+    within = [c for c in cuts if c[0] <= slack]
+    best_cut = max(within, key=lambda c: (c[1], -c[0]))[2] if within else min(cuts)[2]
     return _bisect(line[:best_cut], work, left_regions) + _bisect(line[best_cut:], work, regions - left_regions)
+
+
+def _along(point: tuple[str, float, float], axis: tuple[float, float]) -> float:
+    return point[1] * axis[0] + point[2] * axis[1]
 
 
 def _principal_axis(points: list[tuple[str, float, float]]) -> tuple[float, float]:

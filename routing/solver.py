@@ -36,6 +36,7 @@ LOAD_SCALE = 1000
 # Tolerance for float noise such as 1.1 * 1000 == 1100.0000000000002 when scaling loads.
 _SCALE_EPS = 1e-6
 
+REASON_NO_VEHICLE = "no vehicle available: none given, or no shift overlaps the depot's hours"
 REASON_OVER_CAPACITY = "load exceeds the capacity of every vehicle"
 REASON_NO_ROAD = "no road route between the depot and the stop"
 REASON_WINDOW = "receiving window cannot be reached from the depot within any vehicle's shift"
@@ -350,7 +351,8 @@ def _timing(problem: Problem, nodes: Sequence[int], leave: int) -> tuple[list[in
         arrival = clock + durations[prev][node]
         start = arrival if stop.window is None else max(arrival, stop.window[0])
         if stop.window is not None and start > stop.window[1]:
-            return f"arrives at stop {stop.id} at {_clock(arrival)}, after its window closes at {_clock(stop.window[1])}"
+            closes = _clock(stop.window[1])
+            return f"arrives at stop {stop.id} at {_clock(arrival)}, after its window closes at {closes}"
         starts.append(start)
         prev, clock = node, start + stop.service_s
     if durations[prev][0] >= UNREACHABLE:
@@ -358,7 +360,9 @@ def _timing(problem: Problem, nodes: Sequence[int], leave: int) -> tuple[list[in
     return starts, clock + durations[prev][0]
 
 
-def _route(problem: Problem, vehicle: Vehicle, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]) -> Route:
+def _route(
+    problem: Problem, vehicle: Vehicle, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]
+) -> Route:
     starts, back = timing
     stops = [problem.stops[n - 1] for n in nodes]
     volume = sum(s.deliver_volume for s in stops)
@@ -402,6 +406,8 @@ def _clock(seconds: int) -> str:
 
 def _unservable_reason(problem: Problem, fleet: list[Vehicle], node: int) -> str | None:
     """Why no vehicle could serve this stop even on a route of its own, or None if one could."""
+    if not fleet:
+        return REASON_NO_VEHICLE
     stop = problem.stops[node - 1]
     fitting = [v for v in fleet if not _over_capacity(v, stop)]
     if not fitting:
@@ -431,13 +437,13 @@ def _over_capacity(vehicle: Vehicle, stop: Stop) -> bool:
 @dataclass(frozen=True)
 class _Strategy:
     first_solution: str
-    # Ruin-and-recreate iterated local search: SISR ruins (remove a few strings of neighbouring
-    # stops), cheapest-insertion recreate, simulated-annealing acceptance. Without it: guided
-    # local search.
-    ruin_recreate: bool = True
+    # "ruin_recreate": iterated local search with SISR ruins (remove a few strings of neighbouring
+    # stops), cheapest-insertion recreate and simulated-annealing acceptance; "guided": guided local
+    # search; "descent": plain local search down to the first local optimum.
+    search: str = "ruin_recreate"
     # Annealing temperatures at the start and the end of the search, as fractions of the mean arc
     # cost, so that they mean the same on a benchmark's unit grid as on a map in metres.
-    temperatures: tuple[float, float] = (0.2, 0.002)
+    temperatures: tuple[float, float] = (0.8, 0.008)
     # Polish every recreated plan with the full local search, instead of only accepting or
     # rejecting it; fewer, better iterations.
     improve_perturbed: bool = False
@@ -445,14 +451,44 @@ class _Strategy:
     max_string: int = 10
 
 
-_CVRP_STRATEGIES = (
-    _Strategy("SAVINGS"),
-    _Strategy("PARALLEL_CHEAPEST_INSERTION"),
-)
-_WINDOWED_STRATEGIES = (
-    _Strategy("PARALLEL_CHEAPEST_INSERTION"),
-    _Strategy("LOCAL_CHEAPEST_INSERTION"),
-)
+# OR-Tools runs its iterated local search until a limit, with no way to stop it when it stalls, so it
+# is kept for large problems, where it clearly beats guided local search; smaller ones use guided
+# local search, which stops early once it converges (see _guided_search).
+_RUIN_RECREATE_FROM_STOPS = 100
+
+
+def _strategies(problem: Problem, free_stops: int) -> tuple[_Strategy, ...]:
+    """One strategy per parallel worker, best first.
+
+    Savings builds good capacity-bound routes; with time windows, insertion heuristics are the ones
+    that find a feasible plan at all. The ruin-and-recreate settings are the best of our runs on the
+    benchmark instances (bench/vrp.py): hot annealing and no polishing for pure capacity problems,
+    where fast iterations pay; with windows, a second worker that polishes every recreated plan.
+    """
+    windowed = any(s.window is not None for s in problem.stops)
+    if windowed:
+        firsts = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
+    else:
+        firsts = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION")
+    if free_stops <= 1:
+        # One stop to place: the relocate neighbourhood tries every vehicle and position, so the
+        # first local optimum is the best plan there is.
+        return tuple(_Strategy(first, search="descent") for first in firsts)
+    if free_stops < _RUIN_RECREATE_FROM_STOPS:
+        return tuple(_Strategy(first, search="guided") for first in firsts)
+    if windowed:
+        return (
+            _Strategy(firsts[0], temperatures=(0.8, 0.008)),
+            _Strategy(firsts[0], temperatures=(0.2, 0.002), improve_perturbed=True),
+        )
+    return (
+        _Strategy(firsts[0], temperatures=(0.8, 0.008)),
+        _Strategy(firsts[0], temperatures=(0.4, 0.004)),
+    )
+
+
+# Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).
+_GLS_EPOCH_PER_STOP = 20
 
 
 @dataclass(frozen=True)
@@ -469,8 +505,8 @@ def _best_of_portfolio(
     candidates: list[int],
     params: SearchParams,
 ) -> dict[int, list[int]] | None:
-    windowed = any(s.window is not None for s in problem.stops)
-    strategies = _WINDOWED_STRATEGIES if windowed else _CVRP_STRATEGIES
+    locked_nodes = {node for nodes in locked.values() for node in nodes}
+    strategies = _strategies(problem, len([n for n in candidates if n not in locked_nodes]))
     jobs = [
         (problem, fleet, locked, candidates, strategies[w % len(strategies)], params, f"{params.seed}/{w}")
         for w in range(max(1, params.workers))
@@ -502,8 +538,8 @@ def _search(
     # process) never loads the native library; only the process that searches does.
     from ortools.constraint_solver import pywrapcp
 
-    # The seed picks the order in which OR-Tools sees the stops: it breaks ties differently in the
-    # first-solution heuristic and in the neighbourhood scans, which is all the randomness it takes.
+    # OR-Tools takes no seed (its own random choices are fixed), so the seed picks the order in which
+    # it sees the stops: ties break differently in the first solution and in every neighbourhood scan.
     order = list(candidates)
     random.Random(seed).shuffle(order)
     places = [0, *order]
@@ -520,20 +556,11 @@ def _search(
     for k, vehicle in enumerate(fleet):
         model.SetFixedCostOfVehicle(vehicle.fixed_cost, k)
 
-    horizon = max(_departure_window(problem, v)[1] for v in fleet)
-    time_cb = model.RegisterTransitMatrix((durations + service[:, None]).tolist())
-    model.AddDimension(time_cb, horizon, horizon, False, "time")
-    clock = model.GetDimensionOrDie("time")
-    for k, stop in enumerate(stops, start=1):
-        if stop.window is not None:
-            clock.CumulVar(manager.NodeToIndex(k)).SetRange(*stop.window)
-    for k, vehicle in enumerate(fleet):
-        leave, back = _departure_window(problem, vehicle)
-        clock.CumulVar(model.Start(k)).SetRange(leave, back)
-        clock.CumulVar(model.End(k)).SetRange(leave, back)
-
-    _add_load(model, manager, fleet, "volume", [(_demand(s.deliver_volume), _demand(s.collect_volume)) for s in stops], [_capacity(v.volume_capacity) for v in fleet])
-    _add_load(model, manager, fleet, "kg", [(_demand(s.deliver_kg), _demand(s.collect_kg)) for s in stops], [_capacity(v.kg_capacity) for v in fleet])
+    _add_time(model, manager, problem, fleet, stops, durations + service[:, None])
+    volumes = [(_demand(s.deliver_volume), _demand(s.collect_volume)) for s in stops]
+    _add_load(model, fleet, "volume", volumes, [_capacity(v.volume_capacity) for v in fleet])
+    weights = [(_demand(s.deliver_kg), _demand(s.collect_kg)) for s in stops]
+    _add_load(model, fleet, "kg", weights, [_capacity(v.kg_capacity) for v in fleet])
 
     position = {node: k for k, node in enumerate(places)}
     locked_indices = _add_locks(model, manager, fleet, locked, position)
@@ -546,28 +573,96 @@ def _search(
     reachable = distances[distances < UNREACHABLE]
     search = _search_parameters(strategy, params, float(reachable.mean()) if reachable.size else 1.0)
     model.CloseModelWithParameters(search)
-    if strategy.ruin_recreate:
-        assignment = model.SolveWithIteratedLocalSearch(search)
+    if strategy.search == "guided":
+        routes = _guided_search(model, search, params, epoch=_GLS_EPOCH_PER_STOP * len(order))
     else:
-        assignment = model.SolveWithParameters(search)
-    if assignment is None:
+        if strategy.search == "ruin_recreate":
+            assignment = model.SolveWithIteratedLocalSearch(search)
+        else:
+            assignment = model.SolveWithParameters(search)
+        routes = None if assignment is None else _read_routes(model, assignment)
+    if routes is None:
         return None
-    routes: dict[int, list[int]] = {}
-    dropped = len(candidates)
-    for k in range(len(fleet)):
-        index = assignment.Value(model.NextVar(model.Start(k)))
-        nodes = []
+    as_nodes = {k: [places[manager.IndexToNode(i)] for i in route] for k, route in enumerate(routes)}
+    dropped = len(candidates) - sum(len(route) for route in routes)
+    legs = [leg for route in routes for leg in _legs([manager.IndexToNode(i) for i in route])]
+    cost = sum(int(distances[a][b]) for a, b in legs)
+    cost += sum(fleet[k].fixed_cost for k, route in enumerate(routes) if route)
+    return _Outcome(as_nodes, dropped, cost)
+
+
+def _legs(nodes: list[int]) -> list[tuple[int, int]]:
+    path = [0, *nodes, 0]
+    return list(zip(path, path[1:])) if nodes else []
+
+
+def _read_routes(model: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment) -> list[list[int]]:
+    routes = []
+    for k in range(model.vehicles()):
+        index, route = assignment.Value(model.NextVar(model.Start(k))), []
         while not model.IsEnd(index):
-            nodes.append(places[manager.IndexToNode(index)])
+            route.append(index)
             index = assignment.Value(model.NextVar(index))
-        routes[k] = nodes
-        dropped -= len(nodes)
-    return _Outcome(routes, dropped, assignment.ObjectiveValue() - dropped * penalty)
+        routes.append(route)
+    return routes
+
+
+def _guided_search(
+    model: pywrapcp.RoutingModel, search: pywrapcp.RoutingSearchParameters, params: SearchParams, epoch: int
+) -> list[list[int]] | None:
+    """Guided local search in epochs of `epoch` solutions, each resuming from the best plan so far.
+    It stops as soon as a whole epoch finds nothing better, or at the time or solution limit."""
+    deadline = time.monotonic() + params.time_limit_s
+    solutions_left = params.solution_limit
+    best: list[list[int]] | None = None
+    best_cost = math.inf
+    while True:
+        search.solution_limit = epoch if solutions_left is None else min(epoch, solutions_left)
+        search.time_limit.FromMilliseconds(max(1, round((deadline - time.monotonic()) * 1000)))
+        start = None if best is None else model.ReadAssignmentFromRoutes(best, True)
+        found = model.SolveFromAssignmentWithParameters(start, search)
+        if solutions_left is not None:
+            solutions_left -= search.solution_limit
+        if found is None:
+            return best
+        improved = found.ObjectiveValue() < best_cost
+        if improved:
+            best, best_cost = _read_routes(model, found), found.ObjectiveValue()
+        if not improved or solutions_left == 0 or time.monotonic() >= deadline:
+            return best
+
+
+def _add_time(
+    model: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    problem: Problem,
+    fleet: list[Vehicle],
+    stops: list[Stop],
+    transits: np.ndarray,
+) -> None:
+    """Windows on the start of service, shifts and depot hours on each vehicle's start and end.
+
+    Skipped when it cannot bind: no windows, and even a route through every stop, each left by its
+    slowest arc, fits every shift. A dimension that never binds only slows the search down.
+    """
+    windows = [(k, s.window) for k, s in enumerate(stops, start=1) if s.window is not None]
+    longest_route = int(transits.max(axis=1).sum())
+    shortest_shift = min(back - leave for leave, back in (_departure_window(problem, v) for v in fleet))
+    if not windows and longest_route <= shortest_shift:
+        return
+    horizon = max(_departure_window(problem, v)[1] for v in fleet)
+    model.AddDimension(model.RegisterTransitMatrix(transits.tolist()), horizon, horizon, False, "time")
+    clock = model.GetDimensionOrDie("time")
+    for k, window in windows:
+        clock.CumulVar(manager.NodeToIndex(k)).SetRange(*window)
+    for k, vehicle in enumerate(fleet):
+        leave, back = _departure_window(problem, vehicle)
+        clock.CumulVar(model.Start(k)).SetRange(leave, back)
+        clock.CumulVar(model.End(k)).SetRange(leave, back)
 
 
 def _add_load(
     model: pywrapcp.RoutingModel,
-    manager: pywrapcp.RoutingIndexManager,
     fleet: list[Vehicle],
     name: str,
     demands: list[tuple[int, int]],
@@ -641,7 +736,9 @@ def _drop_penalty(distances: np.ndarray, fleet: list[Vehicle]) -> int:
     return int(distances.max(initial=0)) * (nodes + 2 * len(fleet)) + sum(v.fixed_cost for v in fleet) + 1
 
 
-def _search_parameters(strategy: _Strategy, params: SearchParams, mean_arc: float) -> pywrapcp.RoutingSearchParameters:
+def _search_parameters(
+    strategy: _Strategy, params: SearchParams, mean_arc: float
+) -> pywrapcp.RoutingSearchParameters:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2 as enums
 
     search = pywrapcp.DefaultRoutingSearchParameters()
@@ -649,10 +746,12 @@ def _search_parameters(strategy: _Strategy, params: SearchParams, mean_arc: floa
     search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
-    if not strategy.ruin_recreate:
+    if strategy.search == "guided":
         search.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         return search
     search.local_search_metaheuristic = enums.LocalSearchMetaheuristic.GREEDY_DESCENT
+    if strategy.search == "descent":
+        return search
     search.use_iterated_local_search = True
     ils = search.iterated_local_search_parameters
     ils.improve_perturbed_solution = strategy.improve_perturbed

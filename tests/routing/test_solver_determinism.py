@@ -1,0 +1,100 @@
+"""Same input, seed and solution budget: same routes, in one process or several."""
+
+import math
+import random
+
+from routing.checker import check
+from routing.solver import Depot, Problem, SearchParams, Stop, TravelMatrix, Vehicle, solve
+
+H = 3600
+
+
+def city(stops: int, seed: int = 7) -> Problem:
+    rng = random.Random(seed)
+    places = [(0.0, 0.0)] + [(rng.uniform(-10, 10), rng.uniform(-10, 10)) for _ in range(stops)]
+    distances = [[round(math.dist(a, b) * 1000) for b in places] for a in places]
+    durations = [[math.ceil(d / 9) for d in row] for row in distances]
+    return Problem(
+        Depot("dc", 6 * H, 22 * H),
+        [
+            Stop(f"s{i}", deliver_volume=rng.randint(1, 4), collect_volume=rng.randint(0, 2), service_fixed_s=240,
+                 window=(9 * H, 12 * H) if i % 4 == 0 else None)
+            for i in range(1, stops + 1)
+        ],
+        [Vehicle(f"v{k}", 14, 500, 8 * H, 17 * H) for k in range(4)],
+        TravelMatrix(durations, distances),
+    )
+
+
+def plan(solution):
+    return [(r.vehicle_id, [v.stop_id for v in r.visits]) for r in solution.routes]
+
+
+def test_two_solves_in_a_row_in_one_process_give_the_same_routes():
+    # given: a generous time limit, so only the solution budget ends the search
+    problem = city(20)
+    params = SearchParams(time_limit_s=30, seed=3, solution_limit=60)
+
+    # when
+    first = solve(problem, params)
+    second = solve(problem, params)
+
+    # then
+    assert check(problem, first) == [] and check(problem, second) == []
+    assert plan(first) == plan(second)
+    assert first.objective == second.objective
+
+
+def test_large_problem_ruin_and_recreate_is_reproducible_too():
+    # given: enough stores for the ruin-and-recreate search
+    problem = city(110)
+    params = SearchParams(time_limit_s=30, seed=1, solution_limit=60)
+
+    # when
+    first = solve(problem, params)
+    second = solve(problem, params)
+
+    # then
+    assert check(problem, first) == []
+    assert plan(first) == plan(second)
+
+
+def test_parallel_workers_are_reproducible_and_no_worse_than_one():
+    # given
+    problem = city(20)
+    alone = SearchParams(time_limit_s=30, seed=5, solution_limit=60)
+    together = SearchParams(time_limit_s=30, seed=5, solution_limit=60, workers=2)
+
+    # when
+    single = solve(problem, alone)
+    first = solve(problem, together)
+    second = solve(problem, together)
+
+    # then: worker 0 runs the single search's strategy, so the pair can only do better
+    assert check(problem, first) == []
+    assert plan(first) == plan(second)
+    assert (len(first.unserved), first.objective) <= (len(single.unserved), single.objective)
+
+
+def test_time_limit_bounds_the_solve():
+    # given: no solution budget, a one-second time limit
+    problem = city(110)
+
+    # when
+    solution = solve(problem, SearchParams(time_limit_s=1))
+
+    # then
+    assert check(problem, solution) == []
+    assert solution.search_seconds < 5
+
+
+def test_search_stops_early_once_it_stops_improving():
+    # given: a small problem and a time limit it does not need
+    problem = city(12)
+
+    # when
+    solution = solve(problem, SearchParams(time_limit_s=60))
+
+    # then
+    assert check(problem, solution) == []
+    assert solution.search_seconds < 10

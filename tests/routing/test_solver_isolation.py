@@ -1,0 +1,70 @@
+"""Solving in a child process: results come back, crashes and hangs do not take the caller down."""
+
+import os
+import time
+
+import pytest
+
+from routing.isolation import SolverCrashed, SolverTimedOut, solve_isolated
+from routing.solver import Depot, Problem, ProblemError, SearchParams, Stop, TravelMatrix, Vehicle, solve
+
+
+def small_problem(locked=None):
+    distances = [[0, 4000, 6000], [4000, 0, 3000], [6000, 3000, 0]]
+    durations = [[d // 10 for d in row] for row in distances]
+    return Problem(
+        Depot("dc"),
+        [Stop("a", deliver_volume=2), Stop("b", collect_volume=3)],
+        [Vehicle("van", 10, 100)],
+        TravelMatrix(durations, distances),
+        locked or {},
+    )
+
+
+def crash(problem, params):
+    os.abort()
+
+
+def hang(problem, params):
+    time.sleep(600)
+
+
+def test_isolated_solve_returns_the_same_solution_as_in_process():
+    # given
+    problem = small_problem()
+    params = SearchParams(time_limit_s=10, solution_limit=100)
+
+    # when
+    isolated = solve_isolated(problem, params)
+
+    # then
+    local = solve(problem, params)
+    assert [[v.stop_id for v in r.visits] for r in isolated.routes] == [[v.stop_id for v in r.visits] for r in local.routes]
+    assert isolated.objective == local.objective
+
+
+def test_a_crash_in_the_child_is_reported_and_the_caller_lives_on():
+    with pytest.raises(SolverCrashed, match="exit code"):
+        solve_isolated(small_problem(), SearchParams(time_limit_s=1), target=crash)
+
+    # and the next solve works
+    assert solve_isolated(small_problem(), SearchParams(time_limit_s=5, solution_limit=50)).unserved == ()
+
+
+def test_a_hung_child_is_killed_at_the_hard_timeout():
+    started = time.monotonic()
+
+    with pytest.raises(SolverTimedOut):
+        solve_isolated(small_problem(), SearchParams(time_limit_s=1), timeout_s=3, target=hang)
+
+    assert time.monotonic() - started < 10
+
+
+def test_solver_errors_come_back_as_themselves():
+    # given: a locked route that picks up 3 returns while 2 deliveries are still aboard a van of 4
+    problem = small_problem(locked={"van": ["b", "a"]})
+    tight = Problem(problem.depot, problem.stops, [Vehicle("van", 4, 100)], problem.matrix, problem.locked_routes)
+
+    # when / then
+    with pytest.raises(ProblemError, match="locked route of vehicle van cannot be driven: over capacity"):
+        solve_isolated(tight, SearchParams(time_limit_s=5))
