@@ -26,6 +26,14 @@ from tests.factories import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items):
+    """Browser journeys run last: they are the slowest, and they relax Django's async-safety check."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
 @pytest.fixture
 def dc(db):
     return DistributionCenterFactory()
