@@ -26,6 +26,27 @@ from tests.factories import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def celery_eager_and_sms_outbox(request, settings):
+    """Tasks queued on commit (webhooks, notifications) run in-process, SMS go to a list as email does,
+    and rate-limit counters start at zero. Tests that start a real worker keep using the broker.
+    """
+    from django.core.cache import cache
+
+    from orders import sms
+    from pickup.celery import app
+
+    settings.SMS_BACKEND = "orders.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    eager = "celery_worker_process" not in request.fixturenames
+    if eager:
+        cache.clear()  # with Redis the cache shares the broker's database, which a real worker is using
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def dc(db):
     return DistributionCenterFactory()
