@@ -110,7 +110,8 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     if not Notification.objects.filter(pk=notification.pk, status=N.PENDING).update(status=N.SENDING, attempt_count=F("attempt_count") + 1):
         return None
     if parcel.status not in STILL_TRUE[notification.kind]:
-        note = _("Not sent: the parcel is now %(status)s.") % {"status": S(parcel.status).label}
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _("Not sent: the parcel is now %(status)s.") % {"status": S(parcel.status).label}
         Notification.objects.filter(pk=notification.pk).update(status=N.SKIPPED, note=note[:255])
         return N.SKIPPED
     subject, body = notification_text(notification)

@@ -22,7 +22,10 @@ from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.tracking.codes import barcode_data_uri, qr_data_uri
 
+S = Parcel.Status
 SESSION_KEY = "tracked_parcels"
+BEFORE_ARRIVAL = {S.CREATED, S.AT_DC, S.PLANNED, S.IN_TRANSIT}
+TONES = {S.AT_STORE: "ok", S.PICKED_UP: "ok", S.EXPIRED: "bad", S.RETURN_IN_TRANSIT: "bad", S.RETURNED: "bad", S.CANCELLED: "bad"}
 SHOWN_EVENTS = (ParcelEvent.Type.STATUS, ParcelEvent.Type.STORE_CHANGED)
 # Failed look-ups allowed per visitor address and per typed number before every try is refused.
 LIMITS = {"ip": "20/15m", "number": "5/15m"}
@@ -90,6 +93,8 @@ def lookup(request):
             _usages(request, increment=True)
             form.add_error(None, _("We could not find a parcel with this tracking number and phone digits. Check both and try again."))
             status = 400
+        else:
+            status = 400
     else:
         form = TrackingForm(initial={"number": request.GET.get("number", "")})
     return render(request, "tracking/lookup.html", {"form": form}, status=status)
@@ -109,7 +114,15 @@ def parcel_page(request, tracking_number: str):
     if parcel is None:
         raise Http404
     store = parcel.order.pickup_store
-    context = {"parcel": parcel, "order": parcel.order, "store": store, "events": parcel.events.all(), "store_tz": store.time_zone}
+    context = {
+        "parcel": parcel,
+        "order": parcel.order,
+        "store": store,
+        "events": parcel.events.all(),
+        "store_tz": store.time_zone,
+        "show_expected_arrival": parcel.expected_arrival is not None and parcel.status in BEFORE_ARRIVAL,
+        "tone": TONES.get(parcel.status, ""),
+    }
     if parcel.status == Parcel.Status.AT_STORE:
         code = pickup_code_for(parcel.order)
         context.update(pickup_code=code, qr=qr_data_uri(code), barcode=barcode_data_uri(code))
