@@ -121,7 +121,8 @@ def test_full_store_is_refused(api, store, make_parcel):
     # given a store whose slots are all taken by parcels on the shelf or on their way
     store.slot_capacity = 2
     store.save()
-    make_parcel("at_store")
+    on_shelf = make_parcel("at_store")
+    Parcel.objects.filter(pk=on_shelf.pk).update(shelf_store=store, shelf_slot=1)  # as the counter's scan-in puts it
     make_parcel("in_transit")
     # when
     response = api.post(ORDERS, order_body(store), format="json")
