@@ -65,7 +65,30 @@ class StoreMatchSerializer(serializers.Serializer):
     def get_opening_hours(self, match: StoreMatch):
         if match.store.is_24h:
             return []
-        return OpeningIntervalSerializer(match.store.hours.all(), many=True).data
+        return [{"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"} for h in match.store.hours.all()]
+
+    def to_representation(self, match: StoreMatch) -> dict:
+        # Written out, not field by field: this is the locator's hot path, and the declared fields
+        # above stay the schema. A test checks both give the same keys.
+        store = match.store
+        return {
+            "code": store.code,
+            "name": store.name,
+            "address": store.address,
+            "postal_code": store.postal_code,
+            "district": store.district,
+            "latitude": float(store.latitude),
+            "longitude": float(store.longitude),
+            "distance_m": match.distance_m,
+            "is_24h": store.is_24h,
+            "open_now": match.open_now,
+            "opening_hours": self.get_opening_hours(match),
+            "max_size_class": store.max_size_class,
+            "max_weight_g": store.max_weight_g,
+            "free_capacity": match.free_capacity,
+            "selectable": match.selectable,
+            "reason": match.reason,
+        }
 
 
 class StoreSearchResultSerializer(serializers.Serializer):

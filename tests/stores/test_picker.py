@@ -44,3 +44,13 @@ def test_picker_search_returns_stores_with_reasons(client, region):
 def test_picker_search_errors_are_400(client, db):
     response = client.get("/stores/picker/search/", {"q": "Atlantis"})
     assert response.status_code == 400 and "q" in response.json()["fields"]
+
+
+def test_store_result_keys_match_the_documented_fields(region):
+    from stores.locator import stores_nearest
+    from stores.serializers import StoreMatchSerializer
+
+    StoreFactory(region=region)
+    match = stores_nearest(latitude=25.0264, longitude=121.5434)[0]
+    serializer = StoreMatchSerializer()
+    assert set(serializer.to_representation(match)) == set(serializer.fields)
