@@ -29,9 +29,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def celery_eager_and_sms_outbox(request, settings):
     """Tasks queued on commit (webhooks, notifications) run in-process, SMS go to a list as email does,
-    and rate-limit counters start at zero. Tests that start a real worker keep using the broker.
+    rate-limit counters start at zero, and each test starts in the default language. Tests that start
+    a real worker keep using the broker.
     """
     from django.core.cache import cache
+    from django.utils import translation
 
     from orders import sms
     from pickup.celery import app
@@ -45,6 +47,8 @@ def celery_eager_and_sms_outbox(request, settings):
     app.conf.task_always_eager = eager
     yield
     app.conf.task_always_eager = previous
+    # A request in Chinese leaves its language active in the thread; the next test starts in the default.
+    translation.deactivate()
 
 
 @pytest.fixture
