@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import sign_in
 
 
@@ -8,7 +10,9 @@ def test_visitor_switches_to_chinese_and_an_operator_reaches_the_admin(page, ope
     page.wait_for_url("**/")
     assert page.get_by_role("heading", level=1).inner_text() == "便利商店取貨平台"
     page.get_by_label("語言").select_option("en")
-    page.wait_for_load_state()
+    # Wait for the English page itself: load_state can resolve before the switch's navigation, and
+    # the login page then races it and opens in Chinese.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Convenience-store parcel pickup")
     sign_in(page, "operator")
     page.get_by_role("link", name="Admin").click()
     assert "Site administration" in page.content()
