@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders and parcels")
+
+    def ready(self):
+        # Webhooks and shopper notifications listen to parcel_event_committed.
+        from orders import notifications, webhooks  # noqa: F401

@@ -6,6 +6,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +112,8 @@ class Parcel(models.Model):
     # concurrent guesses cannot overrun the limit; reset when the lock is set.
     failed_code_attempts = models.PositiveSmallIntegerField(_("wrong pickup codes"), default=0, editable=False)
     code_locked_until = models.DateTimeField(_("pickup locked until"), null=True, blank=True, editable=False)
+    # Set by route planning once the parcel is on a plan; shown to the shopper and the merchant.
+    expected_arrival = models.DateTimeField(_("expected at the store"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("parcel")
@@ -169,3 +172,151 @@ class ParcelEvent(models.Model):
     @property
     def who(self) -> str:
         return str(self.actor) if self.actor_id else self.actor_label
+
+
+# --- Merchant API, webhooks, shopper notifications -------------------------------------------------
+
+
+API_KEY_PREFIX = "pk_"
+
+
+class ApiKey(models.Model):
+    """A merchant's API key. Only a SHA-256 of the secret is stored; the full key is shown once.
+
+    Keys are 32 random bytes, so a fast hash is enough: nobody can guess their way to a match.
+    `lookup` is the public part of the key, indexed so authentication is one query.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("merchant"))
+    name = models.CharField(_("name"), max_length=64, help_text=_("What uses the key, e.g. 'production checkout'."))
+    lookup = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["merchant", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merchant.code} {self.name} ({API_KEY_PREFIX}{self.lookup}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful response to a POST with an `Idempotency-Key`, replayed for retries."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant"))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"))
+    response_body = models.JSONField(_("response body"), encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_key_unique_per_merchant")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}:{self.key}"
+
+
+class WebhookDelivery(models.Model):
+    """One parcel event to deliver to one merchant's webhook URL; its attempts are the log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Delivered")
+        FAILED = "failed", _("Gave up")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries", verbose_name=_("merchant"))
+    event = models.ForeignKey(ParcelEvent, on_delete=models.PROTECT, related_name="webhook_deliveries", verbose_name=_("event"))
+    url = models.URLField(_("URL"))
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    # The attempt after which retries stop; a replay moves it on by another round of retries.
+    give_up_after = models.PositiveIntegerField(_("give up after attempt"))
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["event", "merchant"], name="webhook_one_delivery_per_event")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant.code} event {self.event_id}"
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("delivery"))
+    number = models.PositiveIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("started"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.TextField(_("response (first 2 kB)"), blank=True)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["delivery", "number"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}#{self.number}"
+
+
+class Notification(models.Model):
+    """A message to a shopper about a parcel: one row per parcel, kind and channel, so each goes out once."""
+
+    class Kind(models.TextChoices):
+        ARRIVED = "arrived", _("Parcel arrived")
+        REMINDER = "reminder", _("Pickup reminder")
+        EXPIRED = "expired", _("Expired and returning")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("parcel"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    # Not before this moment: SMS due in the store's quiet hours waits until the morning.
+    send_after = models.DateTimeField(_("send after"))
+    attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    body = models.TextField(_("message"), blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["parcel", "kind", "channel"], name="notification_once_per_kind_channel")]
+        indexes = [models.Index(fields=["status", "send_after"], name="notification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.parcel_id} {self.kind} {self.channel}"

@@ -19,6 +19,7 @@ from orders.holds import hold_deadline_for
 from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
+from orders.services.api_keys import api_key_issue_demo
 from stores.gazetteer import DISTRICTS, REGION_NAMES
 from stores.models import DistributionCenter, OpeningHours, Region, SizeClass, StaffMembership, Store, Vehicle
 
@@ -54,6 +55,7 @@ def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400) -> DemoS
     with transaction.atomic():
         dc = _build_network(rng, stores)
         merchants = _build_merchants()
+        demo_api_keys()
         _build_users(dc)
         orders_created, parcels_created = _build_orders(rng, dc, merchants, orders)
     return DemoSummary(stores=Store.objects.filter(region__dc=dc).count(), orders_created=orders_created, parcels_created=parcels_created)
@@ -130,6 +132,12 @@ def _build_merchants() -> list[Merchant]:
         )
         merchants.append(merchant)
     return merchants
+
+
+def demo_api_keys() -> list[tuple[str, str]]:
+    """(merchant code, API key) of each demo merchant; the key is derived, so it is created once and printable again."""
+    merchants = Merchant.objects.filter(code__in=[code for code, _name, _email in MERCHANTS]).order_by("code")
+    return [(merchant.code, api_key_issue_demo(merchant=merchant)) for merchant in merchants]
 
 
 def _build_users(dc: DistributionCenter) -> None:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "pickup",
     "stores",
     "orders",
@@ -147,6 +148,27 @@ STORAGES = {
 PICKUP_HOLD_DAYS = env_int("PICKUP_HOLD_DAYS", 7, minimum=1)
 PICKUP_DAILY_BATCH_TIME = env_time("PICKUP_DAILY_BATCH_TIME", "09:00")
 
+# --- Shoppers and merchants (store locator, API, webhooks, tracking, notifications) -------------
+# Absolute base of links sent to shoppers in emails and SMS, and of tracking URLs in the API.
+PICKUP_PUBLIC_URL = env_str("PICKUP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Dotted path of the geocoder behind the store search; the default resolves the shipped gazetteer offline.
+PICKUP_GEOCODER = env_str("PICKUP_GEOCODER", "stores.geocoding.GazetteerGeocoder")
+# Map tiles for the store picker, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty draws
+# the markers on a plain background, so the picker works with no tile server reachable.
+PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
+# Dotted path of the function estimating a store's free slots on a day (see stores.locator).
+PICKUP_CAPACITY_ESTIMATOR = env_str("PICKUP_CAPACITY_ESTIMATOR", "orders.capacity.store_free_capacity")
+PICKUP_DEMO_SHOP_MERCHANT = env_str("PICKUP_DEMO_SHOP_MERCHANT", "BOOKNOOK")
+PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
+PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+PICKUP_WEBHOOK_MAX_ATTEMPTS = env_int("PICKUP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+PICKUP_REMINDER_DAYS_BEFORE = env_int("PICKUP_REMINDER_DAYS_BEFORE", 2, minimum=1)
+SMS_BACKEND = env_str("SMS_BACKEND", "orders.sms.ConsoleSmsBackend")
+SMS_QUIET_START = env_time("SMS_QUIET_START", "21:00")
+SMS_QUIET_END = env_time("SMS_QUIET_END", "08:00")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parcel pickup <no-reply@pickup.example>")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
 # --- Celery -------------------------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport. It needs no server and no extra package, and a
 # real worker and beat consume from it, so the embedded run exercises the same task code paths.
@@ -174,18 +196,36 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "expire-overdue-parcels": {"task": "orders.expire_overdue_parcels", "schedule": crontab(minute=0)},
+    "notifications-reminders": {"task": "orders.notifications_remind_due", "schedule": 60 * 60},
+    # Sends what quiet hours held back overnight and retries failed sends.
+    "notifications-send-due": {"task": "orders.notifications_send_due", "schedule": 5 * 60},
+    "webhooks-sweep": {"task": "orders.webhooks_sweep", "schedule": 5 * 60},
+}
 # Modules whose tasks live outside an app's tasks.py (which autodiscovery finds on its own).
 CELERY_IMPORTS = ["orders.tasks_counter"]
-CELERY_BEAT_SCHEDULE["expire-overdue-parcels"] = {"task": "orders.expire_overdue_parcels", "schedule": crontab(minute=0)}
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "orders.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parcel pickup merchant API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": (BASE_DIR / "orders" / "api" / "description.md").read_text(encoding="utf-8"),
+    # The interactive docs are served from our static files, so they work with no CDN reachable.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ParcelStatusEnum": "orders.models.Parcel.Status",
+        "WebhookDeliveryStatusEnum": "orders.models.WebhookDelivery.Status",
+    },
 }
 
 # --- Production hardening -----------------------------------------------------------------------

@@ -13,4 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("orders.api.urls")),
+    path("stores/", include("stores.urls")),
+    path("track/", include("orders.tracking.urls")),
+    path("demo-shop/", include("orders.demo_shop.urls")),
 ]

@@ -34,6 +34,31 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
 
 
+@pytest.fixture(autouse=True)
+def celery_eager_and_sms_outbox(request, settings):
+    """Tasks queued on commit (webhooks, notifications) run in-process, SMS go to a list as email does,
+    rate-limit counters start at zero, and each test starts in the default language. Tests that start
+    a real worker keep using the broker.
+    """
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from orders import sms
+    from pickup.celery import app
+
+    settings.SMS_BACKEND = "orders.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    eager = "celery_worker_process" not in request.fixturenames
+    if eager:
+        cache.clear()  # with Redis the cache shares the broker's database, which a real worker is using
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+    # A request in Chinese leaves its language active in the thread; the next test starts in the default.
+    translation.deactivate()
+
+
 @pytest.fixture
 def dc(db):
     return DistributionCenterFactory()

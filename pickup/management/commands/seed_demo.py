@@ -1,6 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from pickup.demo import build_demo, demo_logins
+from django.conf import settings
+from django.urls import reverse
+
+from pickup.demo import build_demo, demo_api_keys, demo_logins
 
 
 class Command(BaseCommand):
@@ -22,3 +25,7 @@ class Command(BaseCommand):
         )
         for username, password, role in demo_logins():
             self.stdout.write(f"  {username:8} / {password:13} {role}")
+        self.stdout.write("Merchant API keys (Authorization: Bearer <key>; docs at /api/v1/docs/):")
+        for code, key in demo_api_keys():
+            self.stdout.write(f"  {code:8} {key}")
+        self.stdout.write(f"Demo shop checkout: {settings.PICKUP_PUBLIC_URL}{reverse('demo_shop:checkout')}")

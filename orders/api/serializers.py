@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.models import Order, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery, phone_validator
+from stores.models import SizeClass, Store
+
+
+class StoreRefField(serializers.SlugRelatedField):
+    """A store named by its code."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Store.objects.all(), **kwargs)
+
+
+class ParcelInSerializer(serializers.Serializer):
+    size_class = serializers.ChoiceField(choices=SizeClass.choices)
+    weight_g = serializers.IntegerField(min_value=1, max_value=100_000)
+    volume_units = serializers.IntegerField(min_value=1, max_value=1000, required=False, help_text=_("Defaults by size class: S 1, M 3, L 6."))
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=64, help_text=_("Your order number; unique among your orders."))
+    shopper_name = serializers.CharField(max_length=120)
+    shopper_phone = serializers.CharField(max_length=20, validators=[phone_validator], help_text=_("The shopper gives its last 4 digits to track the parcel."))
+    shopper_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    pickup_store = StoreRefField(help_text=_("The store's code, as the store search returns it."))
+    cash_on_pickup = serializers.IntegerField(min_value=0, required=False, default=0, help_text=_("TWD collected by the store; 0 if paid."))
+    parcels = ParcelInSerializer(many=True, allow_empty=False, max_length=20)
+
+
+class ChangeStoreSerializer(serializers.Serializer):
+    pickup_store = StoreRefField()
+
+
+class StoreBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Store
+        fields = ["code", "name", "address", "postal_code", "is_24h"]
+
+
+class ParcelSerializer(serializers.ModelSerializer):
+    tracking_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Parcel
+        fields = [
+            "tracking_number", "size_class", "weight_g", "volume_units", "status", "status_changed_at",
+            "expected_arrival", "arrived_at", "hold_deadline", "tracking_url",
+        ]
+
+    @extend_schema_field(serializers.URLField())
+    def get_tracking_url(self, parcel: Parcel) -> str:
+        return settings.PICKUP_PUBLIC_URL + reverse("tracking:lookup") + f"?number={parcel.tracking_number}"
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    pickup_store = StoreBriefSerializer()
+    parcels = ParcelSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "reference", "shopper_name", "shopper_phone", "shopper_email", "cash_on_pickup", "pickup_store", "created_at", "parcels"]
+
+
+class ParcelEventSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ParcelEvent
+        fields = ["seq", "type", "from_status", "to_status", "store", "created_at", "details"]
+
+
+class OrderListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Parcel.Status.choices, required=False, help_text=_("Orders with a parcel in this status."))
+    created_from = serializers.DateField(required=False, help_text=_("Created on or after this day."))
+    created_to = serializers.DateField(required=False, help_text=_("Created on or before this day."))
+
+    def validate(self, attrs):
+        if attrs.get("created_from") and attrs.get("created_to") and attrs["created_from"] > attrs["created_to"]:
+            raise serializers.ValidationError({"created_to": [_("Must not be before created_from.")]})
+        return attrs
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = ["number", "started_at", "duration_ms", "response_status", "error", "succeeded"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    attempts = WebhookAttemptSerializer(many=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "url", "status", "attempt_count", "next_attempt_at", "created_at", "delivered_at", "payload", "attempts"]

@@ -1,0 +1,20 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from orders.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("stores/", views.StoreSearchView.as_view(), name="stores"),
+    path("orders/", views.OrderListCreateView.as_view(), name="orders"),
+    path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order"),
+    path("orders/<int:pk>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
+    path("orders/<int:pk>/pickup-store/", views.OrderChangeStoreView.as_view(), name="order-pickup-store"),
+    path("parcels/<str:tracking_number>/events/", views.ParcelEventsView.as_view(), name="parcel-events"),
+    path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
+    path("webhook-deliveries/<int:pk>/replay/", views.WebhookDeliveryReplayView.as_view(), name="webhook-delivery-replay"),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,225 @@
+"""The merchant API, version 1. Views parse, call one service or selector, and render."""
+
+from datetime import datetime, time
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api.auth import ApiKeyAuthentication, HasApiKey
+from orders.api.idempotency import idempotent
+from orders.api.serializers import (
+    ChangeStoreSerializer,
+    OrderCreateSerializer,
+    OrderListQuerySerializer,
+    OrderSerializer,
+    ParcelEventSerializer,
+    WebhookDeliverySerializer,
+)
+from orders.api.throttling import ApiKeyRateThrottle
+from orders.models import Order, Parcel, WebhookAttempt, WebhookDelivery
+from orders.services.ordering import ParcelSpec, order_cancel, order_change_pickup_store, order_create
+from orders.webhooks import webhook_replay
+from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(
+        description="Invalid input; `fields` names each bad field.",
+        examples=[
+            OpenApiExample(
+                "Parcel too large for the store",
+                value={
+                    "code": "invalid",
+                    "detail": "The pickup store cannot take this order.",
+                    "fields": {"parcels": {"0": {"size_class": ["Store S0012 takes parcels up to size M; this one is L."]}}},
+                },
+            )
+        ],
+    ),
+    401: OpenApiResponse(description="Missing, unknown or revoked API key."),
+    404: OpenApiResponse(description="No such object among your own."),
+    429: OpenApiResponse(description="Rate limit reached; retry after the `Retry-After` header's seconds."),
+}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Any unique string (e.g. a UUID). Retrying with the same key and body replays the first response "
+    "(with `Idempotent-Replayed: true`); the same key with a different body is 409.",
+)
+
+
+def _actor(request) -> str:
+    return f"merchant:{request.user.merchant.code}"
+
+
+class MerchantApiView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasApiKey]
+    throttle_classes = [ApiKeyRateThrottle]
+
+    def merchant_orders(self):
+        return (
+            Order.objects.filter(merchant=self.request.user.merchant)
+            .select_related("pickup_store")
+            .prefetch_related(Prefetch("parcels", queryset=Parcel.objects.order_by("id")))
+        )
+
+    def get_order(self, pk) -> Order:
+        return get_object_or_404(self.merchant_orders(), pk=pk)
+
+
+class StoreSearchView(MerchantApiView):
+    @extend_schema(
+        operation_id="stores_search",
+        parameters=[StoreSearchQuerySerializer],
+        responses={200: StoreSearchResultSerializer, **ERROR_RESPONSES},
+        tags=["stores"],
+        summary="Nearest stores to a point, postal code or district",
+    )
+    def get(self, request):
+        query = StoreSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(StoreSearchResultSerializer(store_search(query.validated_data)).data)
+
+
+class OrderPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
+    pagination_class = OrderPagination
+    serializer_class = OrderSerializer
+
+    @extend_schema(parameters=[OrderListQuerySerializer], responses={200: OrderSerializer(many=True), **ERROR_RESPONSES}, tags=["orders"], summary="Your orders, newest first")
+    def get(self, request):
+        query = OrderListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        orders = self.merchant_orders()
+        filters = query.validated_data
+        if "status" in filters:
+            orders = orders.filter(parcels__status=filters["status"]).distinct()
+        tz = timezone.get_current_timezone()
+        if "created_from" in filters:
+            orders = orders.filter(created_at__gte=datetime.combine(filters["created_from"], time.min, tzinfo=tz))
+        if "created_to" in filters:
+            orders = orders.filter(created_at__lte=datetime.combine(filters["created_to"], time.max, tzinfo=tz))
+        page = self.paginate_queryset(orders)
+        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=OrderCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: OrderSerializer, 409: OpenApiResponse(description="Idempotency-Key reused with another body."), **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "One small parcel, paid online",
+                request_only=True,
+                value={
+                    "reference": "A-10023",
+                    "shopper_name": "Lin Mei-Ling",
+                    "shopper_phone": "0912 345 678",
+                    "shopper_email": "mei@mail.example",
+                    "pickup_store": "S0012",
+                    "cash_on_pickup": 0,
+                    "parcels": [{"size_class": "S", "weight_g": 800}],
+                },
+            )
+        ],
+        tags=["orders"],
+        summary="Create an order for store pickup",
+    )
+    @idempotent
+    def post(self, request):
+        data = OrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        order = order_create(
+            merchant=request.user.merchant,
+            reference=fields["reference"],
+            shopper_name=fields["shopper_name"],
+            shopper_phone=fields["shopper_phone"],
+            shopper_email=fields["shopper_email"],
+            pickup_store=fields["pickup_store"],
+            cash_on_pickup=fields["cash_on_pickup"],
+            parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
+            actor_label=_actor(request),
+        )
+        return Response(OrderSerializer(self.get_order(order.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailView(MerchantApiView):
+    @extend_schema(responses={200: OrderSerializer, **ERROR_RESPONSES}, tags=["orders"], summary="One of your orders")
+    def get(self, request, pk: int):
+        return Response(OrderSerializer(self.get_order(pk)).data)
+
+
+class OrderCancelView(MerchantApiView):
+    @extend_schema(
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: OrderSerializer, 409: OpenApiResponse(description="A parcel has already been dispatched."), **ERROR_RESPONSES},
+        tags=["orders"],
+        summary="Cancel an order (until dispatch)",
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        order_cancel(order=self.get_order(pk), actor_label=_actor(request))
+        return Response(OrderSerializer(self.get_order(pk)).data)
+
+
+class OrderChangeStoreView(MerchantApiView):
+    @extend_schema(
+        request=ChangeStoreSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: OrderSerializer, 409: OpenApiResponse(description="A parcel has already been dispatched."), **ERROR_RESPONSES},
+        tags=["orders"],
+        summary="Change the pickup store (until dispatch)",
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        order = self.get_order(pk)
+        data = ChangeStoreSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_change_pickup_store(order=order, store=data.validated_data["pickup_store"], actor_label=_actor(request))
+        return Response(OrderSerializer(self.get_order(pk)).data)
+
+
+class ParcelEventsView(MerchantApiView):
+    @extend_schema(responses={200: ParcelEventSerializer(many=True), **ERROR_RESPONSES}, tags=["orders"], summary="A parcel's status history, oldest first")
+    def get(self, request, tracking_number: str):
+        parcel = get_object_or_404(Parcel, tracking_number=tracking_number, order__merchant=request.user.merchant)
+        events = parcel.events.select_related("store").order_by("seq")
+        return Response(ParcelEventSerializer(events, many=True).data)
+
+
+class WebhookDeliveryApiView(MerchantApiView, generics.GenericAPIView):
+    serializer_class = WebhookDeliverySerializer
+
+    def deliveries(self):
+        return WebhookDelivery.objects.filter(merchant=self.request.user.merchant).prefetch_related(
+            Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number"))
+        )
+
+
+class WebhookDeliveryListView(WebhookDeliveryApiView):
+    pagination_class = OrderPagination
+
+    @extend_schema(responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES}, tags=["webhooks"], summary="Webhook deliveries and every attempt, newest first")
+    def get(self, request):
+        page = self.paginate_queryset(self.deliveries())
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+
+class WebhookDeliveryReplayView(WebhookDeliveryApiView):
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer, **ERROR_RESPONSES}, tags=["webhooks"], summary="Send a delivery again")
+    def post(self, request, pk: int):
+        delivery = webhook_replay(delivery=get_object_or_404(self.deliveries(), pk=pk))
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

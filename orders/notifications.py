@@ -1,0 +1,189 @@
+"""Shopper notifications by email and SMS: parcel arrived, reminder before the hold ends, expired.
+
+One Notification row per parcel, kind and channel (a unique constraint), so each message is created
+once however often the triggering event or job runs. Sending claims the row (pending → sending) with
+a compare-and-swap before the message goes out, so two workers never both send it; a message whose
+parcel has moved on (picked up meanwhile) is skipped, not sent. SMS due in the store's quiet hours
+waits until the morning. Arrived and expired hang off parcel_event_committed, so whatever moves a
+parcel (the clerk counter's scan-in, the expiry job) triggers them without knowing about them.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from orders.models import Notification, Parcel, ParcelEvent
+from orders.pickup_codes import pickup_code_for
+from orders.signals import parcel_event_committed
+from orders.sms import send_sms
+
+logger = logging.getLogger(__name__)
+
+K = Notification.Kind
+N = Notification.Status
+S = Parcel.Status
+MAX_ATTEMPTS = 5
+# A message is worth sending only while the parcel is still in the state it talks about.
+STILL_TRUE = {K.ARRIVED: {S.AT_STORE}, K.REMINDER: {S.AT_STORE}, K.EXPIRED: {S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED}}
+ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
+
+
+@receiver(parcel_event_committed, dispatch_uid="orders.notifications")
+def _on_parcel_event(sender, event: ParcelEvent, **kwargs) -> None:
+    kind = ON_STATUS.get(event.to_status) if event.type == ParcelEvent.Type.STATUS else None
+    if kind is None:
+        return
+    try:
+        notifications_create(parcel=Parcel.objects.select_related("order__pickup_store").get(pk=event.parcel_id), kind=kind)
+    except Exception:
+        # The parcel change has committed; a failure here must not turn it into an error for the caller.
+        logger.exception("could not create %s notifications for parcel %s", kind, event.parcel_id)
+
+
+def in_quiet_hours(moment: datetime, tz: ZoneInfo) -> bool:
+    local = moment.astimezone(tz).time()
+    start, end = settings.SMS_QUIET_START, settings.SMS_QUIET_END
+    return (local >= start or local < end) if start > end else start <= local < end
+
+
+def sms_send_after(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment`, or the end of the store's quiet hours when it falls inside them."""
+    if not in_quiet_hours(moment, tz):
+        return moment
+    local = moment.astimezone(tz)
+    morning = datetime.combine(local.date(), settings.SMS_QUIET_END, tzinfo=tz)
+    return morning if morning > local else morning + timedelta(days=1)
+
+
+def notifications_create(*, parcel: Parcel, kind: str, now: datetime | None = None) -> list[Notification]:
+    """The kind's email (if the shopper gave one) and SMS for the parcel, created once; the due ones are queued."""
+    now = now or timezone.now()
+    order = parcel.order
+    channels = [(Notification.Channel.SMS, order.shopper_phone, sms_send_after(now, order.pickup_store.tz))]
+    if order.shopper_email:
+        channels.insert(0, (Notification.Channel.EMAIL, order.shopper_email, now))
+    created = []
+    with transaction.atomic():
+        for channel, recipient, send_after in channels:
+            notification, is_new = Notification.objects.get_or_create(
+                parcel=parcel, kind=kind, channel=channel, defaults={"recipient": recipient, "send_after": send_after}
+            )
+            if is_new:
+                created.append(notification)
+                if send_after <= now:
+                    _enqueue_on_commit(notification.pk)
+    return created
+
+
+def _enqueue_on_commit(notification_id: int) -> None:
+    from orders.tasks import send_notification  # tasks import this module
+
+    # Robust: if the broker is down the row stays due and notifications_send_due sends it later.
+    transaction.on_commit(partial(send_notification.delay, notification_id), robust=True)
+
+
+def notification_send(*, notification_id: int, now: datetime | None = None) -> str | None:
+    """Send one due notification once; its status afterwards, or None when it was not due or not pending."""
+    now = now or timezone.now()
+    notification = (
+        Notification.objects.select_related("parcel__order__pickup_store", "parcel__order__merchant")
+        .filter(pk=notification_id, status=N.PENDING, send_after__lte=now)
+        .first()
+    )
+    if notification is None:
+        return None
+    parcel = notification.parcel
+    store = parcel.order.pickup_store
+    if notification.channel == Notification.Channel.SMS and in_quiet_hours(now, store.tz):
+        Notification.objects.filter(pk=notification.pk, status=N.PENDING).update(send_after=sms_send_after(now, store.tz))
+        return N.PENDING
+    if not Notification.objects.filter(pk=notification.pk, status=N.PENDING).update(status=N.SENDING, attempt_count=F("attempt_count") + 1):
+        return None
+    if parcel.status not in STILL_TRUE[notification.kind]:
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _("Not sent: the parcel is now %(status)s.") % {"status": S(parcel.status).label}
+        Notification.objects.filter(pk=notification.pk).update(status=N.SKIPPED, note=note[:255])
+        return N.SKIPPED
+    subject, body = notification_text(notification)
+    try:
+        if notification.channel == Notification.Channel.EMAIL:
+            send_mail(subject, body, None, [notification.recipient])
+        else:
+            send_sms(to=notification.recipient, body=body)
+    except Exception as exc:
+        gave_up = notification.attempt_count + 1 >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification.pk).update(
+            status=N.FAILED if gave_up else N.PENDING,
+            send_after=now + timedelta(minutes=5 * 2**notification.attempt_count),
+            note=f"{type(exc).__name__}: {exc}"[:255],
+        )
+        logger.warning("notification %s failed: %s", notification.pk, exc)
+        return N.FAILED if gave_up else N.PENDING
+    Notification.objects.filter(pk=notification.pk).update(status=N.SENT, sent_at=timezone.now(), body=body)
+    return N.SENT
+
+
+def notification_text(notification: Notification) -> tuple[str, str]:
+    """Subject and body, in the site's language, with the store's local times."""
+    parcel = notification.parcel
+    order = parcel.order
+    store = order.pickup_store
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "tracking": parcel.tracking_number,
+            "merchant": order.merchant.name,
+            "store": store.name,
+            "address": store.address,
+            "code": pickup_code_for(order),
+            "deadline": timezone.localtime(parcel.hold_deadline, store.tz).strftime("%Y-%m-%d %H:%M") if parcel.hold_deadline else "",
+            "url": settings.PICKUP_PUBLIC_URL + reverse("tracking:lookup") + f"?number={parcel.tracking_number}",
+        }
+        if notification.kind == K.ARRIVED:
+            subject = _("Your parcel %(tracking)s is ready for pickup") % values
+            body = _(
+                "Your parcel %(tracking)s from %(merchant)s is ready at %(store)s, %(address)s.\n"
+                "Pickup code: %(code)s\nCollect it by %(deadline)s.\nTrack it: %(url)s"
+            ) % values
+        elif notification.kind == K.REMINDER:
+            subject = _("Reminder: collect your parcel %(tracking)s by %(deadline)s") % values
+            body = _(
+                "Your parcel %(tracking)s from %(merchant)s is waiting at %(store)s, %(address)s, until %(deadline)s.\n"
+                "Pickup code: %(code)s\nTrack it: %(url)s"
+            ) % values
+        else:
+            subject = _("Your parcel %(tracking)s is going back") % values
+            body = _(
+                "Your parcel %(tracking)s was not collected in time at %(store)s and is going back to %(merchant)s.\n"
+                "Track it: %(url)s"
+            ) % values
+    return str(subject), str(body)
+
+
+def notifications_remind_due(*, now: datetime | None = None) -> int:
+    """Create reminders for parcels whose hold ends within PICKUP_REMINDER_DAYS_BEFORE days; how many parcels."""
+    now = now or timezone.now()
+    horizon = now + timedelta(days=settings.PICKUP_REMINDER_DAYS_BEFORE)
+    parcels = list(
+        Parcel.objects.filter(status=S.AT_STORE, hold_deadline__gt=now, hold_deadline__lte=horizon)
+        .exclude(notifications__kind=K.REMINDER)
+        .select_related("order__pickup_store")
+    )
+    for parcel in parcels:
+        notifications_create(parcel=parcel, kind=K.REMINDER, now=now)
+    return len(parcels)
+
+
+def notifications_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Pending notifications whose time has come (held overnight, or waiting to be retried)."""
+    now = now or timezone.now()
+    return list(Notification.objects.filter(status=N.PENDING, send_after__lte=now).order_by("send_after").values_list("pk", flat=True)[:limit])

@@ -1,0 +1,57 @@
+"""Merchant API keys: issued with the secret shown once, stored as a hash, revoked by date."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.utils import timezone
+
+from orders.models import API_KEY_PREFIX, ApiKey, Merchant
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_key_issue(*, merchant: Merchant, name: str) -> tuple[ApiKey, str]:
+    """A new key for the merchant and its full text, which is not stored and cannot be shown again."""
+    return _issue(merchant=merchant, name=name, lookup=secrets.token_hex(6), secret=secrets.token_urlsafe(32))
+
+
+def api_key_issue_demo(*, merchant: Merchant) -> str:
+    """The demo merchant's key, derived from the server secret so seed_demo can print it on every run."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo-api-key:{merchant.code}".encode(), hashlib.sha256).hexdigest()
+    lookup, secret = digest[:12], digest[12:]
+    if not ApiKey.objects.filter(lookup=lookup).exists():
+        _issue(merchant=merchant, name="demo", lookup=lookup, secret=secret)
+    return f"{API_KEY_PREFIX}{lookup}_{secret}"
+
+
+def _issue(*, merchant: Merchant, name: str, lookup: str, secret: str) -> tuple[ApiKey, str]:
+    key = ApiKey.objects.create(merchant=merchant, name=name, lookup=lookup, secret_hash=_hash(secret))
+    return key, f"{API_KEY_PREFIX}{lookup}_{secret}"
+
+
+def api_key_authenticate(raw: str) -> ApiKey | None:
+    """The active key `raw` names, with its merchant, or None. Notes when it was last used (once a minute)."""
+    if not raw.startswith(API_KEY_PREFIX):
+        return None
+    lookup, _sep, secret = raw[len(API_KEY_PREFIX) :].partition("_")
+    key = ApiKey.objects.select_related("merchant").filter(lookup=lookup).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+        return None
+    if not key.active or not key.merchant.active:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        key.refresh_from_db(fields=["revoked_at"])
+    return key

@@ -1,0 +1,173 @@
+"""Orders as merchants place and change them: create with parcels, cancel, change the pickup store.
+
+The API and the demo shop call these; both get the same checks against the store (active, size,
+weight, cash limit, free capacity) and the same field-by-field errors. Locks are taken in one order,
+order row first, then store row, so concurrent changes queue instead of deadlocking; locking the
+store serialises capacity checks, so two checkouts cannot both take its last slot.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orders.lifecycle import parcel_record_creation, parcel_record_event, parcel_transition
+from orders.models import Merchant, Order, Parcel, ParcelEvent
+from pickup.errors import ConflictError, DomainError
+from stores.locator import expected_arrival_day, free_capacity
+from stores.models import SizeClass, Store
+
+S = Parcel.Status
+# Volume units a size class takes in a vehicle, when the merchant does not say.
+DEFAULT_VOLUME_UNITS = {SizeClass.S: 1, SizeClass.M: 3, SizeClass.L: 6}
+BEFORE_DISPATCH = frozenset({S.CREATED, S.AT_DC, S.PLANNED})
+
+
+@dataclass(frozen=True)
+class ParcelSpec:
+    size_class: str
+    weight_g: int
+    volume_units: int | None = None
+
+
+class OrderRejected(DomainError):
+    """The store cannot take the order; `fields` says why, per field (parcels by position)."""
+
+    def __init__(self, fields: dict):
+        super().__init__(_("The pickup store cannot take this order."), code="invalid")
+        self.fields = fields
+
+
+def order_create(
+    *,
+    merchant: Merchant,
+    reference: str,
+    shopper_name: str,
+    shopper_phone: str,
+    pickup_store: Store,
+    parcels: Sequence[ParcelSpec],
+    shopper_email: str = "",
+    cash_on_pickup: int = 0,
+    actor_label: str = "",
+) -> Order:
+    if not parcels:
+        raise OrderRejected({"parcels": [_("An order needs at least one parcel.")]})
+    with transaction.atomic():
+        store = Store.objects.select_for_update().get(pk=pickup_store.pk)
+        problems = store_problems(store=store, parcels=parcels, cash_on_pickup=cash_on_pickup)
+        if Order.objects.filter(merchant=merchant, reference=reference).exists():
+            problems["reference"] = [_("You already have an order with reference %(ref)s.") % {"ref": reference}]
+        if problems:
+            raise OrderRejected(problems)
+        order = Order.objects.create(
+            merchant=merchant,
+            reference=reference,
+            shopper_name=shopper_name,
+            shopper_email=shopper_email,
+            shopper_phone=shopper_phone,
+            pickup_store=store,
+            cash_on_pickup=cash_on_pickup,
+        )
+        for spec in parcels:
+            parcel = Parcel.objects.create(
+                order=order,
+                size_class=spec.size_class,
+                weight_g=spec.weight_g,
+                volume_units=spec.volume_units or DEFAULT_VOLUME_UNITS[SizeClass(spec.size_class)],
+            )
+            parcel_record_creation(parcel=parcel, actor_label=actor_label)
+    return order
+
+
+def store_problems(*, store: Store, parcels: Sequence[ParcelSpec], cash_on_pickup: int, moving_in: int | None = None) -> dict:
+    """What stops `store` from taking these parcels, by field; empty when it can.
+
+    `moving_in` is how many slots the order needs (by default one per parcel).
+    """
+    problems: dict = {}
+    if not store.active:
+        problems["pickup_store"] = [_("Store %(code)s is not taking parcels.") % {"code": store.code}]
+        return problems
+    # Keyed by position, the shape DRF gives its own errors for a list, so both read alike.
+    per_parcel = {}
+    for position, spec in enumerate(parcels):
+        errors = {}
+        if not store.accepts_size(spec.size_class):
+            errors["size_class"] = [
+                _("Store %(code)s takes parcels up to size %(max)s; this one is %(size)s.")
+                % {"code": store.code, "max": store.max_size_class, "size": spec.size_class}
+            ]
+        if spec.weight_g > store.max_weight_g:
+            errors["weight_g"] = [
+                _("Store %(code)s takes parcels up to %(max)s g; this one weighs %(weight)s g.")
+                % {"code": store.code, "max": store.max_weight_g, "weight": spec.weight_g}
+            ]
+        if errors:
+            per_parcel[str(position)] = errors
+    if per_parcel:
+        problems["parcels"] = per_parcel
+    if cash_on_pickup > store.max_cash_on_pickup:
+        problems["cash_on_pickup"] = [
+            _("Store %(code)s collects at most %(max)s TWD on pickup.") % {"code": store.code, "max": store.max_cash_on_pickup}
+        ]
+    needed = len(parcels) if moving_in is None else moving_in
+    if needed and free_capacity(stores=[store], day=expected_arrival_day())[store.pk] < needed:
+        problems["pickup_store"] = [_("Store %(code)s is full on the expected arrival day; choose another store.") % {"code": store.code}]
+    return problems
+
+
+def order_cancel(*, order: Order, actor_label: str = "") -> Order:
+    """Cancel every parcel of the order; refused once any has been dispatched. Cancelling twice is a no-op."""
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
+        parcels = list(order.parcels.order_by("id"))
+        _refuse_after_dispatch(parcels, _("Parcel %(tracking)s has left the distribution centre (status: %(status)s); an order can be cancelled only before dispatch."))
+        for parcel in parcels:
+            if parcel.status != S.CANCELLED:
+                parcel_transition(parcel=parcel, to=S.CANCELLED, actor_label=actor_label)
+    return order
+
+
+def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = "") -> Order:
+    """Send the order's parcels to another store, until dispatch.
+
+    A parcel already on a route plan goes back to the DC (`planned → at_dc`) to be planned again
+    for the new store, and loses its expected arrival.
+    """
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
+        order.refresh_from_db(fields=["pickup_store"])
+        old_store = order.pickup_store
+        if store.pk == old_store.pk:
+            return order
+        parcels = [p for p in order.parcels.order_by("id") if p.status != S.CANCELLED]
+        if not parcels:
+            raise ConflictError(_("Order %(ref)s is cancelled.") % {"ref": order.reference}, code="cancelled")
+        _refuse_after_dispatch(parcels, _("Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup store can be changed only before dispatch."))
+        new_store = Store.objects.select_for_update().get(pk=store.pk)
+        specs = [ParcelSpec(p.size_class, p.weight_g, p.volume_units) for p in parcels]
+        problems = store_problems(store=new_store, parcels=specs, cash_on_pickup=order.cash_on_pickup)
+        if problems:
+            raise OrderRejected(problems)
+        for parcel in parcels:
+            if parcel.status == S.PLANNED:
+                parcel_transition(parcel=parcel, to=S.AT_DC, actor_label=actor_label, details={"reason": "pickup store changed"})
+        Order.objects.filter(pk=order.pk).update(pickup_store=new_store)
+        order.pickup_store = new_store
+        Parcel.objects.filter(pk__in=[p.pk for p in parcels]).update(expected_arrival=None)
+        for parcel in parcels:
+            parcel_record_event(
+                parcel=parcel,
+                type=ParcelEvent.Type.STORE_CHANGED,
+                actor_label=actor_label,
+                store=new_store,
+                details={"from": old_store.code, "to": new_store.code},
+            )
+    return order
+
+
+def _refuse_after_dispatch(parcels: Sequence[Parcel], message: str) -> None:
+    for parcel in parcels:
+        if parcel.status not in BEFORE_DISPATCH and parcel.status != S.CANCELLED:
+            raise ConflictError(message % {"tracking": parcel.tracking_number, "status": S(parcel.status).label}, code="dispatched")

@@ -1,0 +1,36 @@
+"""Celery tasks of `orders`: thin, by id, safe to run twice (the services claim their work)."""
+
+from celery import shared_task
+
+from orders.notifications import notification_send, notifications_due, notifications_remind_due
+from orders.webhooks import webhook_deliver, webhook_sweep
+
+
+@shared_task(name="orders.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> None:
+    retry_in = webhook_deliver(delivery_id=delivery_id)
+    if retry_in is not None:
+        deliver_webhook.apply_async((delivery_id,), countdown=retry_in)
+
+
+@shared_task(name="orders.webhooks_sweep")
+def webhooks_sweep() -> int:
+    return len(webhook_sweep())
+
+
+@shared_task(name="orders.send_notification")
+def send_notification(notification_id: int) -> str | None:
+    return notification_send(notification_id=notification_id)
+
+
+@shared_task(name="orders.notifications_remind_due")
+def notifications_remind() -> int:
+    return notifications_remind_due()
+
+
+@shared_task(name="orders.notifications_send_due")
+def notifications_send_due() -> int:
+    due = notifications_due()
+    for notification_id in due:
+        send_notification.delay(notification_id)
+    return len(due)

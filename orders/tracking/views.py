@@ -1,0 +1,129 @@
+"""Shopper tracking: a parcel by tracking number and the last four digits of the phone, no account.
+
+Wrong pairs count against the visitor's address and against the number typed; past either limit
+every try is refused, right or wrong, with the same answer whether or not the number exists, so the
+form cannot be used to find valid numbers. A matched parcel is remembered in the session, so the
+parcel's page (and reloading it) needs no second look-up.
+"""
+
+import hmac
+
+from django import forms
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import get_usage
+
+from orders.models import Parcel, ParcelEvent
+from orders.pickup_codes import pickup_code_for
+from orders.tracking.codes import barcode_data_uri, qr_data_uri
+
+S = Parcel.Status
+SESSION_KEY = "tracked_parcels"
+BEFORE_ARRIVAL = {S.CREATED, S.AT_DC, S.PLANNED, S.IN_TRANSIT}
+TONES = {S.AT_STORE: "ok", S.PICKED_UP: "ok", S.EXPIRED: "bad", S.RETURN_IN_TRANSIT: "bad", S.RETURNED: "bad", S.CANCELLED: "bad"}
+SHOWN_EVENTS = (ParcelEvent.Type.STATUS, ParcelEvent.Type.STORE_CHANGED)
+# Failed look-ups allowed per visitor address and per typed number before every try is refused.
+LIMITS = {"ip": "20/15m", "number": "5/15m"}
+
+
+class TrackingForm(forms.Form):
+    number = forms.RegexField(
+        label=_("Tracking number"), regex=r"^\s*[0-9][0-9 ]{5,24}\s*$", max_length=26,
+        error_messages={"invalid": _("Enter the tracking number's digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone_last4 = forms.RegexField(
+        label=_("Last 4 digits of your phone"), regex=r"^\s*[0-9]{4}\s*$", max_length=6,
+        error_messages={"invalid": _("Enter exactly 4 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 6}),
+    )
+
+    def clean_number(self) -> str:
+        return self.cleaned_data["number"].replace(" ", "")
+
+    def clean_phone_last4(self) -> str:
+        return self.cleaned_data["phone_last4"].strip()
+
+
+def _number_key(group, request) -> str:
+    return request.POST.get("number", "").replace(" ", "").strip()
+
+
+def _usages(request, *, increment: bool) -> list[dict]:
+    keys = {"ip": "ip", "number": _number_key}
+    return [get_usage(request, group=f"tracking-{name}", key=keys[name], rate=rate, method="POST", increment=increment) for name, rate in LIMITS.items()]
+
+
+def _blocked_for(request) -> int | None:
+    """Seconds until the visitor may try again, or None when under both limits."""
+    waits = [usage["time_left"] for usage in _usages(request, increment=False) if usage and usage["count"] >= usage["limit"]]
+    return max(waits) if waits else None
+
+
+def _find(number: str, last4: str) -> Parcel | None:
+    parcel = Parcel.objects.select_related("order").filter(tracking_number=number).first()
+    actual = parcel.order.phone_last4 if parcel else "----"
+    # Compared in constant time either way, so timing does not tell a known number from an unknown one.
+    matched = hmac.compare_digest(actual.encode(), last4.encode())
+    return parcel if parcel is not None and matched else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    status = 200
+    if request.method == "POST":
+        form = TrackingForm(request.POST)
+        wait = _blocked_for(request)
+        if wait is not None:
+            form.is_valid()
+            form.add_error(None, _("Too many unsuccessful tries. Please wait %(minutes)s minutes and try again.") % {"minutes": max(1, round(wait / 60))})
+            status = 429
+        elif form.is_valid():
+            parcel = _find(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
+            if parcel is not None:
+                remembered = request.session.get(SESSION_KEY, [])
+                request.session[SESSION_KEY] = [parcel.tracking_number, *[n for n in remembered if n != parcel.tracking_number]][:20]
+                return redirect("tracking:parcel", tracking_number=parcel.tracking_number)
+            _usages(request, increment=True)
+            form.add_error(None, _("We could not find a parcel with this tracking number and phone digits. Check both and try again."))
+            status = 400
+        else:
+            status = 400
+    else:
+        form = TrackingForm(initial={"number": request.GET.get("number", "")})
+    return render(request, "tracking/lookup.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def parcel_page(request, tracking_number: str):
+    if tracking_number not in request.session.get(SESSION_KEY, []):
+        return redirect(reverse("tracking:lookup") + f"?number={tracking_number}")
+    parcel = (
+        Parcel.objects.select_related("order__merchant", "order__pickup_store")
+        .prefetch_related("order__pickup_store__hours", Prefetch("events", queryset=ParcelEvent.objects.filter(type__in=SHOWN_EVENTS).select_related("store").order_by("seq")))
+        .filter(tracking_number=tracking_number)
+        .first()
+    )
+    if parcel is None:
+        raise Http404
+    store = parcel.order.pickup_store
+    context = {
+        "parcel": parcel,
+        "order": parcel.order,
+        "store": store,
+        "events": parcel.events.all(),
+        "store_tz": store.time_zone,
+        "show_expected_arrival": parcel.expected_arrival is not None and parcel.status in BEFORE_ARRIVAL,
+        "tone": TONES.get(parcel.status, ""),
+    }
+    if parcel.status == Parcel.Status.AT_STORE:
+        code = pickup_code_for(parcel.order)
+        context.update(pickup_code=code, qr=qr_data_uri(code), barcode=barcode_data_uri(code))
+    return render(request, "tracking/parcel.html", context)

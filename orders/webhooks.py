@@ -1,0 +1,218 @@
+"""Signed webhooks: every parcel status change, delivered to the merchant's URL by a Celery task.
+
+A delivery row is written when the event commits; `deliver_webhook` makes one attempt at a time,
+logs it as a WebhookAttempt and schedules the next with exponential backoff. The attempt number is
+claimed with a compare-and-swap before the request goes out, so two workers running the same task
+never send the same attempt twice, and a finished delivery is left alone.
+
+Signature (header `Pickup-Signature: t=<unix time>,v1=<hex>`): HMAC-SHA256 with the merchant's
+webhook secret over `<t>.<raw body>`. See `webhook_verify`, and the API docs for an example.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.dispatch import receiver
+from django.utils import timezone
+
+from orders.models import Merchant, ParcelEvent, WebhookAttempt, WebhookDelivery
+from orders.signals import parcel_event_committed
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "Pickup-Signature"
+TOLERANCE_SECONDS = 300
+# Long enough that a worker still posting is not overtaken by the sweeper, which resends stragglers.
+ATTEMPT_LEASE = timedelta(minutes=5)
+FIRST_RETRY_SECONDS = 30
+MAX_RETRY_SECONDS = 60 * 60
+SENT_TYPES = {ParcelEvent.Type.STATUS: "parcel.status_changed", ParcelEvent.Type.STORE_CHANGED: "parcel.pickup_store_changed"}
+D = WebhookDelivery.Status
+
+
+def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def webhook_verify(*, secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = TOLERANCE_SECONDS) -> bool:
+    """What a merchant runs on receipt: the signature matches the raw body and is recent (no replays)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
+        return False
+    expected = webhook_sign(secret=secret, timestamp=timestamp, body=body)
+    return hmac.compare_digest(expected, f"t={timestamp},v1={parts.get('v1', '')}")
+
+
+def webhook_payload(event: ParcelEvent) -> dict:
+    parcel = event.parcel
+    order = parcel.order
+    return {
+        "id": f"evt_{event.pk}",
+        "type": SENT_TYPES[event.type],
+        # Per parcel and increasing: apply an event only if its sequence is above the last one seen.
+        "sequence": event.seq,
+        "created_at": event.created_at.isoformat(),
+        "data": {
+            "order_id": order.pk,
+            "order_reference": order.reference,
+            "tracking_number": parcel.tracking_number,
+            "from_status": event.from_status,
+            "status": event.to_status or parcel.status,
+            "pickup_store": order.pickup_store.code,
+            "event_store": event.store.code if event.store_id else None,
+            "hold_deadline": parcel.hold_deadline.isoformat() if parcel.hold_deadline else None,
+            "expected_arrival": parcel.expected_arrival.isoformat() if parcel.expected_arrival else None,
+            "details": event.details,
+        },
+    }
+
+
+@receiver(parcel_event_committed, dispatch_uid="orders.webhooks")
+def _on_parcel_event(sender, event: ParcelEvent, **kwargs) -> None:
+    try:
+        webhook_create_for_event(event=event)
+    except Exception:
+        # The parcel change has committed; a failure here must not turn it into an error for the caller.
+        logger.exception("could not queue the webhook for parcel event %s", event.pk)
+
+
+def webhook_create_for_event(*, event: ParcelEvent) -> WebhookDelivery | None:
+    if event.type not in SENT_TYPES:
+        return None
+    event = ParcelEvent.objects.select_related("parcel__order__merchant", "parcel__order__pickup_store", "store").get(pk=event.pk)
+    merchant: Merchant = event.parcel.order.merchant
+    if not merchant.active or not merchant.webhook_url:
+        return None
+    with transaction.atomic():
+        delivery, created = WebhookDelivery.objects.get_or_create(
+            event=event,
+            merchant=merchant,
+            defaults={
+                "url": merchant.webhook_url,
+                "payload": webhook_payload(event),
+                "give_up_after": settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
+                "next_attempt_at": timezone.now(),
+            },
+        )
+        if created:
+            _enqueue_on_commit(delivery.pk)
+    return delivery
+
+
+def _enqueue_on_commit(delivery_id: int, countdown: int | None = None) -> None:
+    from orders.tasks import deliver_webhook  # tasks import this module
+
+    # Robust: if the broker is down the row stays due and the sweeper sends it later.
+    transaction.on_commit(partial(deliver_webhook.apply_async, (delivery_id,), countdown=countdown), robust=True)
+
+
+def retry_delay(attempt_number: int) -> int:
+    """Seconds before the attempt after `attempt_number`: 30 s, 1 min, 2 min… up to an hour, with jitter."""
+    base = min(FIRST_RETRY_SECONDS * 2 ** (attempt_number - 1), MAX_RETRY_SECONDS)
+    return int(base * random.uniform(0.8, 1.2))
+
+
+def webhook_deliver(*, delivery_id: int) -> int | None:
+    """Make the next attempt of a pending delivery; the seconds until a retry is due, or None when done."""
+    started = timezone.now()
+    # Only when due: a duplicate or early task finds the attempt leased or not yet due and leaves it.
+    delivery = WebhookDelivery.objects.select_related("merchant").filter(pk=delivery_id, status=D.PENDING, next_attempt_at__lte=started).first()
+    if delivery is None:
+        return None
+    number = delivery.attempt_count + 1
+    claimed = WebhookDelivery.objects.filter(pk=delivery.pk, status=D.PENDING, attempt_count=delivery.attempt_count, next_attempt_at__lte=started).update(
+        attempt_count=number, next_attempt_at=started + ATTEMPT_LEASE
+    )
+    if not claimed:
+        return None
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "parcel-pickup-webhooks/1",
+        "Pickup-Delivery": str(delivery.pk),
+        "Pickup-Event": delivery.payload["id"],
+        SIGNATURE_HEADER: webhook_sign(secret=delivery.merchant.webhook_secret, timestamp=int(started.timestamp()), body=body),
+    }
+    clock = time.monotonic()
+    status, text, error = _post(delivery.url, body, headers)
+    succeeded = status is not None and 200 <= status < 300
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        number=number,
+        started_at=started,
+        duration_ms=round((time.monotonic() - clock) * 1000),
+        response_status=status,
+        response_body=text,
+        error=error,
+        succeeded=succeeded,
+    )
+    done = timezone.now()
+    if succeeded:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=D.SUCCEEDED, delivered_at=done, next_attempt_at=None)
+        return None
+    if number >= delivery.give_up_after:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=D.FAILED, next_attempt_at=None)
+        return None
+    delay = retry_delay(number)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=done + timedelta(seconds=delay))
+    return delay
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a delivery: the merchant's URL must accept the POST itself."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str]:
+    """(HTTP status or None, first 2 kB of the response, error text)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener.open(request, timeout=settings.PICKUP_WEBHOOK_TIMEOUT_SECONDS) as response:
+            return response.status, response.read(2048).decode("utf-8", "replace"), ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(2048).decode("utf-8", "replace"), ""
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:255]
+
+
+def webhook_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again (after it succeeded or gave up), with a fresh round of retries."""
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=D.PENDING,
+            next_attempt_at=timezone.now(),
+            give_up_after=F("attempt_count") + settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
+        )
+        _enqueue_on_commit(delivery.pk)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def webhook_sweep(*, now=None) -> list[int]:
+    """Pending deliveries whose next attempt is overdue (a lost task or an expired lease): queue them again."""
+    now = now or timezone.now()
+    due = list(WebhookDelivery.objects.filter(status=D.PENDING, next_attempt_at__lt=now - timedelta(minutes=1)).values_list("pk", flat=True)[:500])
+    for delivery_id in due:
+        _enqueue_on_commit(delivery_id)
+    return due

@@ -1,0 +1,173 @@
+"""Shopper notifications: arrived, reminder, expired; each once, skipped when moot, SMS held in quiet hours."""
+
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from orders import sms
+from orders.lifecycle import parcel_transition
+from orders.models import Notification, Parcel
+from orders.notifications import notification_send, notifications_create, notifications_due, notifications_remind_due, sms_send_after
+from orders.pickup_codes import pickup_code_for
+
+TPE = ZoneInfo("Asia/Taipei")
+N = Notification.Status
+K = Notification.Kind
+DAYTIME = datetime(2025, 5, 6, 14, 0, tzinfo=TPE)
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def daytime():
+    with mock.patch("django.utils.timezone.now", return_value=DAYTIME):
+        yield DAYTIME
+
+
+def test_arrival_sends_one_email_and_one_sms_with_code_and_deadline(make_parcel, commit, daytime):
+    # when the parcel is scanned in at the store (whoever does it, through the gate)
+    with commit():
+        parcel = make_parcel("at_store")
+    # then
+    code = pickup_code_for(parcel.order)
+    assert len(mail.outbox) == 1 and len(sms.outbox) == 1
+    assert mail.outbox[0].to == ["mei@mail.example"] and parcel.tracking_number in mail.outbox[0].subject
+    for body in (mail.outbox[0].body, sms.outbox[0].body):
+        assert code in body and "2025-05-13 23:59" in body and f"/track/?number={parcel.tracking_number}" in body
+    assert sms.outbox[0].to == "0912345678"
+    assert set(Notification.objects.values_list("kind", "channel", "status")) == {(K.ARRIVED, "email", N.SENT), (K.ARRIVED, "sms", N.SENT)}
+
+
+def test_each_notification_is_sent_exactly_once_however_often_it_is_triggered(make_parcel, commit, daytime):
+    with commit():
+        parcel = make_parcel("at_store")
+    with commit():
+        notifications_create(parcel=parcel, kind=K.ARRIVED)
+    for notification in Notification.objects.all():
+        assert notification_send(notification_id=notification.pk) is None
+    assert len(mail.outbox) == 1 and len(sms.outbox) == 1 and Notification.objects.count() == 2
+
+
+def test_no_email_when_the_shopper_gave_none(make_parcel, commit, daytime):
+    with commit():
+        make_parcel("at_store", shopper_email="")
+    assert len(mail.outbox) == 0 and len(sms.outbox) == 1
+
+
+def test_sms_in_quiet_hours_waits_for_the_morning_and_email_does_not(make_parcel, commit):
+    # given a scan-in at 22:30 store time
+    late = datetime(2025, 5, 6, 22, 30, tzinfo=TPE)
+    with mock.patch("django.utils.timezone.now", return_value=late), commit():
+        make_parcel("at_store")
+    # then the email went, the SMS waits for 08:00
+    held = Notification.objects.get(channel="sms")
+    assert len(mail.outbox) == 1 and len(sms.outbox) == 0
+    assert held.status == N.PENDING and held.send_after == datetime(2025, 5, 7, 8, 0, tzinfo=TPE)
+    assert notifications_due(now=datetime(2025, 5, 7, 7, 59, tzinfo=TPE)) == []
+    # when the morning job runs
+    morning = datetime(2025, 5, 7, 8, 0, tzinfo=TPE)
+    assert notifications_due(now=morning) == [held.pk]
+    assert notification_send(notification_id=held.pk, now=morning) == N.SENT
+    assert len(sms.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "moment,expected",
+    [
+        (datetime(2025, 5, 6, 20, 59, tzinfo=TPE), datetime(2025, 5, 6, 20, 59, tzinfo=TPE)),
+        (datetime(2025, 5, 6, 21, 0, tzinfo=TPE), datetime(2025, 5, 7, 8, 0, tzinfo=TPE)),
+        (datetime(2025, 5, 7, 3, 0, tzinfo=TPE), datetime(2025, 5, 7, 8, 0, tzinfo=TPE)),
+        (datetime(2025, 5, 7, 8, 0, tzinfo=TPE), datetime(2025, 5, 7, 8, 0, tzinfo=TPE)),
+    ],
+)
+def test_quiet_hours_boundaries_in_store_time(moment, expected):
+    assert sms_send_after(moment.astimezone(ZoneInfo("UTC")), TPE) == expected
+
+
+def test_a_message_due_after_pickup_is_skipped_not_sent(make_parcel, commit):
+    # given the arrival SMS held overnight
+    late = datetime(2025, 5, 6, 22, 30, tzinfo=TPE)
+    with mock.patch("django.utils.timezone.now", return_value=late), commit():
+        parcel = make_parcel("at_store")
+    # when the shopper collects before the morning
+    parcel_transition(parcel=parcel, to=Parcel.Status.PICKED_UP, actor_label="test")
+    held = Notification.objects.get(channel="sms")
+    # then
+    assert notification_send(notification_id=held.pk, now=datetime(2025, 5, 7, 8, 0, tzinfo=TPE)) == N.SKIPPED
+    held.refresh_from_db()
+    assert held.status == N.SKIPPED and "Picked up" in held.note and len(sms.outbox) == 0
+
+
+def test_reminder_two_days_before_the_deadline_once(make_parcel, commit, daytime):
+    # given a parcel at the store since today (deadline 7 days on)
+    with commit():
+        parcel = make_parcel("at_store")
+    assert parcel.hold_deadline == datetime(2025, 5, 13, 23, 59, 59, tzinfo=TPE)
+    # when the hourly job runs before and after the reminder time
+    assert notifications_remind_due(now=datetime(2025, 5, 11, 23, 0, tzinfo=TPE)) == 0
+    reminder_time = datetime(2025, 5, 12, 0, 0, tzinfo=TPE)
+    with mock.patch("django.utils.timezone.now", return_value=reminder_time), commit():
+        assert notifications_remind_due(now=reminder_time) == 1
+        assert notifications_remind_due(now=reminder_time + timedelta(hours=1)) == 0
+    # then one reminder per channel; the SMS (midnight) waits for the morning
+    reminders = Notification.objects.filter(kind=K.REMINDER)
+    assert reminders.count() == 2
+    assert "Reminder" in mail.outbox[-1].subject and "2025-05-13 23:59" in mail.outbox[-1].body
+    sms_reminder = reminders.get(channel="sms")
+    assert sms_reminder.status == N.PENDING and sms_reminder.send_after == datetime(2025, 5, 12, 8, 0, tzinfo=TPE)
+
+
+def test_no_reminder_for_a_parcel_already_collected(make_parcel, commit, daytime):
+    with commit():
+        make_parcel("picked_up")
+    assert notifications_remind_due(now=DAYTIME + timedelta(days=6)) == 0
+
+
+def test_expiry_tells_the_shopper_the_parcel_is_going_back(make_parcel, commit, daytime):
+    with commit():
+        parcel = make_parcel("at_store")
+        parcel_transition(parcel=parcel, to=Parcel.Status.EXPIRED, actor_label="expiry job")
+    expired = Notification.objects.filter(kind=K.EXPIRED)
+    assert set(expired.values_list("channel", "status")) == {("email", N.SENT), ("sms", N.SENT)}
+    assert "going back" in mail.outbox[-1].subject and "going back to Shop" in sms.outbox[-1].body
+
+
+def test_a_failing_sms_provider_is_retried_then_given_up(make_parcel, commit, daytime, settings):
+    settings.SMS_BACKEND = "tests.orders.test_notifications.BrokenSms"
+    with commit():
+        make_parcel("at_store")
+    failing = Notification.objects.get(channel="sms")
+    assert failing.status == N.PENDING and failing.attempt_count == 1 and "gateway down" in failing.note
+    for _ in range(4):
+        Notification.objects.filter(pk=failing.pk).update(send_after=DAYTIME)
+        notification_send(notification_id=failing.pk)
+    failing.refresh_from_db()
+    assert failing.status == N.FAILED and failing.attempt_count == 5
+
+
+def test_the_beat_tasks_send_what_is_due(make_parcel, commit):
+    from orders import tasks
+
+    late = datetime(2025, 5, 6, 22, 30, tzinfo=TPE)
+    with mock.patch("django.utils.timezone.now", return_value=late), commit():
+        make_parcel("at_store")
+    with mock.patch("django.utils.timezone.now", return_value=late + timedelta(hours=10)):
+        assert tasks.notifications_send_due.run() == 1
+    assert len(sms.outbox) == 1
+
+
+class BrokenSms(sms.BaseSmsBackend):
+    def send_messages(self, messages):
+        raise ConnectionError("gateway down")
+
+
+def test_console_backend_prints(capsys):
+    sms.ConsoleSmsBackend().send_messages([sms.SmsMessage(to="0912", body="hello")])
+    assert "SMS to 0912\nhello" in capsys.readouterr().out
+

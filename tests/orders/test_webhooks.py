@@ -1,0 +1,212 @@
+"""Signed webhooks: created after commit for each status change, delivered, verified, retried, replayed."""
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from orders import tasks
+from orders.lifecycle import parcel_transition
+from orders.models import ParcelEvent, WebhookAttempt, WebhookDelivery
+from orders.webhooks import SIGNATURE_HEADER, retry_delay, webhook_deliver, webhook_replay, webhook_sign, webhook_sweep, webhook_verify
+from tests.orders.api_fixtures import api, rival_api, rival_merchant  # noqa: F401
+
+D = WebhookDelivery.Status
+
+
+class Receiver:
+    """A merchant's endpoint on loopback: answers with the queued statuses (then 200) and keeps what it got."""
+
+    def __init__(self):
+        self.statuses: list[int] = []
+        self.received: list[tuple[dict, bytes]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                owner.received.append((dict(self.headers), body))
+                status = owner.statuses.pop(0) if owner.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"ok" if status == 200 else b"nope")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    endpoint = Receiver()
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run what the block queues on commit (and what those queue), as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def hooked_merchant(merchant, receiver):
+    merchant.webhook_url = receiver.url
+    merchant.save()
+    return merchant
+
+
+def test_each_status_change_is_delivered_signed_with_its_sequence(hooked_merchant, receiver, make_parcel, commit):
+    # when a parcel moves on (tasks run in-process after commit)
+    with commit():
+        parcel = make_parcel("at_dc", merchant=hooked_merchant)
+    # then created and at_dc were both delivered, in order, and verify with the merchant's secret
+    payloads = [json.loads(body) for _, body in receiver.received]
+    assert [(p["sequence"], p["data"]["status"]) for p in payloads] == [(1, "created"), (2, "at_dc")]
+    assert payloads[1]["data"]["tracking_number"] == parcel.tracking_number and payloads[1]["data"]["from_status"] == "created"
+    for headers, body in receiver.received:
+        assert webhook_verify(secret=hooked_merchant.webhook_secret, header=headers[SIGNATURE_HEADER], body=body)
+    assert list(WebhookDelivery.objects.values_list("status", "attempt_count")) == [(D.SUCCEEDED, 1), (D.SUCCEEDED, 1)]
+
+
+def test_nothing_is_sent_for_a_rolled_back_change(hooked_merchant, receiver, make_parcel, commit):
+    with commit():
+        parcel = make_parcel("created", merchant=hooked_merchant)
+    with commit(), pytest.raises(RuntimeError), transaction.atomic():
+        parcel_transition(parcel=parcel, to="at_dc", actor_label="test")
+        raise RuntimeError("rolled back")
+    assert len(receiver.received) == 1 and WebhookDelivery.objects.count() == 1
+
+
+def test_merchants_without_a_url_get_nothing(merchant, make_parcel, commit):
+    with commit():
+        make_parcel("at_store", merchant=merchant)
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_signature_verification_rejects_tampering_other_secrets_and_stale_timestamps():
+    body = b'{"id":"evt_1"}'
+    header = webhook_sign(secret="s3cret", timestamp=1_700_000_000, body=body)
+    assert webhook_verify(secret="s3cret", header=header, body=body, now=1_700_000_100)
+    assert not webhook_verify(secret="s3cret", header=header, body=body + b" ", now=1_700_000_100)
+    assert not webhook_verify(secret="other", header=header, body=body, now=1_700_000_100)
+    assert not webhook_verify(secret="s3cret", header=header, body=body, now=1_700_000_000 + 301)
+    assert not webhook_verify(secret="s3cret", header="garbage", body=body, now=1_700_000_000)
+
+
+def test_failed_attempts_are_logged_and_retried_with_backoff_until_delivered(hooked_merchant, receiver, make_parcel, commit):
+    # given the endpoint fails twice
+    receiver.statuses = [500, 503]
+    with mock.patch.object(tasks.deliver_webhook, "apply_async") as scheduled, commit():
+        make_parcel("created", merchant=hooked_merchant)
+    delivery = WebhookDelivery.objects.get()
+    # when the first attempt runs
+    first_delay = webhook_deliver(delivery_id=delivery.pk)
+    # then it is logged and the next one is due later
+    delivery.refresh_from_db()
+    assert scheduled.called and 24 <= first_delay <= 36
+    assert delivery.status == D.PENDING and delivery.attempt_count == 1 and delivery.next_attempt_at > timezone.now()
+    # a duplicate task before it is due does nothing
+    assert webhook_deliver(delivery_id=delivery.pk) is None and len(receiver.received) == 1
+    # when the retries come due
+    for _ in range(2):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        webhook_deliver(delivery_id=delivery.pk)
+    # then
+    delivery.refresh_from_db()
+    assert delivery.status == D.SUCCEEDED and delivery.delivered_at
+    assert list(delivery.attempts.values_list("number", "response_status", "succeeded")) == [(1, 500, False), (2, 503, False), (3, 200, True)]
+    # and a finished delivery is left alone when its task runs again
+    assert webhook_deliver(delivery_id=delivery.pk) is None and len(receiver.received) == 3
+
+
+def test_the_task_schedules_the_retry_with_the_backoff(hooked_merchant, make_parcel, commit):
+    with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
+        make_parcel("created", merchant=hooked_merchant)
+    delivery = WebhookDelivery.objects.get()
+    with mock.patch("orders.tasks.webhook_deliver", return_value=60) as deliver, mock.patch.object(tasks.deliver_webhook, "apply_async") as again:
+        tasks.deliver_webhook.run(delivery.pk)
+    deliver.assert_called_once_with(delivery_id=delivery.pk)
+    again.assert_called_once_with((delivery.pk,), countdown=60)
+
+
+def test_backoff_grows_exponentially_to_an_hour():
+    with mock.patch("orders.webhooks.random.uniform", return_value=1.0):
+        assert [retry_delay(n) for n in (1, 2, 3, 4, 10)] == [30, 60, 120, 240, 3600]
+
+
+def test_unreachable_endpoint_gives_up_after_the_last_attempt_and_can_be_replayed(hooked_merchant, receiver, make_parcel, settings, commit):
+    # given a merchant whose endpoint is down
+    settings.PICKUP_WEBHOOK_MAX_ATTEMPTS = 2
+    hooked_merchant.webhook_url = "http://127.0.0.1:9/unreachable"
+    hooked_merchant.save()
+    with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
+        make_parcel("created", merchant=hooked_merchant)
+    delivery = WebhookDelivery.objects.get()
+    for _ in range(2):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        webhook_deliver(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == D.FAILED
+    assert all(a.error and a.response_status is None for a in delivery.attempts.all())
+    # when the endpoint is back and the delivery is replayed
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(url=receiver.url)
+    with commit():
+        webhook_replay(delivery=delivery)
+    # then one more attempt went out and succeeded
+    delivery.refresh_from_db()
+    assert delivery.status == D.SUCCEEDED and delivery.attempt_count == 3 and len(receiver.received) == 1
+
+
+def test_sweeper_requeues_overdue_deliveries(hooked_merchant, make_parcel, commit):
+    with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
+        make_parcel("created", merchant=hooked_merchant)
+    delivery = WebhookDelivery.objects.get()
+    assert webhook_sweep() == []
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    with mock.patch.object(tasks.deliver_webhook, "apply_async") as queued, commit():
+        assert webhook_sweep() == [delivery.pk]
+    queued.assert_called_once()
+
+
+def test_merchant_sees_its_deliveries_with_attempts_and_can_replay_them(api, hooked_merchant, receiver, make_parcel, rival_api, django_assert_max_num_queries, commit):
+    # given
+    receiver.statuses = [500]
+    with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
+        make_parcel("at_dc", merchant=hooked_merchant)
+    for delivery in WebhookDelivery.objects.all():
+        webhook_deliver(delivery_id=delivery.pk)
+    # when
+    with django_assert_max_num_queries(6):
+        listed = api.get("/api/v1/webhook-deliveries/").json()
+    # then
+    assert listed["count"] == 2
+    failed = next(d for d in listed["results"] if d["attempts"][0]["response_status"] == 500)
+    assert rival_api.post(f"/api/v1/webhook-deliveries/{failed['id']}/replay/").status_code == 404
+    with commit():
+        replayed = api.post(f"/api/v1/webhook-deliveries/{failed['id']}/replay/")
+    assert replayed.status_code == 202
+    assert WebhookDelivery.objects.get(pk=failed["id"]).status == D.SUCCEEDED
+    assert WebhookAttempt.objects.filter(delivery_id=failed["id"]).count() == 2
+
+
+def test_store_change_is_sent_too(api, hooked_merchant, receiver, make_parcel, other_store, commit):
+    with commit():
+        parcel = make_parcel("at_dc", merchant=hooked_merchant)
+        api.post(f"/api/v1/orders/{parcel.order_id}/pickup-store/", {"pickup_store": other_store.code}, format="json")
+    last = json.loads(receiver.received[-1][1])
+    assert last["type"] == "parcel.pickup_store_changed" and last["sequence"] == 3 and last["data"]["pickup_store"] == other_store.code
+    assert ParcelEvent.objects.filter(parcel=parcel).count() == 3
