@@ -40,6 +40,7 @@ def celery_eager_and_sms_outbox(request, settings):
     rate-limit counters start at zero, and each test starts in the default language. Tests that start
     a real worker keep using the broker.
     """
+    from celery.result import _set_task_join_will_block
     from django.core.cache import cache
     from django.utils import translation
 
@@ -55,6 +56,10 @@ def celery_eager_and_sms_outbox(request, settings):
     app.conf.task_always_eager = eager
     yield
     app.conf.task_always_eager = previous
+    # Eager tasks run by concurrent threads (the race tests) save and restore Celery's process-wide
+    # "joining a result would block" flag out of order and can leave it set, which would then refuse
+    # every later `result.get()` in this process.
+    _set_task_join_will_block(False)
     # A request in Chinese leaves its language active in the thread; the next test starts in the default.
     translation.deactivate()
 
