@@ -107,6 +107,7 @@ class Parcel(models.Model):
     arrived_at = models.DateTimeField(_("arrived at store"), null=True, blank=True, editable=False)
     hold_deadline = models.DateTimeField(_("hold deadline"), null=True, blank=True, editable=False, db_index=True)
     pickup_code_hash = models.CharField(_("pickup code (hashed)"), max_length=64, blank=True, editable=False, db_index=True)
+    expected_arrival = models.DateTimeField(_("expected at the store"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("parcel")
