@@ -112,6 +112,8 @@ class RegionPlan(models.Model):
     condition = models.CharField(_("conditions"), max_length=16, choices=Condition.choices, blank=True)
     condition_factor = models.FloatField(_("travel-time factor"), null=True, blank=True, validators=condition_factor_validators)
     vehicles = models.ManyToManyField(Vehicle, related_name="region_plans", blank=True, verbose_name=_("vehicles available"))
+    # The factor the recorded plan was timed with, to tell the planner when conditions changed since.
+    planned_condition_factor = models.FloatField(_("travel-time factor of the plan"), null=True, blank=True)
     solve_started_at = models.DateTimeField(_("solve started"), null=True, blank=True)
     solve_finished_at = models.DateTimeField(_("solve finished"), null=True, blank=True)
     solve_seconds = models.FloatField(_("search time (s)"), null=True, blank=True)

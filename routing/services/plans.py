@@ -64,6 +64,7 @@ def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, soluti
         region_plan=region_plan,
     )
     plan_refresh_totals(region_plan=region_plan, solve_seconds=solution.search_seconds)
+    RegionPlan.objects.filter(pk=region_plan.pk).update(planned_condition_factor=region_plan.effective_condition_factor)
 
 
 def route_write(
