@@ -211,10 +211,11 @@ def region_plan_claim(*, region_plan_id: int, worker: str, now: datetime | None 
 Solve = Callable[[solver.Problem, solver.SearchParams], solver.Solution]
 
 
-def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve = isolation.solve_isolated) -> str:
+def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None = None) -> str:
     """Claim, solve and record one region; what happened, for the log: "planned", "failed" or
     "skipped" (someone else has it or it is finished). The search runs in a child process of its own
     (`solve_isolated`), so OR-Tools never runs inside a prefork worker process."""
+    solve = solve or isolation.solve_isolated
     claim = region_plan_claim(region_plan_id=region_plan_id, worker=worker)
     if claim is None:
         return "skipped"
@@ -293,6 +294,23 @@ def region_plan_requeue(*, region_plan: RegionPlan, user=None) -> RegionPlan:
         transaction.on_commit(partial(region_plans_enqueue, [rp.pk]))
     rp.refresh_from_db()
     return rp
+
+
+def batch_run_here(
+    *, dc: DistributionCenter, day: date, trigger: str, worker: str, time_limit_s: float | None = None,
+    on_region: Callable[[RegionPlan, str, int, int], None] | None = None,
+) -> tuple[BatchRun, bool]:
+    """Start the day's run (or find it) and solve its waiting regions in this process, one by one,
+    each search in a child process. A region a worker has already claimed is skipped by the claim."""
+    run, created = batch_run_start(dc=dc, day=day, trigger=trigger, time_limit_s=time_limit_s, enqueue=False)
+    waiting = list(run.region_plans.filter(status=RegionPlan.Status.PENDING).select_related("region").order_by("region__code"))
+    for number, rp in enumerate(waiting, start=1):
+        outcome = region_plan_solve(region_plan_id=rp.pk, worker=worker)
+        if on_region is not None:
+            rp.refresh_from_db()
+            on_region(rp, outcome, number, len(waiting))
+    run.refresh_from_db()
+    return run, created
 
 
 def batch_catch_up(*, trigger: str = BatchRun.Trigger.CATCH_UP, now: datetime | None = None) -> list[BatchRun]:

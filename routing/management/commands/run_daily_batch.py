@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from pickup.errors import DomainError
 from routing.models import BatchRun, RegionPlan
-from routing.services.batch import batch_run_start, region_plan_solve
+from routing.services.batch import batch_run_here, batch_run_start
 from stores.models import DistributionCenter
 
 
@@ -32,27 +32,21 @@ class Command(BaseCommand):
         for centre in dcs:
             plan_day = day or timezone.now().astimezone(centre.tz).date()
             try:
-                run, created = batch_run_start(
-                    dc=centre, day=plan_day, trigger=BatchRun.Trigger.COMMAND, time_limit_s=time_limit, enqueue=enqueue
-                )
+                if enqueue:
+                    run, created = batch_run_start(dc=centre, day=plan_day, trigger=BatchRun.Trigger.COMMAND, time_limit_s=time_limit)
+                else:
+                    run, created = batch_run_here(
+                        dc=centre, day=plan_day, trigger=BatchRun.Trigger.COMMAND, time_limit_s=time_limit,
+                        worker=f"command@{socket.gethostname()}", on_region=self._progress,
+                    )
             except DomainError as error:
-                raise CommandError(f"--{error.field or 'time-limit'}: {error.message}") from None
-            verb = "started" if created else f"already exists ({run.get_status_display()})"
-            self.stdout.write(f"{centre.code} {plan_day}: run {verb}; {run.region_plans.count()} regions.")
-            if not enqueue:
-                self._solve_here(run)
+                raise CommandError(f"--time-limit: {error.message}") from None
+            verb = "started" if created else "existed already"
+            self.stdout.write(self.style.SUCCESS(f"{centre.code} {plan_day}: run {verb}; {run.region_plans.count()} regions; {run.get_status_display()}."))
 
-    def _solve_here(self, run: BatchRun) -> None:
-        """Solve the regions still waiting; a region a worker already has is skipped by its claim."""
-        worker = f"command@{socket.gethostname()}"
-        waiting = list(run.region_plans.filter(status=RegionPlan.Status.PENDING).select_related("region"))
-        for number, rp in enumerate(waiting, start=1):
-            outcome = region_plan_solve(region_plan_id=rp.pk, worker=worker)
-            rp.refresh_from_db()
-            detail = rp.error if outcome == "failed" else f"{rp.stops} stops, {rp.vehicles_used} vehicles, {rp.unserved_stops} unserved"
-            self.stdout.write(f"  [{number}/{len(waiting)}] {rp.region.code}: {outcome} – {detail}")
-        run.refresh_from_db()
-        self.stdout.write(self.style.SUCCESS(f"{run}: {run.get_status_display()}"))
+    def _progress(self, rp: RegionPlan, outcome: str, number: int, total: int) -> None:
+        detail = rp.error if outcome == "failed" else f"{rp.stops} stops, {rp.vehicles_used} vehicles, {rp.unserved_stops} unserved"
+        self.stdout.write(f"  [{number}/{total}] {rp.region.code}: {outcome} – {detail}")
 
 
 def _parse_day(raw: str | None) -> date | None:
