@@ -32,8 +32,9 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=20)
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--vehicles", type=int, default=200)
-    # 20 regions on 2 workers make 10 rounds; each round adds ~5 s of process start, matrix and recording.
-    parser.add_argument("--time-limit", type=float, default=40.0, help="solver seconds per region")
+    # 20 regions on 2 workers make 10 rounds; each adds ~3 s of process start, matrix and recording,
+    # and a shared machine needs headroom: 30 s of search keeps the run near 6 minutes.
+    parser.add_argument("--time-limit", type=float, default=30.0, help="solver seconds per region")
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
 

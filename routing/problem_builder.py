@@ -7,7 +7,6 @@ window moved into the DC's clock.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -145,6 +144,3 @@ def _vehicle(day: date, dc: DistributionCenter, vehicle: Vehicle) -> solver.Vehi
 def peak_volume(route: solver.Route) -> float:
     return max([route.start_load_volume, *(v.load_volume for v in route.visits)])
 
-
-def km(metres: int) -> float:
-    return math.floor(metres / 100) / 10

@@ -223,6 +223,9 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
     try:
         region_problem = build_region_problem(rp)
         solution = solve(region_problem.problem, solver.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id))
+        if not solution.routes and any(u.reason == solver.REASON_NO_SOLUTION for u in solution.unserved):
+            # Nothing planned at all is a failed region, to be run again, not a plan of unserved stops.
+            raise NoPlanFound(_("The search found no plan within %(seconds)g s; run the region again, perhaps with more time.") % {"seconds": rp.run.time_limit_s})
         recorded = region_plan_record(region_plan=rp, token=token, region_problem=region_problem, solution=solution)
     except Exception as error:  # noqa: BLE001 - any failure of this region is recorded on it, with the reason
         log.warning("region plan %s failed: %r", rp.pk, error)
@@ -231,7 +234,13 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
     return "planned" if recorded else "skipped"
 
 
+class NoPlanFound(RuntimeError):
+    pass
+
+
 def describe_failure(error: BaseException) -> str:
+    if isinstance(error, NoPlanFound):
+        return str(error)
     if isinstance(error, isolation.SolverTimedOut):
         return _("The solver overran its time limit and was stopped: %(detail)s") % {"detail": error}
     if isinstance(error, isolation.SolverCrashed):

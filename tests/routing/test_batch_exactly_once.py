@@ -14,7 +14,7 @@ from routing.services.batch import batch_run_start, region_plan_claim, region_pl
 from routing.problem_builder import build_region_problem
 from routing.solver import SearchParams
 from routing.services.plans import ACTOR
-from tests.routing.conftest import PLAN_DAY, fast_solve, solve_all, start_run
+from tests.routing.conftest import PLAN_DAY, fast_solve, start_run
 
 
 def planned_events():

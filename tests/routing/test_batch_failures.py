@@ -79,3 +79,21 @@ def test_a_region_being_solved_cannot_be_queued_again(network, parcels):
     # when / then
     with pytest.raises(ConflictError, match="is Waiting and cannot be solved again"):
         region_plan_requeue(region_plan=region)
+
+
+def test_a_search_that_finds_no_plan_fails_the_region_instead_of_leaving_every_stop_unserved(network, parcels):
+    # given
+    from routing.solver import REASON_NO_SOLUTION, Solution, Unserved
+
+    def nothing_found(problem, params):
+        return Solution(routes=(), unserved=tuple(Unserved(s.id, REASON_NO_SOLUTION) for s in problem.stops), objective=0, search_seconds=params.time_limit_s)
+
+    run = start_run(network)
+    west = run.region_plans.get(region__code="W")
+    # when
+    outcome = region_plan_solve(region_plan_id=west.pk, worker="w", solve=nothing_found)
+    # then
+    west.refresh_from_db()
+    assert outcome == "failed" and west.status == RegionPlan.Status.FAILED
+    assert west.error == "The search found no plan within 10 s; run the region again, perhaps with more time."
+    assert not Parcel.objects.filter(plan_entries__region_plan=west, status=Parcel.Status.PLANNED).exists()
