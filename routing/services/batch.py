@@ -89,7 +89,7 @@ def batch_run_start(
         with transaction.atomic():
             run = BatchRun.objects.create(
                 dc=dc, plan_date=day, trigger=trigger, started_by=user if user is not None and user.is_authenticated else None,
-                cutoff=min(now, batch_moment(dc, day)), time_limit_s=time_limit_s, started_at=now,
+                cutoff=_cutoff(dc, day, trigger, now), time_limit_s=time_limit_s, started_at=now,
             )
             region_plans = _take_parcels(run)
             if not region_plans:
@@ -102,6 +102,14 @@ def batch_run_start(
         return BatchRun.objects.get(dc=dc, plan_date=day), False
     log.info("batch run %s started (%s): %d regions", run, trigger, len(region_plans))
     return run, True
+
+
+def _cutoff(dc: DistributionCenter, day: date, trigger: str, now: datetime) -> datetime:
+    """Scheduled runs take what was ready at the batch time, even when they start late (a catch-up
+    after an outage plans what 09:00 would have); a run started by hand takes what is there now."""
+    if trigger in (BatchRun.Trigger.MANUAL, BatchRun.Trigger.COMMAND):
+        return now
+    return min(now, batch_moment(dc, day))
 
 
 def _take_parcels(run: BatchRun) -> list[RegionPlan]:

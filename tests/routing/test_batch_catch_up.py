@@ -53,3 +53,23 @@ def test_lost_regions_are_sent_again_and_hopeless_ones_failed(network, parcels, 
     assert sent == [[lost.pk]]
     dying.refresh_from_db()
     assert dying.status == RegionPlan.Status.FAILED and "interrupted 3 times" in dying.error
+
+
+def test_a_run_started_by_hand_takes_what_is_at_the_dc_now_and_a_late_catch_up_what_09_00_would(network, parcels, monkeypatch):
+    # given: one delivery reached the DC at 10:00, after the batch time
+    from orders.models import Parcel
+    from routing.models import PlanParcel
+    from routing.services.batch import batch_run_start
+
+    monkeypatch.setattr("routing.services.batch.region_plans_enqueue", lambda ids: None)
+    late = parcels["deliver"][0]
+    Parcel.objects.filter(pk=late.pk).update(status_changed_at=taipei(10))
+    # when: the catch-up starts the day at 11:30
+    run = batch_catch_up(now=taipei(11, 30))[0]
+    # then
+    assert run.cutoff == taipei(9) and not PlanParcel.objects.filter(run=run, parcel=late).exists()
+    # when: instead a planner starts it by hand at 11:30
+    run.delete()
+    run, _ = batch_run_start(dc=network["dc"], day=PLAN_DAY, trigger=BatchRun.Trigger.MANUAL, enqueue=False, now=taipei(11, 30))
+    # then
+    assert run.cutoff == taipei(11, 30) and PlanParcel.objects.filter(run=run, parcel=late).exists()
