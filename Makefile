@@ -27,7 +27,7 @@ migrate: deps
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	@if [ ! -f var/.demo-seeded ]; then $(PY) manage.py seed_demo && touch var/.demo-seeded; else echo "Demo data already loaded (delete var/.demo-seeded to load again)."; fi
+	@if [ ! -f var/.demo-seeded ]; then $(PY) manage.py seed_demo --plan-today && touch var/.demo-seeded; else echo "Demo data already loaded (delete var/.demo-seeded to load again)."; fi
 
 run: seed
 	@scripts/run_local.sh

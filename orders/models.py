@@ -113,7 +113,7 @@ class Parcel(models.Model):
     failed_code_attempts = models.PositiveSmallIntegerField(_("wrong pickup codes"), default=0, editable=False)
     code_locked_until = models.DateTimeField(_("pickup locked until"), null=True, blank=True, editable=False)
     # Set by route planning once the parcel is on a plan; shown to the shopper and the merchant.
-    expected_arrival = models.DateTimeField(_("expected at the store"), null=True, blank=True)
+    expected_arrival = models.DateTimeField(_("expected at the store"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("parcel")

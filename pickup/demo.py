@@ -50,10 +50,10 @@ class DemoSummary:
     parcels_created: int
 
 
-def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400) -> DemoSummary:
+def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400, vehicles: int = 28) -> DemoSummary:
     rng = random.Random(seed)
     with transaction.atomic():
-        dc = _build_network(rng, stores)
+        dc = _build_network(rng, stores, vehicles)
         merchants = _build_merchants()
         demo_api_keys()
         _build_users(dc)
@@ -61,7 +61,7 @@ def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400) -> DemoS
     return DemoSummary(stores=Store.objects.filter(region__dc=dc).count(), orders_created=orders_created, parcels_created=parcels_created)
 
 
-def _build_network(rng: random.Random, store_count: int) -> DistributionCenter:
+def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28) -> DistributionCenter:
     dc, _ = DistributionCenter.objects.get_or_create(
         code="TPE-DC1",
         defaults={"name": "Taipei DC (Wugu)", "address": "Wugu Industrial Park, New Taipei", "latitude": "25.065000", "longitude": "121.423000"},
@@ -107,7 +107,7 @@ def _build_network(rng: random.Random, store_count: int) -> DistributionCenter:
             closes = time(22, 0) if weekday == 6 else time(23, 0)
             hours.append(OpeningHours(store=store, weekday=weekday, opens=time(7, 0), closes=closes))
     OpeningHours.objects.bulk_create(hours)
-    for number in range(1, 29):
+    for number in range(1, vehicle_count + 1):
         big = number % 4 == 0
         Vehicle.objects.get_or_create(
             dc=dc,

@@ -248,3 +248,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Daily route batch (routing) ----------------------------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+from celery.schedules import crontab  # noqa: E402
+
+from pickup.env import env_float  # noqa: E402
+
+# OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
+PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, minimum=0.1)
+# Road matrices from an OSRM server's table service; empty: offline estimate from straight lines.
+OSRM_URL = env_str("OSRM_URL")
+# A tile server for the planner's map (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:
+# stores and routes are drawn on a plain background, which needs no network at all.
+PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
+# The daily entry starts every DC whose local batch time has passed; the catch-up re-checks every few
+# minutes (and on worker start) so a broker outage at batch time delays the day's run, never loses it.
+CELERY_BEAT_SCHEDULE["routing-daily-batch"] = {
+    "task": "routing.daily_batch",
+    "schedule": crontab(hour=PICKUP_DAILY_BATCH_TIME.hour, minute=PICKUP_DAILY_BATCH_TIME.minute),
+}
+CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {"task": "routing.batch_catch_up", "schedule": timedelta(minutes=5)}

@@ -17,4 +17,5 @@ urlpatterns = [
     path("stores/", include("stores.urls")),
     path("track/", include("orders.tracking.urls")),
     path("demo-shop/", include("orders.demo_shop.urls")),
+    path("planner/", include("routing.urls")),
 ]

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='parcel',
             name='expected_arrival',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='expected at the store'),
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='expected at the store'),
         ),
         migrations.CreateModel(
             name='ApiKey',

@@ -13,13 +13,20 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="Random seed (same seed, same demo).")
         parser.add_argument("--stores", type=int, default=320, help="Number of stores (at least 10).")
         parser.add_argument("--orders", type=int, default=2400, help="Number of orders.")
+        parser.add_argument("--vehicles", type=int, default=28, help="Number of DC vehicles.")
+        parser.add_argument(
+            "--plan-today", action="store_true",
+            help="Then run today's route batch here (once; a few seconds of solving per region), so the planner console has a plan to show.",
+        )
 
-    def handle(self, *args, seed, stores, orders, **options):
+    def handle(self, *args, seed, stores, orders, vehicles, plan_today, **options):
         if stores < 10:
             raise CommandError("--stores must be at least 10.")
         if orders < 0:
             raise CommandError("--orders cannot be negative.")
-        summary = build_demo(seed=seed, stores=stores, orders=orders)
+        if vehicles < 1:
+            raise CommandError("--vehicles must be at least 1.")
+        summary = build_demo(seed=seed, stores=stores, orders=orders, vehicles=vehicles)
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready: {summary.stores} stores; added {summary.orders_created} orders with {summary.parcels_created} parcels.")
         )
@@ -29,3 +36,8 @@ class Command(BaseCommand):
         for code, key in demo_api_keys():
             self.stdout.write(f"  {code:8} {key}")
         self.stdout.write(f"Demo shop checkout: {settings.PICKUP_PUBLIC_URL}{reverse('demo_shop:checkout')}")
+        if plan_today:
+            from routing.demo import plan_demo_today
+
+            for line in plan_demo_today():
+                self.stdout.write(line)

@@ -1,0 +1,83 @@
+"""Driver manifests: barcodes for the HTML page (SVG), the PDF, and the plan's CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+import barcode
+from barcode.writer import SVGWriter
+from django.utils.translation import gettext as _
+from reportlab.graphics.barcode import code128
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+from routing.models import PlanParcel, PlannedRoute
+from routing.selectors import ManifestStop
+from routing.templatetags.routing_tags import clock
+
+
+def barcode_svg(text: str) -> str:
+    """A Code 128 barcode as inline SVG (no XML declaration, so it can sit inside the page)."""
+    out = io.BytesIO()
+    barcode.get("code128", text, writer=SVGWriter()).write(out, options={"module_height": 8, "font_size": 6, "text_distance": 3, "quiet_zone": 2})
+    svg = out.getvalue().decode()
+    return svg[svg.index("<svg"):]
+
+
+def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run) -> bytes:
+    """The same manifest as the page, as an A4 PDF with a scannable barcode per parcel."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, title=f"{run.dc.code} {run.plan_date} route {route.number}")
+    width, height = A4
+    y = height - 20 * mm
+
+    def line(text: str, size: int = 10, indent: float = 0, gap: float = 5 * mm) -> None:
+        nonlocal y
+        if y < 25 * mm:
+            pdf.showPage()
+            y = height - 20 * mm
+        pdf.setFont("Helvetica-Bold" if size > 10 else "Helvetica", size)
+        pdf.drawString(15 * mm + indent, y, text)
+        y -= gap
+
+    line(f"{run.dc.code} {run.plan_date:%Y-%m-%d} - route {route.number} - {route.vehicle.name}", 14, gap=7 * mm)
+    line(f"Leaves {clock(route.start_s)}, back {clock(route.end_s)}, {route.distance_m / 1000:.1f} km", gap=8 * mm)
+    for item in stops:
+        stop = item.stop
+        line(f"{stop.position}. {stop.store.code} {stop.store.name}  ETA {clock(stop.service_start_s)}", 12, gap=5 * mm)
+        line(stop.store.address, indent=5 * mm)
+        for label, parcels in (("Drop", item.drops), ("Collect", item.collects)):
+            if not parcels:
+                continue
+            line(f"{label}: {len(parcels)}", indent=5 * mm)
+            for parcel in parcels:
+                if y < 35 * mm:
+                    pdf.showPage()
+                    y = height - 20 * mm
+                code128.Code128(parcel.tracking_number, barHeight=9 * mm, barWidth=0.3 * mm).drawOn(pdf, 20 * mm, y - 7 * mm)
+                pdf.setFont("Helvetica", 9)
+                pdf.drawString(95 * mm, y - 4 * mm, parcel.tracking_number)
+                y -= 13 * mm
+        y -= 3 * mm
+    pdf.save()
+    return out.getvalue()
+
+
+CSV_HEADER = ["region", "route", "vehicle", "stop", "store", "store_name", "address", "eta", "action", "tracking_number", "volume_units", "weight_g"]
+
+
+def plan_csv(entries: Iterable[PlanParcel], run) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for e in entries:
+        stop = e.stop
+        writer.writerow([
+            e.region_plan.region.code, stop.route.number, stop.route.vehicle.name, stop.position, stop.store.code, stop.store.name,
+            stop.store.address, run.at(stop.service_start_s).isoformat(), _("drop") if e.kind == PlanParcel.Kind.DELIVER else _("collect"),
+            e.parcel.tracking_number, e.volume_units, e.weight_g,
+        ])
+    return out.getvalue()

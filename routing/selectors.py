@@ -1,0 +1,163 @@
+"""Reads for the planner console: the day overview, a region's routes and map, a route's manifest."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from orders.models import Parcel
+from routing.models import BatchRun, PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
+from stores.models import DistributionCenter
+
+# Route colours on the map and beside the stop lists; distinct for the colour-blind (Okabe-Ito + a few).
+ROUTE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#BCBD22"]
+
+# A delivery that left the plan (cancelled, or planned elsewhere since) is not on the truck.
+ON_BOARD = (Parcel.Status.PLANNED, Parcel.Status.IN_TRANSIT, Parcel.Status.AT_STORE, Parcel.Status.EXPIRED, Parcel.Status.RETURN_IN_TRANSIT)
+
+
+def route_colour(number: int) -> str:
+    return ROUTE_COLOURS[(number - 1) % len(ROUTE_COLOURS)]
+
+
+def run_for(dc: DistributionCenter, day: date) -> BatchRun | None:
+    return BatchRun.objects.filter(dc=dc, plan_date=day).select_related("dc", "started_by").first()
+
+
+def runs_for(dc: DistributionCenter) -> QuerySet[BatchRun]:
+    return BatchRun.objects.filter(dc=dc).order_by("-plan_date")
+
+
+@dataclass
+class DayOverview:
+    run: BatchRun | None
+    region_plans: list[RegionPlan]
+    previous_run: BatchRun | None
+    previous: dict[int, RegionPlan]  # region id -> the day before's plan
+    done: int = 0
+    totals: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.region_plans)
+
+
+def day_overview(dc: DistributionCenter, day: date) -> DayOverview:
+    run = run_for(dc, day)
+    plans = []
+    if run:
+        plans = list(
+            run.region_plans.select_related("region")
+            .prefetch_related(Prefetch("unserved", queryset=UnservedStop.objects.select_related("store")))
+            .order_by("region__code")
+        )
+    previous_run = BatchRun.objects.filter(dc=dc, plan_date__lt=day).order_by("-plan_date").first()
+    previous = {}
+    if previous_run:
+        previous = {rp.region_id: rp for rp in previous_run.region_plans.select_related("region")}
+    overview = DayOverview(run=run, region_plans=plans, previous_run=previous_run, previous=previous)
+    overview.done = sum(1 for rp in plans if rp.status in RegionPlan.FINISHED)
+    overview.totals = _totals(plans)
+    for rp in plans:
+        rp.previous = previous.get(rp.region_id)
+    return overview
+
+
+def _totals(plans) -> dict:
+    keys = ["stops", "parcels_out", "parcels_back", "vehicles_used", "distance_m", "duration_s", "unserved_stops"]
+    return {key: sum(getattr(rp, key) for rp in plans) for key in keys}
+
+
+def region_plan_for(run: BatchRun, region_code: str) -> RegionPlan | None:
+    return run.region_plans.select_related("region", "run__dc", "approved_by").filter(region__code=region_code).first()
+
+
+def region_routes(region_plan: RegionPlan) -> list[PlannedRoute]:
+    """The routes with their stops (store, parcel counts, per-stop problems) in two queries."""
+    routes = list(
+        region_plan.routes.select_related("vehicle", "dispatched_by").prefetch_related(
+            Prefetch("stops", queryset=PlannedStop.objects.select_related("store").order_by("position"))
+        )
+    )
+    for route in routes:
+        route.colour = route_colour(route.number)
+        route.stop_list = list(route.stops.all())
+        for stop in route.stop_list:
+            stop.problems = stop_problems(route, stop)
+        route.problems = [p for s in route.stop_list for p in s.problems]
+        if route.end_s > _seconds(route.vehicle.shift_end):
+            route.problems.append(_("back after the driver's shift ends"))
+    return routes
+
+
+def _seconds(moment) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+def stop_problems(route: PlannedRoute, stop: PlannedStop) -> list[str]:
+    """What is wrong at this stop as recorded (moves are checked before saving, so normally nothing)."""
+    problems = []
+    window = (_seconds(stop.store.receiving_start), _seconds(stop.store.receiving_end))
+    if not window[0] <= stop.service_start_s <= window[1]:
+        problems.append(_("arrives outside the receiving window"))
+    if stop.load_volume > route.vehicle.volume_capacity or stop.load_kg > route.vehicle.kg_capacity:
+        problems.append(_("over the vehicle's capacity"))
+    return problems
+
+
+def map_data(region_plan: RegionPlan, routes: list[PlannedRoute]) -> dict:
+    dc = region_plan.run.dc
+    unserved = list(region_plan.unserved.select_related("store"))
+    return {
+        "dc": {"lat": float(dc.latitude), "lon": float(dc.longitude), "label": dc.code},
+        "routes": [
+            {
+                "number": r.number,
+                "colour": r.colour,
+                "vehicle": r.vehicle.name,
+                "stops": [
+                    {"lat": float(s.store.latitude), "lon": float(s.store.longitude), "position": s.position, "label": f"{s.store.code} {s.store.name}"}
+                    for s in r.stop_list
+                ],
+            }
+            for r in routes
+        ],
+        "unserved": [{"lat": float(u.store.latitude), "lon": float(u.store.longitude), "label": f"{u.store.code}: {u.reason}"} for u in unserved],
+    }
+
+
+@dataclass
+class ManifestStop:
+    stop: PlannedStop
+    drops: list[Parcel]
+    collects: list[Parcel]
+
+
+def manifest_stops(route: PlannedRoute) -> list[ManifestStop]:
+    entries = PlanParcel.objects.filter(stop__route=route).select_related("parcel").order_by("parcel__tracking_number")
+    by_stop: dict[int, dict[str, list[Parcel]]] = defaultdict(lambda: {"deliver": [], "collect": []})
+    for entry in entries:
+        if entry.kind == PlanParcel.Kind.DELIVER and entry.parcel.status not in ON_BOARD:
+            continue
+        by_stop[entry.stop_id][entry.kind].append(entry.parcel)
+    stops = route.stops.select_related("store").order_by("position")
+    return [ManifestStop(stop=s, drops=by_stop[s.pk]["deliver"], collects=by_stop[s.pk]["collect"]) for s in stops]
+
+
+def plan_rows(run: BatchRun, region_plan: RegionPlan | None = None):
+    """One row per parcel of the recorded plan, in driving order, for the CSV export."""
+    entries = PlanParcel.objects.filter(run=run, stop__isnull=False).select_related(
+        "parcel", "stop__store", "stop__route__vehicle", "region_plan__region"
+    )
+    if region_plan is not None:
+        entries = entries.filter(region_plan=region_plan)
+    entries = entries.order_by("region_plan__region__code", "stop__route__number", "stop__position", "kind", "parcel__tracking_number")
+    for entry in entries:
+        if entry.kind == PlanParcel.Kind.DELIVER and entry.parcel.status not in ON_BOARD:
+            continue
+        yield entry
+

@@ -1,0 +1,61 @@
+"""Approving a region plan (it is then frozen) and dispatching its routes one by one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.lifecycle import parcel_transition
+from orders.models import Parcel
+from pickup.errors import ConflictError
+from routing.models import PlanParcel, PlannedRoute, RegionPlan
+from routing.services.plans import lock_region_plan
+
+
+def region_plan_approve(*, region_plan: RegionPlan, user) -> RegionPlan:
+    with transaction.atomic():
+        rp = lock_region_plan(region_plan)
+        changed = RegionPlan.objects.filter(pk=rp.pk, status=RegionPlan.Status.PLANNED).update(
+            status=RegionPlan.Status.APPROVED, approved_at=timezone.now(), approved_by=user
+        )
+        if not changed:
+            raise ConflictError(
+                _("Region %(region)s is %(status)s and cannot be approved.") % {"region": rp.region.code, "status": rp.get_status_display()},
+                code="not_approvable",
+            )
+    rp.refresh_from_db()
+    return rp
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    moved: list[str]  # tracking numbers now in transit
+    left: list[str]  # tracking numbers no longer planned (cancelled since), not loaded
+
+
+def route_dispatch(*, route: PlannedRoute, user) -> Dispatched:
+    """Send the route's truck: each parcel it drops goes PLANNED → IN_TRANSIT through the gate, so the
+    stores see them as expected today. Once per route; only an approved plan is dispatched."""
+    with transaction.atomic():
+        rp = lock_region_plan(route.region_plan)
+        if rp.status != RegionPlan.Status.APPROVED:
+            raise ConflictError(_("Approve the region's plan before dispatching its routes."), code="not_approved")
+        changed = PlannedRoute.objects.filter(pk=route.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now(), dispatched_by=user)
+        if not changed:
+            raise ConflictError(_("Route %(number)s has been dispatched already.") % {"number": route.number}, code="already_dispatched")
+        parcel_ids = PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).values_list("parcel_id", flat=True)
+        moved, left = [], []
+        # Locked in id order, as every other writer of parcels does, so dispatches cannot deadlock.
+        for parcel in Parcel.objects.select_for_update().filter(pk__in=list(parcel_ids)).order_by("pk"):
+            if parcel.status != Parcel.Status.PLANNED:
+                left.append(parcel.tracking_number)
+                continue
+            parcel_transition(
+                parcel=parcel, to=Parcel.Status.IN_TRANSIT, actor=user,
+                details={"run": rp.run_id, "route": route.number, "vehicle": route.vehicle_id},
+            )
+            moved.append(parcel.tracking_number)
+    return Dispatched(moved=moved, left=left)

@@ -1,0 +1,55 @@
+"""Dispatching a route moves every parcel it drops to in transit, and nothing else."""
+
+import pytest
+
+from orders.lifecycle import parcel_transition
+from orders.models import Parcel
+from pickup.errors import ConflictError
+from routing.models import PlanParcel, RegionPlan
+from routing.services.dispatch import region_plan_approve, route_dispatch
+
+
+def statuses(**filters):
+    return dict(Parcel.objects.filter(**filters).values_list("pk", "status"))
+
+
+def test_dispatch_moves_every_parcel_of_the_route_and_nothing_else(planned_run, parcels, planner):
+    # given
+    region = planned_run.region_plans.get(region__code="W")
+    region_plan_approve(region_plan=region, user=planner)
+    route = region.routes.first()
+    mine = set(PlanParcel.objects.filter(stop__route=route, kind="deliver").values_list("parcel_id", flat=True))
+    everything_else = statuses(pk__in=[p.pk for group in parcels.values() for p in group if p.pk not in mine])
+    # when
+    result = route_dispatch(route=route, user=planner)
+    # then
+    assert len(result.moved) == len(mine) > 0 and result.left == []
+    assert set(statuses(pk__in=mine).values()) == {Parcel.Status.IN_TRANSIT}
+    assert statuses(pk__in=everything_else.keys()) == everything_else
+    route.refresh_from_db()
+    assert route.dispatched_at and route.dispatched_by == planner
+    with pytest.raises(ConflictError, match="dispatched already"):
+        route_dispatch(route=route, user=planner)
+
+
+def test_only_an_approved_plan_is_dispatched(planned_run, planner):
+    region = planned_run.region_plans.get(region__code="N")
+    with pytest.raises(ConflictError, match="Approve the region's plan"):
+        route_dispatch(route=region.routes.first(), user=planner)
+    assert not Parcel.objects.filter(status=Parcel.Status.IN_TRANSIT).exists()
+
+
+def test_a_parcel_cancelled_after_planning_stays_behind(planned_run, planner):
+    # given
+    region = planned_run.region_plans.get(region__code="N")
+    region_plan_approve(region_plan=region, user=planner)
+    route = region.routes.first()
+    cancelled = PlanParcel.objects.filter(stop__route=route, kind="deliver").first().parcel
+    parcel_transition(parcel=cancelled, to=Parcel.Status.CANCELLED, actor_label="merchant")
+    # when
+    result = route_dispatch(route=route, user=planner)
+    # then
+    assert result.left == [cancelled.tracking_number] and cancelled.tracking_number not in result.moved
+    cancelled.refresh_from_db()
+    assert cancelled.status == Parcel.Status.CANCELLED
+    assert RegionPlan.objects.get(pk=region.pk).status == RegionPlan.Status.APPROVED
