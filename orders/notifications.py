@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import receiver
 from django.urls import reverse
@@ -72,16 +72,24 @@ def notifications_create(*, parcel: Parcel, kind: str, now: datetime | None = No
     channels = [(Notification.Channel.SMS, order.shopper_phone, sms_send_after(now, order.pickup_store.tz))]
     if order.shopper_email:
         channels.insert(0, (Notification.Channel.EMAIL, order.shopper_email, now))
-    created = []
-    with transaction.atomic():
-        for channel, recipient, send_after in channels:
-            notification, is_new = Notification.objects.get_or_create(
-                parcel=parcel, kind=kind, channel=channel, defaults={"recipient": recipient, "send_after": send_after}
-            )
-            if is_new:
-                created.append(notification)
-                if send_after <= now:
-                    _enqueue_on_commit(notification.pk)
+    existing = set(Notification.objects.filter(parcel=parcel, kind=kind).values_list("channel", flat=True))
+    wanted = [
+        Notification(parcel=parcel, kind=kind, channel=channel, recipient=recipient, send_after=send_after)
+        for channel, recipient, send_after in channels
+        if channel not in existing
+    ]
+    if not wanted:
+        return []
+    try:
+        with transaction.atomic():
+            # One insert for both channels; the unique (parcel, kind, channel) constraint still
+            # decides a race between two creators, and the loser creates nothing.
+            created = Notification.objects.bulk_create(wanted)
+    except IntegrityError:
+        return []
+    for notification in created:
+        if notification.send_after <= now:
+            _enqueue_on_commit(notification.pk)
     return created
 
 
