@@ -1,6 +1,6 @@
 """Benchmark the counter's scan-in endpoint: gunicorn + PostgreSQL on loopback, several clerks scanning at once.
 
-    .venv/bin/python bench/scan.py [--seconds 20] [--clients 6] [--workers 4] [--worker-class sync]
+    .venv/bin/python bench/scan.py [--seconds 20] [--clients 6] [--workers 4] [--worker-class sync] [--redis-url URL]
 
 Creates its own database (dropped and re-created each run), seeds stores with parcels in transit and one
 clerk per store, starts gunicorn in production mode (DEBUG off), signs each clerk in through the login
@@ -35,6 +35,8 @@ def parse_args():
     parser.add_argument("--clients", type=int, default=6, help="client processes, one clerk and store each (default 6)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11",
+                        help="broker and cache, as in production (a db of its own: it is flushed); '' for the embedded broker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--parcels-per-store", type=int, default=4000)
     return parser.parse_args()
@@ -207,8 +209,15 @@ def main() -> None:
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "PICKUP_VAR_DIR": var_dir,
         "LOG_LEVEL": "WARNING",
+        "REDIS_URL": args.redis_url,
     }
-    env.pop("REDIS_URL", None)
+    if args.redis_url:
+        # No worker runs here: the notification and webhook tasks each scan queues pile up; start clean.
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+    else:
+        env.pop("REDIS_URL")
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
