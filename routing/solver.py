@@ -16,11 +16,9 @@ vehicle can take it, and is then reported in `Solution.unserved` with the reason
 from __future__ import annotations
 
 import math
-import multiprocessing
 import random
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -114,15 +112,28 @@ class Problem:
 
 @dataclass(frozen=True)
 class SearchParams:
-    """How hard to search. `time_limit_s` bounds every solve; with `solution_limit` set the result
-    depends only on the input and `seed` (the time limit must then be generous enough not to cut in).
-    `workers` > 1 runs that many searches in parallel processes with different strategies and keeps
-    the best."""
+    """How hard to search. `time_limit_s` bounds the whole solve, building the model included; with
+    `solution_limit` set the result depends only on the input and `seed` (the time limit must then be
+    generous enough not to cut in). `workers` > 1 runs that many searches in parallel processes with
+    different strategies and keeps the best.
+
+    With `workers` > 1 the limit is hard: a worker still searching `overrun_slack(time_limit_s)`
+    after it is killed and its plan is lost, so `solve` returns by then (plus the milliseconds it
+    takes to write out the plan). A single worker searches in the caller's process, where native code
+    cannot be interrupted: it relies on OR-Tools honouring the limit, which it does between search
+    steps; callers that need a hard bound there use `routing.isolation.solve_isolated`.
+    """
 
     time_limit_s: float = 30.0
     seed: int = 0
     solution_limit: int | None = None
     workers: int = 1
+
+
+def overrun_slack(time_limit_s: float) -> float:
+    """How long past its time limit a parallel worker may take to stop searching, return its plan and
+    have it received: OR-Tools finishes the search step it is in, then the plan is pickled back."""
+    return 1.0 + 0.05 * time_limit_s
 
 
 @dataclass(frozen=True)
@@ -196,7 +207,7 @@ def solve(problem: Problem, params: SearchParams = SearchParams()) -> Solution:
             k: locked[v.id] for k, v in enumerate(fleet) if v.id in locked
         }
     else:
-        best = _best_of_portfolio(problem, fleet, locked, candidates, params)
+        best = _best_of_portfolio(problem, fleet, locked, candidates, params, started + params.time_limit_s)
 
     routes = []
     served: set[int] = set()
@@ -504,21 +515,28 @@ def _best_of_portfolio(
     locked: dict[str, list[int]],
     candidates: list[int],
     params: SearchParams,
+    deadline: float,
 ) -> dict[int, list[int]] | None:
+    """The best plan of the portfolio's workers, each searching until `deadline` (time.monotonic()).
+
+    With one worker it runs here. With more, every worker runs in a child process of its own (none
+    in this process, which could not be interrupted) and is killed if it overruns; the deadline is
+    shared across processes because Linux's monotonic clock is system-wide.
+    """
+    # Imported here: routing.isolation runs solves, so it imports this module at its top.
+    from routing.isolation import run_parallel
+
     locked_nodes = {node for nodes in locked.values() for node in nodes}
     strategies = _strategies(problem, len([n for n in candidates if n not in locked_nodes]))
     jobs = [
-        (problem, fleet, locked, candidates, strategies[w % len(strategies)], params, f"{params.seed}/{w}")
+        (problem, fleet, locked, candidates, strategies[w % len(strategies)], params, f"{params.seed}/{w}", deadline)
         for w in range(max(1, params.workers))
     ]
     if len(jobs) == 1:
         outcomes = [_search(*jobs[0])]
     else:
-        # Spawned, not forked: OR-Tools' threads and the caller's state must not leak into children.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=context) as pool:
-            futures = [pool.submit(_search, *job) for job in jobs[1:]]
-            outcomes = [_search(*jobs[0])] + [f.result() for f in futures]
+        hard_deadline = deadline + overrun_slack(params.time_limit_s)
+        outcomes = run_parallel([(_search, job) for job in jobs], deadline=hard_deadline)
     found = [o for o in outcomes if o is not None]
     if not found:
         return None
@@ -533,6 +551,7 @@ def _search(
     strategy: _Strategy,
     params: SearchParams,
     seed: str,
+    deadline: float,
 ) -> _Outcome | None:
     # Imported here, not at the top: whoever only builds problems or reads solutions (the web
     # process) never loads the native library; only the process that searches does.
@@ -571,10 +590,10 @@ def _search(
             model.AddDisjunction([index], penalty)
 
     reachable = distances[distances < UNREACHABLE]
-    search = _search_parameters(strategy, params, float(reachable.mean()) if reachable.size else 1.0)
+    search = _search_parameters(strategy, params, float(reachable.mean()) if reachable.size else 1.0, deadline)
     model.CloseModelWithParameters(search)
     if strategy.search == "guided":
-        routes = _guided_search(model, search, params, epoch=_GLS_EPOCH_PER_STOP * len(order))
+        routes = _guided_search(model, search, params, _GLS_EPOCH_PER_STOP * len(order), deadline)
     else:
         if strategy.search == "ruin_recreate":
             assignment = model.SolveWithIteratedLocalSearch(search)
@@ -608,17 +627,20 @@ def _read_routes(model: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment) 
 
 
 def _guided_search(
-    model: pywrapcp.RoutingModel, search: pywrapcp.RoutingSearchParameters, params: SearchParams, epoch: int
+    model: pywrapcp.RoutingModel,
+    search: pywrapcp.RoutingSearchParameters,
+    params: SearchParams,
+    epoch: int,
+    deadline: float,
 ) -> list[list[int]] | None:
     """Guided local search in epochs of `epoch` solutions, each resuming from the best plan so far.
-    It stops as soon as a whole epoch finds nothing better, or at the time or solution limit."""
-    deadline = time.monotonic() + params.time_limit_s
+    It stops as soon as a whole epoch finds nothing better, or at the deadline or solution limit."""
     solutions_left = params.solution_limit
     best: list[list[int]] | None = None
     best_cost = math.inf
     while True:
         search.solution_limit = epoch if solutions_left is None else min(epoch, solutions_left)
-        search.time_limit.FromMilliseconds(max(1, round((deadline - time.monotonic()) * 1000)))
+        search.time_limit.FromMilliseconds(_millis_until(deadline))
         start = None if best is None else model.ReadAssignmentFromRoutes(best, True)
         found = model.SolveFromAssignmentWithParameters(start, search)
         if solutions_left is not None:
@@ -736,14 +758,21 @@ def _drop_penalty(distances: np.ndarray, fleet: list[Vehicle]) -> int:
     return int(distances.max(initial=0)) * (nodes + 2 * len(fleet)) + sum(v.fixed_cost for v in fleet) + 1
 
 
+def _millis_until(deadline: float) -> int:
+    # A deadline already passed still makes a valid limit: the search stops at its first check.
+    return max(1, round((deadline - time.monotonic()) * 1000))
+
+
 def _search_parameters(
-    strategy: _Strategy, params: SearchParams, mean_arc: float
+    strategy: _Strategy, params: SearchParams, mean_arc: float, deadline: float
 ) -> pywrapcp.RoutingSearchParameters:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2 as enums
 
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(enums.FirstSolutionStrategy, strategy.first_solution)
-    search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+    # Counted from now, so that building the model counts against the limit too. It must be set
+    # before the model is closed: the first-solution heuristics take their limit from then on.
+    search.time_limit.FromMilliseconds(_millis_until(deadline))
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
     if strategy.search == "guided":
