@@ -11,6 +11,7 @@ from routing.solver import (
     REASON_NO_COMPARTMENT,
     Depot,
     Problem,
+    ProblemError,
     SearchParams,
     Stop,
     TravelMatrix,
@@ -240,3 +241,13 @@ def test_random_cold_chains_are_always_feasible(seed):
     assert check(problem, solution) == []
     van = [r for r in solution.routes if r.vehicle_id == "van"]
     assert all(not problem.stops[int(v.stop_id[1:]) - 1].delivers_cold for r in van for v in r.visits)
+
+
+def test_negative_cold_loads_and_ride_limits_are_refused():
+    matrix = uniform_matrix(2)
+    with pytest.raises(ProblemError, match="stop s: negative load"):
+        Problem(Depot("dc"), [Stop("s", collect_frozen_volume=-1)], [Vehicle("v", 1, 1)], matrix)
+    with pytest.raises(ProblemError, match="vehicle v: negative capacity"):
+        Problem(Depot("dc"), [Stop("s")], [Vehicle("v", 1, 1, chilled_volume_capacity=-1)], matrix)
+    with pytest.raises(ProblemError, match="max_cold_ride_s"):
+        Problem(Depot("dc"), [Stop("s")], [Vehicle("v", 1, 1)], matrix, max_cold_ride_s=-60)
