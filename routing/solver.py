@@ -146,11 +146,11 @@ class SearchParams:
     generous enough not to cut in). `workers` > 1 runs that many searches in parallel processes with
     different strategies and keeps the best.
 
-    With `workers` > 1 the limit is hard: a worker still searching `overrun_slack(time_limit_s)`
-    after it is killed and its plan is lost, so `solve` returns by then (plus the milliseconds it
-    takes to write out the plan). A single worker searches in the caller's process, where native code
-    cannot be interrupted: it relies on OR-Tools honouring the limit, which it does between search
-    steps; callers that need a hard bound there use `routing.isolation.solve_isolated`.
+    With `workers` > 1 the limit is hard: a worker that has not answered `overrun_slack(time_limit_s)`
+    after the limit is killed and its plan is lost, so `solve` returns by then (plus the milliseconds
+    it takes to write out the plan). A single worker searches in the caller's process, where native
+    code cannot be interrupted: it relies on OR-Tools honouring the limit, which it does between
+    search steps; callers that need a hard bound there use `routing.isolation.solve_isolated`.
     """
 
     time_limit_s: float = 30.0
