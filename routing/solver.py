@@ -900,6 +900,8 @@ def _add_ride_limits(
     departures = [solver.IntVar(horizon, horizon)] + [clock.CumulVar(model.Start(k)) for k in vehicles]
     returns = [solver.IntVar(0, 0)] + [clock.CumulVar(model.End(k)) for k in vehicles]
     for node, stop in enumerate(stops, start=1):
+        if not (stop.delivers_cold or stop.collects_cold):
+            continue
         index = manager.NodeToIndex(node)
         vehicle = (model.VehicleVar(index) + 1).Var()
         if stop.delivers_cold:

@@ -129,13 +129,14 @@ def test_a_far_chilled_delivery_is_served_first_to_keep_its_ride_short():
 
 
 def test_a_far_chilled_delivery_goes_on_another_vehicle_when_one_route_cannot_keep_the_limit():
-    # given: as above, but the ambient stops have windows that hold the truck on the cheap loop
-    # (N1 09:00-09:05, N2 09:15-09:20, N3 09:30-09:35); a second reefer costs only its own trip.
+    # given: as above, but windows on the ambient stops (N1 09:00-09:05, N2 09:15-09:20, N3
+    # 09:30-09:35) make F first cost two dear arcs (depot > F > N1, 32 km in all). A second reefer
+    # for F alone (24 km for both routes) is cheaper; without the limit one loop would do (5 km).
     windows = {1: 9 * H, 2: 9 * H + 900, 3: 9 * H + 1800}
     stops = [
         Stop(f"N{i}", deliver_volume=1, service_fixed_s=600, window=(w, w + 300)) for i, w in windows.items()
     ]
-    stops.append(Stop("F", deliver_chilled_volume=1, service_fixed_s=600, window=(9 * H, 9 * H + 300)))
+    stops.append(Stop("F", deliver_chilled_volume=1, service_fixed_s=600))
     problem = Problem(
         Depot("dc"),
         stops,
@@ -150,10 +151,11 @@ def test_a_far_chilled_delivery_goes_on_another_vehicle_when_one_route_cannot_ke
     # then
     assert check(problem, solution) == []
     assert solution.unserved == ()
+    assert [r.visits[0].stop_id for r in solution.routes if len(r.visits) == 1] == ["F"]
     assert sorted(len(r.visits) for r in solution.routes) == [1, 3]
 
 
-def test_a_chilled_return_is_collected_last_and_waits_rather_than_rides():
+def test_a_locked_route_waits_before_a_chilled_return_rather_than_after_it():
     # given: A must be served by 08:02 (so the truck cannot leave later), W not before 09:00. The
     # chilled return at R may ride 1500 s: collected on the way, it would ride through the wait
     # for W. Locked in this order, the truck must wait at R before collecting, not only at W.
