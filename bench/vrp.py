@@ -3,7 +3,9 @@
     python bench/vrp.py [--time-limit 60] [--seed 0] [--workers 2] [--data ../shared/bench/vrp]
 
 Solves every `.vrp` / `.txt` instance in the data folder that has a `.sol` file, checks each plan
-with the independent checker, and prints one table row per instance plus the mean gap.
+with the independent checker, and prints one table row per instance plus the mean gap. The machine
+is shared, and a search gets less done when it is busy: each row ends with the 1-minute load average
+at the end of its solve.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def main() -> int:
 
     instances = sorted(p for p in args.data.iterdir() if p.suffix in (".vrp", ".txt") and p.with_suffix(".sol").exists())
     print(f"time limit {args.time_limit:g} s, seed {args.seed}, {args.workers} worker(s), {os.cpu_count()} cores")
-    print(f"{'instance':<12} {'cost':>10} {'best known':>10} {'gap %':>7} {'seconds':>8}  feasible")
+    print(f"{'instance':<12} {'cost':>10} {'best known':>10} {'gap %':>7} {'seconds':>8} {'load':>5}  feasible")
     gaps = []
     for path in instances:
         instance = vrplib.load(path)
@@ -47,8 +49,13 @@ def main() -> int:
         gap = (result["cost"] - best) / best * 100
         gaps.append(gap)
         note = "yes" if feasible else f"NO: {len(solution.unserved)} unserved; {'; '.join(violations[:3])}"
-        print(f"{instance.name:<12} {result['cost']:>10} {best:>10} {gap:>7.2f} {result['seconds']:>8.1f}  {note}", flush=True)
+        load = os.getloadavg()[0]
+        print(
+            f"{instance.name:<12} {result['cost']:>10} {best:>10} {gap:>7.2f} {result['seconds']:>8.1f} {load:>5.1f}  {note}",
+            flush=True,
+        )
     print(f"{'mean gap':<12} {'':>10} {'':>10} {sum(gaps) / len(gaps):>7.2f}")
+    print(f"{'worst gap':<12} {'':>10} {'':>10} {max(gaps):>7.2f}")
     return 0
 
 

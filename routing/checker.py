@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 # Loads are floats; a sum of a few hundred of them may be off by far less than this.
 _LOAD_TOLERANCE = 1e-6
+# What is on board, each against its own capacity: ambient, chilled and frozen compartments, payload.
+_UNITS = ("volume", "chilled volume", "frozen volume", "kg")
 
 
 def check(problem: Problem, solution: Solution) -> list[str]:
@@ -82,12 +84,14 @@ def _check_route(
     if route.start < problem.depot.opens:
         violations.append(f"{name}: leaves at {route.start}, before the depot opens at {problem.depot.opens}")
 
-    on_board = [sum(stops[v.stop_id].deliver_volume for v in route.visits),
-                sum(stops[v.stop_id].deliver_kg for v in route.visits)]
+    on_board = [0.0] * len(_UNITS)
+    for v in route.visits:
+        for k, (delivered, _) in enumerate(_loads(stops[v.stop_id])):
+            on_board[k] += delivered
     violations += _capacity(name, "leaving the depot", on_board, vehicle)
-    if abs(on_board[0] - route.start_load_volume) > _LOAD_TOLERANCE or abs(
-        on_board[1] - route.start_load_kg
-    ) > _LOAD_TOLERANCE:
+    reported = (route.start_load_volume, route.start_load_chilled_volume, route.start_load_frozen_volume,
+                route.start_load_kg)
+    if any(abs(real - said) > _LOAD_TOLERANCE for real, said in zip(on_board, reported)):
         violations.append(f"{name}: reported start load differs from its deliveries {on_board}")
 
     place, clock, distance = 0, route.start, 0
@@ -105,12 +109,11 @@ def _check_route(
             violations.append(f"{where}: departure {visit.departure} != start + service {service}")
         if (visit.delivered_parcels, visit.collected_parcels) != (stop.deliver_parcels, stop.collect_parcels):
             violations.append(f"{where}: parcel counts differ from the stop's")
-        on_board[0] += stop.collect_volume - stop.deliver_volume
-        on_board[1] += stop.collect_kg - stop.deliver_kg
+        for k, (delivered, collected) in enumerate(_loads(stop)):
+            on_board[k] += collected - delivered
         violations += _capacity(name, f"after stop {stop.id}", on_board, vehicle)
-        if abs(on_board[0] - visit.load_volume) > _LOAD_TOLERANCE or abs(
-            on_board[1] - visit.load_kg
-        ) > _LOAD_TOLERANCE:
+        reported = (visit.load_volume, visit.load_chilled_volume, visit.load_frozen_volume, visit.load_kg)
+        if any(abs(real - said) > _LOAD_TOLERANCE for real, said in zip(on_board, reported)):
             violations.append(f"{where}: reported load differs from the real one {on_board}")
         distance += distances[place][here]
         place, clock = here, visit.departure
@@ -125,13 +128,50 @@ def _check_route(
         violations.append(f"{name}: back at {back}, after the depot closes at {problem.depot.closes}")
     if route.distance_m != distance:
         violations.append(f"{name}: reported distance {route.distance_m} != {distance}")
+    if problem.max_cold_ride_s is not None:
+        violations += _cold_rides(name, route, stops, route.start, back, problem.max_cold_ride_s)
     return violations
 
 
+def _loads(stop: Stop) -> tuple[tuple[float, float], ...]:
+    """(delivered, collected) at the stop, in the order of _UNITS."""
+    return (
+        (stop.deliver_volume, stop.collect_volume),
+        (stop.deliver_chilled_volume, stop.collect_chilled_volume),
+        (stop.deliver_frozen_volume, stop.collect_frozen_volume),
+        (stop.deliver_kg, stop.collect_kg),
+    )
+
+
 def _capacity(name: str, where: str, on_board: list[float], vehicle: Vehicle) -> list[str]:
+    capacities = (vehicle.volume_capacity, vehicle.chilled_volume_capacity, vehicle.frozen_volume_capacity,
+                  vehicle.kg_capacity)
     violations = []
-    if on_board[0] > vehicle.volume_capacity + _LOAD_TOLERANCE:
-        violations.append(f"{name}: {on_board[0]:g} volume {where}, over capacity {vehicle.volume_capacity:g}")
-    if on_board[1] > vehicle.kg_capacity + _LOAD_TOLERANCE:
-        violations.append(f"{name}: {on_board[1]:g} kg {where}, over capacity {vehicle.kg_capacity:g}")
+    for unit, load, capacity in zip(_UNITS, on_board, capacities):
+        if load <= capacity + _LOAD_TOLERANCE:
+            continue
+        if capacity == 0 and unit != "kg":
+            violations.append(f"{name}: {load:g} {unit} {where}, but it has no {unit.split()[0]} compartment")
+        else:
+            violations.append(f"{name}: {load:g} {unit} {where}, over capacity {capacity:g}")
+    return violations
+
+
+def _cold_rides(name: str, route: Route, stops: dict[str, Stop], leave: int, back: int, limit: int) -> list[str]:
+    """Chilled/frozen deliveries from the depot to the start of their service, returns from leaving
+    their stop to the depot: each at most `limit` seconds. Times are the route's own (already checked
+    above against the matrix), and the return is the real one."""
+    violations = []
+    for visit in route.visits:
+        stop = stops[visit.stop_id]
+        rides = []
+        if stop.deliver_chilled_volume > 0 or stop.deliver_frozen_volume > 0:
+            rides.append(("delivery", visit.service_start - leave))
+        if stop.collect_chilled_volume > 0 or stop.collect_frozen_volume > 0:
+            rides.append(("return", back - visit.departure))
+        violations += [
+            f"{name} at stop {stop.id}: cold {kind} on board {ride} s, over the limit {limit} s"
+            for kind, ride in rides
+            if ride > limit
+        ]
     return violations

@@ -1,8 +1,12 @@
-"""Run a solve in a child process of its own.
+"""Run a solve in a child process of its own, and searches in parallel children with a hard deadline.
 
 OR-Tools is native code: a crash or a leak in it must not take down the web server or a long-lived
 Celery worker. Each solve gets a fresh spawned process (nothing inherited but its arguments), which
 also leads its own process group so that a hard timeout kills the search workers it started too.
+
+OR-Tools' own time limit is not a guarantee either: it is checked between search steps, and some
+steps (a first-solution heuristic, a large neighbourhood) can run on past it. Native code cannot be
+interrupted from Python, so the only hard bound is a process that can be killed (`run_parallel`).
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
-from multiprocessing.connection import Connection
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
 
 from routing.solver import Problem, SearchParams, Solution, solve
 
@@ -62,10 +67,55 @@ def solve_isolated(
     return payload
 
 
+def run_parallel(calls: Sequence[tuple[Callable, tuple]], *, deadline: float) -> list[object | None]:
+    """`target(*args)` for each call, each in a spawned child of its own, all at once. Returns their
+    results in order, with None for a call whose process had not answered by `deadline` (a
+    `time.monotonic()` value) or died without answering: such a process is killed, never waited for.
+    An exception raised by a call is raised here, once every child is stopped."""
+    context = multiprocessing.get_context("spawn")
+    results: list[object | None] = [None] * len(calls)
+    pending: dict[Connection, int] = {}
+    children = []
+    try:
+        for k, (target, args) in enumerate(calls):
+            receiver, sender = context.Pipe(duplex=False)
+            # Daemonic, so that they die with the caller; in the caller's process group, so that
+            # solve_isolated's hard timeout reaches them too.
+            child = context.Process(target=_answer, args=(sender, target, args), daemon=True)
+            child.start()
+            sender.close()
+            children.append(child)
+            pending[receiver] = k
+        while pending and (left := deadline - time.monotonic()) > 0:
+            for receiver in wait(list(pending), timeout=left):
+                k = pending.pop(receiver)
+                try:
+                    ok, payload = receiver.recv()
+                except EOFError:
+                    continue  # died without answering: like a worker that overran, it has no result
+                finally:
+                    receiver.close()
+                if not ok:
+                    raise payload
+                results[k] = payload
+    finally:
+        for receiver in pending:
+            receiver.close()
+        for child in children:
+            if child.is_alive():
+                child.kill()
+            child.join()
+    return results
+
+
 def _run(sender: Connection, target: Callable, problem: Problem, params: SearchParams) -> None:
     os.setpgrp()
+    _answer(sender, target, (problem, params))
+
+
+def _answer(sender: Connection, target: Callable, args: tuple) -> None:
     try:
-        result = (True, target(problem, params))
+        result = (True, target(*args))
     except Exception as error:  # noqa: BLE001 - handed to the parent, which raises it
         result = (False, error)
     sender.send(result)

@@ -16,11 +16,9 @@ vehicle can take it, and is then reported in `Solution.unserved` with the reason
 from __future__ import annotations
 
 import math
-import multiprocessing
 import random
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -38,6 +36,8 @@ _SCALE_EPS = 1e-6
 
 REASON_NO_VEHICLE = "no vehicle available: none given, or no shift overlaps the depot's hours"
 REASON_OVER_CAPACITY = "load exceeds the capacity of every vehicle"
+REASON_NO_COMPARTMENT = "no vehicle has a big enough compartment for its chilled/frozen goods"
+REASON_COLD_RIDE = "its chilled/frozen goods would be on board longer than allowed, even on a route of its own"
 REASON_NO_ROAD = "no road route between the depot and the stop"
 REASON_WINDOW = "receiving window cannot be reached from the depot within any vehicle's shift"
 REASON_SHIFT = "cannot be served and brought back to the depot within any vehicle's shift"
@@ -58,7 +58,12 @@ class Depot:
 
 @dataclass(frozen=True)
 class Stop:
-    """A store to visit. The receiving window bounds the *start* of service; None means 24 hours."""
+    """A store to visit. The receiving window bounds the *start* of service; None means 24 hours.
+
+    `deliver_volume` / `collect_volume` are ambient goods; chilled and frozen goods have volumes of
+    their own, each carried only in the truck's compartment of that class. Weights and parcel counts
+    cover every class.
+    """
 
     id: str
     deliver_volume: float = 0.0
@@ -70,6 +75,18 @@ class Stop:
     window: tuple[int, int] | None = None
     service_fixed_s: int = 0
     service_per_parcel_s: int = 0
+    deliver_chilled_volume: float = 0.0
+    deliver_frozen_volume: float = 0.0
+    collect_chilled_volume: float = 0.0
+    collect_frozen_volume: float = 0.0
+
+    @property
+    def delivers_cold(self) -> bool:
+        return self.deliver_chilled_volume > 0 or self.deliver_frozen_volume > 0
+
+    @property
+    def collects_cold(self) -> bool:
+        return self.collect_chilled_volume > 0 or self.collect_frozen_volume > 0
 
     @property
     def service_s(self) -> int:
@@ -81,7 +98,11 @@ class Stop:
 @dataclass(frozen=True)
 class Vehicle:
     """A truck and its driver's shift: it leaves the depot no earlier than `shift_start` (and not
-    before the depot opens) and is back no later than `shift_end` (and before the depot closes)."""
+    before the depot opens) and is back no later than `shift_end` (and before the depot closes).
+
+    Its compartments: `volume_capacity` is the ambient one; a chilled or frozen capacity of 0 means
+    the truck has no such compartment and carries no goods of that class. `kg_capacity` is the
+    truck's payload over all of them."""
 
     id: str
     volume_capacity: float
@@ -89,6 +110,8 @@ class Vehicle:
     shift_start: int = 0
     shift_end: int = DAY_S
     fixed_cost: int = 0
+    chilled_volume_capacity: float = 0.0
+    frozen_volume_capacity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,10 @@ class Problem:
     matrix: TravelMatrix
     # The planner's fixed routes: vehicle id -> stop ids in driving order. Kept exactly as given.
     locked_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # The longest a chilled or frozen parcel may be on board: a delivery from leaving the depot to
+    # the start of its stop's service, a return from leaving its stop to arriving at the depot.
+    # None: no limit.
+    max_cold_ride_s: int | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -114,15 +141,28 @@ class Problem:
 
 @dataclass(frozen=True)
 class SearchParams:
-    """How hard to search. `time_limit_s` bounds every solve; with `solution_limit` set the result
-    depends only on the input and `seed` (the time limit must then be generous enough not to cut in).
-    `workers` > 1 runs that many searches in parallel processes with different strategies and keeps
-    the best."""
+    """How hard to search. `time_limit_s` bounds the whole solve, building the model included; with
+    `solution_limit` set the result depends only on the input and `seed` (the time limit must then be
+    generous enough not to cut in). `workers` > 1 runs that many searches in parallel processes with
+    different strategies and keeps the best.
+
+    With `workers` > 1 the limit is hard: a worker that has not answered `overrun_slack(time_limit_s)`
+    after the limit is killed and its plan is lost, so `solve` returns by then (plus the milliseconds
+    it takes to write out the plan). A single worker searches in the caller's process, where native
+    code cannot be interrupted: it relies on OR-Tools honouring the limit, which it does between
+    search steps; callers that need a hard bound there use `routing.isolation.solve_isolated`.
+    """
 
     time_limit_s: float = 30.0
     seed: int = 0
     solution_limit: int | None = None
     workers: int = 1
+
+
+def overrun_slack(time_limit_s: float) -> float:
+    """How long past its time limit a parallel worker may take to stop searching, return its plan and
+    have it received: OR-Tools finishes the search step it is in, then the plan is pickled back."""
+    return 1.0 + 0.05 * time_limit_s
 
 
 @dataclass(frozen=True)
@@ -135,6 +175,8 @@ class Visit:
     load_kg: float
     delivered_parcels: int
     collected_parcels: int
+    load_chilled_volume: float = 0.0
+    load_frozen_volume: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -147,6 +189,8 @@ class Route:
     start_load_kg: float
     distance_m: int
     locked: bool = False
+    start_load_chilled_volume: float = 0.0
+    start_load_frozen_volume: float = 0.0
 
     @property
     def duration_s(self) -> int:
@@ -196,7 +240,7 @@ def solve(problem: Problem, params: SearchParams = SearchParams()) -> Solution:
             k: locked[v.id] for k, v in enumerate(fleet) if v.id in locked
         }
     else:
-        best = _best_of_portfolio(problem, fleet, locked, candidates, params)
+        best = _best_of_portfolio(problem, fleet, locked, candidates, params, started + params.time_limit_s)
 
     routes = []
     served: set[int] = set()
@@ -234,18 +278,19 @@ def _validate(problem: Problem) -> None:
     if problem.depot.opens > problem.depot.closes:
         raise ProblemError("depot: opens after it closes")
     for s in problem.stops:
-        loads = (s.deliver_volume, s.deliver_kg, s.collect_volume, s.collect_kg)
-        if min(loads) < 0 or min(s.deliver_parcels, s.collect_parcels) < 0:
+        if min(amount for pair in _loads(s) for amount in pair) < 0 or min(s.deliver_parcels, s.collect_parcels) < 0:
             raise ProblemError(f"stop {s.id}: negative load")
         if s.window is not None and not 0 <= s.window[0] <= s.window[1]:
             raise ProblemError(f"stop {s.id}: window must be (start, end) with 0 <= start <= end")
         if min(s.service_fixed_s, s.service_per_parcel_s) < 0:
             raise ProblemError(f"stop {s.id}: negative service time")
     for v in problem.vehicles:
-        if v.volume_capacity < 0 or v.kg_capacity < 0 or v.fixed_cost < 0:
+        if min(_capacities(v)) < 0 or v.fixed_cost < 0:
             raise ProblemError(f"vehicle {v.id}: negative capacity or fixed cost")
         if v.shift_start > v.shift_end:
             raise ProblemError(f"vehicle {v.id}: shift ends before it starts")
+    if problem.max_cold_ride_s is not None and problem.max_cold_ride_s < 0:
+        raise ProblemError("max_cold_ride_s: must not be negative")
     size = len(problem.stops) + 1
     for name in ("durations", "distances"):
         rows = getattr(problem.matrix, name)
@@ -285,6 +330,29 @@ def _locked_nodes(problem: Problem, fleet: list[Vehicle]) -> dict[str, list[int]
 # --- loads and schedules (shared by the pre-checks, the lock check and the output) ---------------
 
 
+# What a truck carries, each kept within its own capacity: three compartments, and the payload.
+_LOADS = ("volume", "chilled volume", "frozen volume", "kg")
+
+
+def _loads(stop: Stop) -> tuple[tuple[float, float], ...]:
+    """(delivered, collected) at the stop, in the order of _LOADS."""
+    return (
+        (stop.deliver_volume, stop.collect_volume),
+        (stop.deliver_chilled_volume, stop.collect_chilled_volume),
+        (stop.deliver_frozen_volume, stop.collect_frozen_volume),
+        (stop.deliver_kg, stop.collect_kg),
+    )
+
+
+def _capacities(vehicle: Vehicle) -> tuple[float, ...]:
+    return (
+        vehicle.volume_capacity,
+        vehicle.chilled_volume_capacity,
+        vehicle.frozen_volume_capacity,
+        vehicle.kg_capacity,
+    )
+
+
 def _demand(x: float) -> int:
     return math.ceil(x * LOAD_SCALE - _SCALE_EPS)
 
@@ -307,14 +375,16 @@ def _drive(problem: Problem, vehicle: Vehicle, nodes: Sequence[int]) -> Route | 
     """The route driven in this order, leaving as late as possible without waiting more than
     needed; or the reason it cannot be driven."""
     stops = [problem.stops[n - 1] for n in nodes]
-    volume, kg = sum(_demand(s.deliver_volume) for s in stops), sum(_demand(s.deliver_kg) for s in stops)
-    for s in stops:
-        if volume > _capacity(vehicle.volume_capacity) or kg > _capacity(vehicle.kg_capacity):
-            return f"over capacity of vehicle {vehicle.id} before stop {s.id}"
-        volume += _demand(s.collect_volume) - _demand(s.deliver_volume)
-        kg += _demand(s.collect_kg) - _demand(s.deliver_kg)
-    if volume > _capacity(vehicle.volume_capacity) or kg > _capacity(vehicle.kg_capacity):
-        return f"over capacity of vehicle {vehicle.id} on the way back"
+    capacities = [_capacity(c) for c in _capacities(vehicle)]
+    on_board = [sum(_demand(_loads(s)[k][0]) for s in stops) for k in range(len(_LOADS))]
+    for stop in [*stops, None]:
+        over = [name for name, load, cap in zip(_LOADS, on_board, capacities) if load > cap]
+        if over:
+            place = "on the way back" if stop is None else f"before stop {stop.id}"
+            return f"over capacity of vehicle {vehicle.id} {place} ({', '.join(over)})"
+        if stop is not None:
+            for k, (delivered, collected) in enumerate(_loads(stop)):
+                on_board[k] += _demand(collected) - _demand(delivered)
 
     earliest, latest_back = _departure_window(problem, vehicle)
     timing = _timing(problem, nodes, earliest)
@@ -336,9 +406,109 @@ def _drive(problem: Problem, vehicle: Vehicle, nodes: Sequence[int]) -> Route | 
             delay = slack if delay is None else min(delay, slack)
         prev, clock = node, start + stop.service_s
     delay = waited if delay is None else min(delay, waited)
-    timing = _timing(problem, nodes, earliest + delay)
+    leave = earliest + delay
+    timing = _timing(problem, nodes, leave)
     assert not isinstance(timing, str)
-    return _route(problem, vehicle, nodes, earliest + delay, timing)
+    if _cold_overrun(problem, nodes, leave, timing) is not None:
+        # Leaving late is the shortest day, not always the shortest ride for every cold parcel:
+        # look for any schedule of this order that keeps them all within the limit.
+        schedule = _schedule_within_ride_limit(problem, vehicle, nodes)
+        if schedule is None:
+            stop_id = _cold_overrun(problem, nodes, leave, timing)
+            limit = problem.max_cold_ride_s
+            return f"{_COLD_RIDE_OVERRUN} {limit // 60} min, for stop {stop_id}"
+        leave, timing = schedule
+    return _route(problem, vehicle, nodes, leave, timing)
+
+
+_COLD_RIDE_OVERRUN = "chilled/frozen goods on board longer than"
+
+
+def _cold_overrun(
+    problem: Problem, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]
+) -> str | None:
+    """The first stop whose chilled/frozen goods ride longer than allowed on this schedule, if any."""
+    limit = problem.max_cold_ride_s
+    if limit is None:
+        return None
+    starts, back = timing
+    for node, start in zip(nodes, starts):
+        stop = problem.stops[node - 1]
+        if stop.delivers_cold and start - leave > limit:
+            return stop.id
+        if stop.collects_cold and back - (start + stop.service_s) > limit:
+            return stop.id
+    return None
+
+
+def _schedule_within_ride_limit(
+    problem: Problem, vehicle: Vehicle, nodes: Sequence[int]
+) -> tuple[int, tuple[list[int], int]] | None:
+    """A schedule for this order that keeps every ride limit, or None if there is none.
+
+    Every rule is a difference of two times (a simple temporal network): point 0 is midnight, 1 the
+    departure, 2.. the service starts, the last the return. Of all feasible schedules it picks the
+    earliest return, then the latest departure for it, then every stop as early as possible.
+    """
+    limit = problem.max_cold_ride_s
+    assert limit is not None
+    durations = problem.matrix.durations
+    leave_point, back_point = 1, len(nodes) + 2
+    earliest, latest_back = _departure_window(problem, vehicle)
+    # (a, b, w): time[a] - time[b] <= w
+    rules = [(0, leave_point, -earliest), (back_point, 0, latest_back)]
+    prev_point, prev_node, prev_service = leave_point, 0, 0
+    for point, node in enumerate(nodes, start=2):
+        stop = problem.stops[node - 1]
+        rules.append((prev_point, point, -(prev_service + durations[prev_node][node])))
+        if stop.window is not None:
+            rules += [(point, 0, stop.window[1]), (0, point, -stop.window[0])]
+        if stop.delivers_cold:
+            rules.append((point, leave_point, limit))
+        if stop.collects_cold:
+            rules.append((back_point, point, limit + stop.service_s))
+        prev_point, prev_node, prev_service = point, node, stop.service_s
+    # No waiting between the last stop and the depot: the return is fixed by the last departure.
+    last_leg = prev_service + durations[prev_node][0]
+    rules += [(prev_point, back_point, -last_leg), (back_point, prev_point, last_leg)]
+
+    times = _earliest_times(back_point + 1, rules)
+    if times is None:
+        return None
+    rules.append((back_point, 0, times[back_point]))
+    leave = _latest_time(back_point + 1, rules, leave_point)
+    rules += [(leave_point, 0, leave), (0, leave_point, -leave)]
+    times = _earliest_times(back_point + 1, rules)
+    assert times is not None
+    return leave, (times[2:back_point], times[back_point])
+
+
+def _earliest_times(points: int, rules: list[tuple[int, int, int]]) -> list[int] | None:
+    """The earliest time of every point (point 0 at 0) under the rules, or None if they conflict.
+    Bellman-Ford: time[b] >= time[a] - w, relaxed until nothing moves."""
+    times = [0] * points
+    for _ in range(points + 1):
+        moved = False
+        for a, b, w in rules:
+            if times[a] - w > times[b]:
+                times[b], moved = times[a] - w, True
+        if not moved:
+            return times if times[0] == 0 else None
+    return None
+
+
+def _latest_time(points: int, rules: list[tuple[int, int, int]], point: int) -> int:
+    """The latest time `point` can take under rules known to be consistent: time[a] <= time[b] + w."""
+    inf = math.inf
+    times = [0] + [inf] * (points - 1)
+    for _ in range(points + 1):
+        moved = False
+        for a, b, w in rules:
+            if times[b] + w < times[a]:
+                times[a], moved = times[b] + w, True
+        if not moved:
+            break
+    return int(times[point])
 
 
 def _timing(problem: Problem, nodes: Sequence[int], leave: int) -> tuple[list[int], int] | str:
@@ -365,23 +535,25 @@ def _route(
 ) -> Route:
     starts, back = timing
     stops = [problem.stops[n - 1] for n in nodes]
-    volume = sum(s.deliver_volume for s in stops)
-    kg = sum(s.deliver_kg for s in stops)
-    start_volume, start_kg = volume, kg
+    on_board = [sum(_loads(s)[k][0] for s in stops) for k in range(len(_LOADS))]
+    start_load = [round(load, 6) for load in on_board]
     visits, prev, clock, distance = [], 0, leave, 0
     for node, stop, start in zip(nodes, stops, starts):
-        volume += stop.collect_volume - stop.deliver_volume
-        kg += stop.collect_kg - stop.deliver_kg
+        for k, (delivered, collected) in enumerate(_loads(stop)):
+            on_board[k] += collected - delivered
+        volume, chilled, frozen, kg = (round(load, 6) for load in on_board)
         visits.append(
             Visit(
                 stop_id=stop.id,
                 arrival=clock + problem.matrix.durations[prev][node],
                 service_start=start,
                 departure=start + stop.service_s,
-                load_volume=round(volume, 6),
-                load_kg=round(kg, 6),
+                load_volume=volume,
+                load_kg=kg,
                 delivered_parcels=stop.deliver_parcels,
                 collected_parcels=stop.collect_parcels,
+                load_chilled_volume=chilled,
+                load_frozen_volume=frozen,
             )
         )
         distance += problem.matrix.distances[prev][node]
@@ -392,9 +564,11 @@ def _route(
         visits=tuple(visits),
         start=leave,
         end=back,
-        start_load_volume=round(start_volume, 6),
-        start_load_kg=round(start_kg, 6),
+        start_load_volume=start_load[0],
+        start_load_kg=start_load[3],
         distance_m=distance,
+        start_load_chilled_volume=start_load[1],
+        start_load_frozen_volume=start_load[2],
     )
 
 
@@ -411,6 +585,15 @@ def _unservable_reason(problem: Problem, fleet: list[Vehicle], node: int) -> str
     stop = problem.stops[node - 1]
     fitting = [v for v in fleet if not _over_capacity(v, stop)]
     if not fitting:
+        needs = [max(_demand(d), _demand(c)) for d, c in _loads(stop)]
+        cold = [
+            f"{name} {max(pair):g} (largest compartment {max(_capacities(v)[k] for v in fleet):g})"
+            for k, (name, pair) in enumerate(zip(_LOADS, _loads(stop)))
+            if name in ("chilled volume", "frozen volume")
+            and all(needs[k] > _capacity(_capacities(v)[k]) for v in fleet)
+        ]
+        if cold:
+            return f"{REASON_NO_COMPARTMENT} ({', '.join(cold)})"
         return (
             f"{REASON_OVER_CAPACITY} (delivers {stop.deliver_volume:g} volume / {stop.deliver_kg:g} kg, "
             f"collects {stop.collect_volume:g} volume / {stop.collect_kg:g} kg)"
@@ -418,17 +601,21 @@ def _unservable_reason(problem: Problem, fleet: list[Vehicle], node: int) -> str
     durations = problem.matrix.durations
     if durations[0][node] >= UNREACHABLE or durations[node][0] >= UNREACHABLE:
         return REASON_NO_ROAD
-    if any(not isinstance(_drive(problem, v, [node]), str) for v in fitting):
+    alone = [_drive(problem, v, [node]) for v in fitting]
+    if any(not isinstance(route, str) for route in alone):
         return None
+    if any(route.startswith(_COLD_RIDE_OVERRUN) for route in alone):
+        return f"{REASON_COLD_RIDE} ({problem.max_cold_ride_s // 60} min)"
     if stop.window is not None:
         return f"{REASON_WINDOW} ({_clock(stop.window[0])}-{_clock(stop.window[1])})"
     return REASON_SHIFT
 
 
 def _over_capacity(vehicle: Vehicle, stop: Stop) -> bool:
-    volume = max(_demand(stop.deliver_volume), _demand(stop.collect_volume))
-    kg = max(_demand(stop.deliver_kg), _demand(stop.collect_kg))
-    return volume > _capacity(vehicle.volume_capacity) or kg > _capacity(vehicle.kg_capacity)
+    return any(
+        max(_demand(delivered), _demand(collected)) > _capacity(capacity)
+        for (delivered, collected), capacity in zip(_loads(stop), _capacities(vehicle))
+    )
 
 
 # --- the OR-Tools search -----------------------------------------------------------------------
@@ -464,6 +651,9 @@ def _strategies(problem: Problem, free_stops: int) -> tuple[_Strategy, ...]:
     that find a feasible plan at all. The ruin-and-recreate settings are the best of our runs on the
     benchmark instances (bench/vrp.py): hot annealing and no polishing for pure capacity problems,
     where fast iterations pay; with windows, a second worker that polishes every recreated plan.
+    For capacity problems the second worker anneals from the same start down to a ten times colder
+    end; in single 60 s runs on X-n200-k36 and X-n214-k11 a half-as-hot second worker did worse on
+    both, and hotter, smaller or larger ruins, polishing every plan and guided local search too.
     """
     windowed = any(s.window is not None for s in problem.stops)
     if windowed:
@@ -483,9 +673,14 @@ def _strategies(problem: Problem, free_stops: int) -> tuple[_Strategy, ...]:
         )
     return (
         _Strategy(firsts[0], temperatures=(0.8, 0.008)),
-        _Strategy(firsts[0], temperatures=(0.4, 0.004)),
+        _Strategy(firsts[0], temperatures=(0.8, 0.0008)),
     )
 
+
+# Ruin and recreate leaves every route as cheapest insertion built it, and gets only about a hundred
+# iterations a second out of OR-Tools on 200 stops; this share of its time goes to a final descent
+# with the full neighbourhood (2-opt, or-opt, exchanges between routes) from the best plan it found.
+_POLISH_SHARE = 0.05
 
 # Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).
 _GLS_EPOCH_PER_STOP = 20
@@ -504,21 +699,28 @@ def _best_of_portfolio(
     locked: dict[str, list[int]],
     candidates: list[int],
     params: SearchParams,
+    deadline: float,
 ) -> dict[int, list[int]] | None:
+    """The best plan of the portfolio's workers, each searching until `deadline` (time.monotonic()).
+
+    With one worker it runs here. With more, every worker runs in a child process of its own (none
+    in this process, which could not be interrupted) and is killed if it overruns; the deadline is
+    shared across processes because Linux's monotonic clock is system-wide.
+    """
+    # Imported here: routing.isolation runs solves, so it imports this module at its top.
+    from routing.isolation import run_parallel
+
     locked_nodes = {node for nodes in locked.values() for node in nodes}
     strategies = _strategies(problem, len([n for n in candidates if n not in locked_nodes]))
     jobs = [
-        (problem, fleet, locked, candidates, strategies[w % len(strategies)], params, f"{params.seed}/{w}")
+        (problem, fleet, locked, candidates, strategies[w % len(strategies)], params, f"{params.seed}/{w}", deadline)
         for w in range(max(1, params.workers))
     ]
     if len(jobs) == 1:
         outcomes = [_search(*jobs[0])]
     else:
-        # Spawned, not forked: OR-Tools' threads and the caller's state must not leak into children.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=len(jobs) - 1, mp_context=context) as pool:
-            futures = [pool.submit(_search, *job) for job in jobs[1:]]
-            outcomes = [_search(*jobs[0])] + [f.result() for f in futures]
+        hard_deadline = deadline + overrun_slack(params.time_limit_s)
+        outcomes = run_parallel([(_search, job) for job in jobs], deadline=hard_deadline)
     found = [o for o in outcomes if o is not None]
     if not found:
         return None
@@ -533,6 +735,7 @@ def _search(
     strategy: _Strategy,
     params: SearchParams,
     seed: str,
+    deadline: float,
 ) -> _Outcome | None:
     # Imported here, not at the top: whoever only builds problems or reads solutions (the web
     # process) never loads the native library; only the process that searches does.
@@ -557,10 +760,9 @@ def _search(
         model.SetFixedCostOfVehicle(vehicle.fixed_cost, k)
 
     _add_time(model, manager, problem, fleet, stops, durations + service[:, None])
-    volumes = [(_demand(s.deliver_volume), _demand(s.collect_volume)) for s in stops]
-    _add_load(model, fleet, "volume", volumes, [_capacity(v.volume_capacity) for v in fleet])
-    weights = [(_demand(s.deliver_kg), _demand(s.collect_kg)) for s in stops]
-    _add_load(model, fleet, "kg", weights, [_capacity(v.kg_capacity) for v in fleet])
+    for k, name in enumerate(_LOADS):
+        demands = [(_demand(_loads(s)[k][0]), _demand(_loads(s)[k][1])) for s in stops]
+        _add_load(model, fleet, name.replace(" ", "_"), demands, [_capacity(_capacities(v)[k]) for v in fleet])
 
     position = {node: k for k, node in enumerate(places)}
     locked_indices = _add_locks(model, manager, fleet, locked, position)
@@ -571,13 +773,21 @@ def _search(
             model.AddDisjunction([index], penalty)
 
     reachable = distances[distances < UNREACHABLE]
-    search = _search_parameters(strategy, params, float(reachable.mean()) if reachable.size else 1.0)
+    mean_arc = float(reachable.mean()) if reachable.size else 1.0
+    if strategy.search == "ruin_recreate":
+        polish_from = deadline - _POLISH_SHARE * (deadline - time.monotonic())
+        search = _search_parameters(strategy, params, mean_arc, polish_from)
+    else:
+        search = _search_parameters(strategy, params, mean_arc, deadline)
     model.CloseModelWithParameters(search)
     if strategy.search == "guided":
-        routes = _guided_search(model, search, params, epoch=_GLS_EPOCH_PER_STOP * len(order))
+        routes = _guided_search(model, search, params, _GLS_EPOCH_PER_STOP * len(order), deadline)
     else:
         if strategy.search == "ruin_recreate":
             assignment = model.SolveWithIteratedLocalSearch(search)
+            if assignment is not None:
+                polish = _search_parameters(replace(strategy, search="descent"), params, mean_arc, deadline)
+                assignment = model.SolveFromAssignmentWithParameters(assignment, polish) or assignment
         else:
             assignment = model.SolveWithParameters(search)
         routes = None if assignment is None else _read_routes(model, assignment)
@@ -608,17 +818,20 @@ def _read_routes(model: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment) 
 
 
 def _guided_search(
-    model: pywrapcp.RoutingModel, search: pywrapcp.RoutingSearchParameters, params: SearchParams, epoch: int
+    model: pywrapcp.RoutingModel,
+    search: pywrapcp.RoutingSearchParameters,
+    params: SearchParams,
+    epoch: int,
+    deadline: float,
 ) -> list[list[int]] | None:
     """Guided local search in epochs of `epoch` solutions, each resuming from the best plan so far.
-    It stops as soon as a whole epoch finds nothing better, or at the time or solution limit."""
-    deadline = time.monotonic() + params.time_limit_s
+    It stops as soon as a whole epoch finds nothing better, or at the deadline or solution limit."""
     solutions_left = params.solution_limit
     best: list[list[int]] | None = None
     best_cost = math.inf
     while True:
         search.solution_limit = epoch if solutions_left is None else min(epoch, solutions_left)
-        search.time_limit.FromMilliseconds(max(1, round((deadline - time.monotonic()) * 1000)))
+        search.time_limit.FromMilliseconds(_millis_until(deadline))
         start = None if best is None else model.ReadAssignmentFromRoutes(best, True)
         found = model.SolveFromAssignmentWithParameters(start, search)
         if solutions_left is not None:
@@ -640,15 +853,19 @@ def _add_time(
     stops: list[Stop],
     transits: np.ndarray,
 ) -> None:
-    """Windows on the start of service, shifts and depot hours on each vehicle's start and end.
+    """Windows on the start of service, shifts and depot hours on each vehicle's start and end,
+    and the ride limit of chilled/frozen goods.
 
     Skipped when it cannot bind: no windows, and even a route through every stop, each left by its
-    slowest arc, fits every shift. A dimension that never binds only slows the search down.
+    slowest arc, fits every shift and the ride limit. A dimension that never binds only slows the
+    search down.
     """
     windows = [(k, s.window) for k, s in enumerate(stops, start=1) if s.window is not None]
     longest_route = int(transits.max(axis=1).sum())
     shortest_shift = min(back - leave for leave, back in (_departure_window(problem, v) for v in fleet))
-    if not windows and longest_route <= shortest_shift:
+    limit = problem.max_cold_ride_s
+    cold = limit is not None and any(s.delivers_cold or s.collects_cold for s in stops)
+    if not windows and longest_route <= shortest_shift and (not cold or longest_route <= limit):
         return
     horizon = max(_departure_window(problem, v)[1] for v in fleet)
     model.AddDimension(model.RegisterTransitMatrix(transits.tolist()), horizon, horizon, False, "time")
@@ -659,6 +876,38 @@ def _add_time(
         leave, back = _departure_window(problem, vehicle)
         clock.CumulVar(model.Start(k)).SetRange(leave, back)
         clock.CumulVar(model.End(k)).SetRange(leave, back)
+    if cold:
+        _add_ride_limits(model, manager, stops, clock, limit, horizon)
+
+
+def _add_ride_limits(
+    model: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    stops: list[Stop],
+    clock: pywrapcp.RoutingDimension,
+    limit: int,
+    horizon: int,
+) -> None:
+    """Chilled/frozen goods on board no longer than `limit`, per parcel rather than per route.
+
+    A cold delivery's service starts within `limit` of its vehicle's departure, and a cold return's
+    vehicle is back within `limit` of leaving the stop. Which vehicle that is, is itself a variable,
+    so each rule reads the departure or return of the stop's vehicle out of a list indexed by it,
+    shifted by one past a neutral first entry that stands for "not served" (vehicle -1).
+    """
+    solver = model.solver()
+    vehicles = range(model.vehicles())
+    departures = [solver.IntVar(horizon, horizon)] + [clock.CumulVar(model.Start(k)) for k in vehicles]
+    returns = [solver.IntVar(0, 0)] + [clock.CumulVar(model.End(k)) for k in vehicles]
+    for node, stop in enumerate(stops, start=1):
+        if not (stop.delivers_cold or stop.collects_cold):
+            continue
+        index = manager.NodeToIndex(node)
+        vehicle = (model.VehicleVar(index) + 1).Var()
+        if stop.delivers_cold:
+            solver.Add(clock.CumulVar(index) <= solver.Element(departures, vehicle) + limit)
+        if stop.collects_cold:
+            solver.Add(solver.Element(returns, vehicle) <= clock.CumulVar(index) + stop.service_s + limit)
 
 
 def _add_load(
@@ -736,14 +985,21 @@ def _drop_penalty(distances: np.ndarray, fleet: list[Vehicle]) -> int:
     return int(distances.max(initial=0)) * (nodes + 2 * len(fleet)) + sum(v.fixed_cost for v in fleet) + 1
 
 
+def _millis_until(deadline: float) -> int:
+    # A deadline already passed still makes a valid limit: the search stops at its first check.
+    return max(1, round((deadline - time.monotonic()) * 1000))
+
+
 def _search_parameters(
-    strategy: _Strategy, params: SearchParams, mean_arc: float
+    strategy: _Strategy, params: SearchParams, mean_arc: float, deadline: float
 ) -> pywrapcp.RoutingSearchParameters:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2 as enums
 
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(enums.FirstSolutionStrategy, strategy.first_solution)
-    search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+    # Counted from now, so that building the model counts against the limit too. It must be set
+    # before the model is closed: the first-solution heuristics take their limit from then on.
+    search.time_limit.FromMilliseconds(_millis_until(deadline))
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
     if strategy.search == "guided":

@@ -164,3 +164,79 @@ def test_unknown_stop_and_vehicle():
     violations = check(PROBLEM, bad)
     assert "unknown stop zz" in violations
     assert "unknown vehicle ghost" in violations
+
+
+def with_stop(problem, stop_id, **changes):
+    stops = [replace(s, **changes) if s.id == stop_id else s for s in problem.stops]
+    return replace(problem, stops=stops)
+
+
+def test_chilled_goods_on_a_truck_without_a_chilled_compartment():
+    # given: c's returns are chilled; the plan reports them truthfully, on a van with no chilled room
+    chilled = with_stop(PROBLEM, "c", collect_volume=0, collect_chilled_volume=6)
+    a, b, c = GOOD.routes[0].visits
+    plan = with_visits(a, b, replace(c, load_volume=1, load_chilled_volume=6))
+
+    # when / then
+    assert check(chilled, plan) == ["vehicle van: 6 chilled volume after stop c, but it has no chilled compartment"]
+    reefer = replace(chilled, vehicles=[replace(chilled.vehicles[0], chilled_volume_capacity=6)])
+    assert check(reefer, plan) == []
+
+
+def test_a_compartment_over_its_own_capacity_even_with_room_elsewhere():
+    # given: a delivers 4 frozen and collects 1 frozen; the frozen compartment holds 3, the ambient 10
+    frozen = with_stop(PROBLEM, "a", deliver_volume=0, collect_volume=0, deliver_frozen_volume=4,
+                       collect_frozen_volume=1)
+    truck = replace(frozen, vehicles=[replace(frozen.vehicles[0], frozen_volume_capacity=3)])
+    a, b, c = GOOD.routes[0].visits
+    plan = with_visits(
+        replace(a, load_volume=3, load_frozen_volume=1),
+        replace(b, load_volume=0, load_frozen_volume=1),
+        replace(c, load_volume=6, load_frozen_volume=1),
+        start_load_volume=3,
+        start_load_frozen_volume=4,
+    )
+
+    # when / then
+    assert check(truck, plan) == ["vehicle van: 4 frozen volume leaving the depot, over capacity 3"]
+
+
+def test_misreported_compartment_load():
+    chilled = with_stop(PROBLEM, "b", deliver_volume=0, deliver_chilled_volume=3)
+    truck = replace(chilled, vehicles=[replace(chilled.vehicles[0], chilled_volume_capacity=5)])
+    violations = check(truck, GOOD)
+    assert any("reported start load differs" in v for v in violations)
+
+
+def test_cold_delivery_on_board_too_long():
+    # given: c's deliveries are frozen; the van leaves 08:30 and starts serving c at 09:15 (2700 s)
+    frozen = with_stop(PROBLEM, "c", collect_volume=6, deliver_frozen_volume=1)
+    truck = replace(frozen, vehicles=[replace(frozen.vehicles[0], frozen_volume_capacity=1)])
+    a, b, c = GOOD.routes[0].visits
+    plan = with_visits(
+        replace(a, load_frozen_volume=1), replace(b, load_frozen_volume=1), c, start_load_frozen_volume=1
+    )
+
+    # when / then
+    assert check(replace(truck, max_cold_ride_s=2700), plan) == []
+    assert check(replace(truck, max_cold_ride_s=2699), plan) == [
+        "vehicle van at stop c: cold delivery on board 2700 s, over the limit 2699 s"
+    ]
+
+
+def test_cold_return_on_board_too_long():
+    # given: a's return is chilled; collected by 08:50, back at the depot 09:50 (3600 s)
+    chilled = with_stop(PROBLEM, "a", collect_volume=0, collect_chilled_volume=1)
+    truck = replace(chilled, vehicles=[replace(chilled.vehicles[0], chilled_volume_capacity=1)])
+    a, b, c = GOOD.routes[0].visits
+    plan = with_visits(
+        replace(a, load_volume=3, load_chilled_volume=1),
+        replace(b, load_volume=0, load_chilled_volume=1),
+        replace(c, load_volume=6, load_chilled_volume=1),
+    )
+
+    # when / then
+    assert check(replace(truck, max_cold_ride_s=3600), plan) == []
+    assert check(replace(truck, max_cold_ride_s=3000), plan) == [
+        "vehicle van at stop a: cold return on board 3600 s, over the limit 3000 s"
+    ]
