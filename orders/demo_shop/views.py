@@ -5,6 +5,7 @@ as the merchant named by PICKUP_DEMO_SHOP_MERCHANT.
 """
 
 import secrets
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,12 +13,14 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.models import Merchant, Order, phone_validator
 from orders.services.ordering import OrderRejected, ParcelSpec, order_create
+from stores.locator import pickup_day_choices
 from stores.models import SizeClass, Store
 
 SESSION_KEY = "demo_shop_orders"
@@ -32,6 +35,13 @@ class CheckoutForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     store_code = forms.CharField(widget=forms.HiddenInput, error_messages={"required": gettext_lazy("Choose a pickup store.")})
     pay_on_pickup = forms.BooleanField(label=gettext_lazy("Pay at the store when I collect"), required=False)
+    pickup_day = forms.TypedChoiceField(label=gettext_lazy("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pickup_day"].choices = [("", _("As soon as possible"))] + [
+            (day.isoformat(), date_format(day, "l Y-m-d")) for day in pickup_day_choices()
+        ]
 
 
 def _merchant() -> Merchant:
@@ -75,6 +85,7 @@ def checkout(request):
                     pickup_store=store,
                     cash_on_pickup=ITEM["price"] if data["pay_on_pickup"] else 0,
                     parcels=[ParcelSpec(size_class=ITEM["size_class"], weight_g=ITEM["weight_g"])],
+                    preferred_pickup_day=data["pickup_day"],
                     actor_label=f"merchant:{merchant.code}",
                 )
             except OrderRejected as refused:
