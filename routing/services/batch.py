@@ -168,6 +168,8 @@ def allocate_vehicles(work: dict[int, tuple[float, int]], vehicles: list[Vehicle
     """Share the fleet out by work (volume to carry and stops to visit, half each): every region with
     work gets a vehicle while they last, then each next-largest vehicle goes to the region furthest
     below its share of the fleet's capacity."""
+    if not work:
+        return {}
     total_volume = sum(v for v, _ in work.values()) or 1
     total_stops = sum(s for _, s in work.values()) or 1
     capacity = sum(v.volume_capacity for v in vehicles)
