@@ -138,6 +138,12 @@ class Parcel(models.Model):
     def store(self) -> Store:
         return self.order.pickup_store
 
+    @property
+    def handling(self) -> list[str]:
+        """What the clerk and the driver must mind, in words: a cold class and fragility."""
+        labels = [] if self.temperature_class == TemperatureClass.AMBIENT else [str(self.get_temperature_class_display())]
+        return labels + ([str(_("Fragile"))] if self.fragile else [])
+
 
 class ParcelEvent(models.Model):
     """Append-only history of a parcel: every status change and every notable action at a counter or DC."""

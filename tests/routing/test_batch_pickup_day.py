@@ -4,6 +4,7 @@ the fleet's space, and records what it holds back with the reason."""
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.urls import reverse
 
 from orders.capacity import store_free_capacity
 from django.db.models import F
@@ -158,3 +159,21 @@ def test_without_compartment_routing_cold_goods_wait_at_the_dc_with_the_reason(a
     run = _run(area)
     held = HeldParcel.objects.get(run=run, parcel=chilled)
     assert held.reason == Reason.COLD_CHAIN_UNAVAILABLE and held.get_reason_display() == "cold-chain routing not available"
+
+
+def test_fragile_parcels_are_flagged_on_the_manifest_and_held_parcels_shown_to_the_planner(area, client, planner):
+    # given a fragile parcel planned today and one waiting for its day
+    VehicleFactory(dc=area["dc"], volume_capacity=100)
+    fragile = _at_dc(area, area["stores"][0], pickup_day=PLAN_DAY, fragile=True)
+    _at_dc(area, area["stores"][1], pickup_day=PLAN_DAY + timedelta(days=3))
+    run = _run(area)
+    assert solve_all(run, fast_solve) == ["planned"]
+    route = run.region_plans.get().routes.get()
+    client.force_login(planner)
+    # when
+    manifest = client.get(reverse("routing:route_manifest", args=["DC1", PLAN_DAY.isoformat(), "W", route.number])).content.decode()
+    region_page = client.get(reverse("routing:region", args=["DC1", PLAN_DAY.isoformat(), "W"])).content.decode()
+    day_page = client.get(reverse("routing:day", args=["DC1", PLAN_DAY.isoformat()])).content.decode()
+    # then
+    assert fragile.tracking_number in manifest and "Fragile" in manifest
+    assert "waiting for pickup day: 1" in region_page and "waiting for pickup day: 1" in day_page
