@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, prefetch_related_objects
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -92,6 +93,11 @@ def pickup_day_choices(at: datetime | None = None) -> list[date]:
     PICKUP_PICKUP_DAY_CHOICES - 1 (stores receive every day, so each of them is a delivery day)."""
     first = expected_arrival_day(at)
     return [first + timedelta(days=n) for n in range(settings.PICKUP_PICKUP_DAY_CHOICES)]
+
+
+def pickup_day_options(at: datetime | None = None) -> list[tuple[str, str]]:
+    """(value, label) for a pickup-day select: as soon as possible, then each day that can be chosen."""
+    return [("", _("As soon as possible"))] + [(day.isoformat(), date_format(day, "l Y-m-d")) for day in pickup_day_choices(at)]
 
 
 @lru_cache(maxsize=4)

@@ -13,14 +13,13 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.models import Merchant, Order, phone_validator
 from orders.services.ordering import OrderRejected, ParcelSpec, order_create
-from stores.locator import pickup_day_choices
+from stores.locator import pickup_day_options
 from stores.models import SizeClass, Store
 
 SESSION_KEY = "demo_shop_orders"
@@ -39,9 +38,7 @@ class CheckoutForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pickup_day"].choices = [("", _("As soon as possible"))] + [
-            (day.isoformat(), date_format(day, "l Y-m-d")) for day in pickup_day_choices()
-        ]
+        self.fields["pickup_day"].choices = pickup_day_options()
 
 
 def _merchant() -> Merchant:

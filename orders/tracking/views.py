@@ -14,7 +14,6 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -24,7 +23,7 @@ from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.services.ordering import BEFORE_DISPATCH, OrderRejected, order_set_pickup_day
 from pickup.errors import ConflictError
-from stores.locator import pickup_day_choices
+from stores.locator import pickup_day_options
 from orders.tracking.codes import barcode_data_uri, qr_data_uri
 
 S = Parcel.Status
@@ -110,7 +109,7 @@ class PickupDayForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pickup_day"].choices = [("", _("As soon as possible"))] + [(d.isoformat(), date_format(d, "l Y-m-d")) for d in pickup_day_choices()]
+        self.fields["pickup_day"].choices = pickup_day_options()
 
 
 @never_cache
