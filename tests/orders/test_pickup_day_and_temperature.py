@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from orders.lifecycle import parcel_transition
-from orders.models import Parcel, ParcelEvent
+from orders.models import Parcel, ParcelEvent, WebhookDelivery
 from orders.services.ordering import OrderRejected, ParcelSpec, order_create, order_set_pickup_day
 from stores.locator import pickup_day_choices
 from tests.conftest import walk
@@ -123,3 +123,19 @@ def _noon(day, store):
     from datetime import datetime, time
 
     return datetime.combine(day, time(12), tzinfo=store.tz)
+
+
+def test_moving_the_pickup_day_over_the_api_tells_the_merchant_by_webhook(api, merchant, region, django_capture_on_commit_callbacks):
+    # given
+    merchant.webhook_url = "https://shop.example/hooks"
+    merchant.save()
+    order = OrderFactory(merchant=merchant, pickup_store=StoreFactory(region=region))
+    ParcelFactory(order=order)
+    day = pickup_day_choices()[1]
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"{ORDERS}{order.pk}/pickup-day/", {"preferred_pickup_day": day.isoformat()}, format="json")
+    # then
+    assert response.status_code == 200 and response.json()["preferred_pickup_day"] == day.isoformat()
+    delivery = WebhookDelivery.objects.get(event__type=ParcelEvent.Type.PICKUP_DAY_CHANGED)
+    assert delivery.payload["type"] == "parcel.pickup_day_changed" and delivery.payload["data"]["preferred_pickup_day"] == day.isoformat()
