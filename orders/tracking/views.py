@@ -150,7 +150,8 @@ def parcel_page(request, tracking_number: str):
         "store_tz": store.time_zone,
         "show_expected_arrival": parcel.expected_arrival is not None and parcel.status in BEFORE_ARRIVAL,
         "tone": TONES.get(parcel.status, ""),
-        "day_form": day_form if parcel.status in BEFORE_DISPATCH else None,
+        # Shown until dispatch, and after a refused move so that the shopper reads why.
+        "day_form": day_form if parcel.status in BEFORE_DISPATCH or day_form.errors else None,
     }
     if request.method == "GET":
         day = parcel.order.preferred_pickup_day

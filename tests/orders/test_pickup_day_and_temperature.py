@@ -139,3 +139,16 @@ def test_moving_the_pickup_day_over_the_api_tells_the_merchant_by_webhook(api, m
     assert response.status_code == 200 and response.json()["preferred_pickup_day"] == day.isoformat()
     delivery = WebhookDelivery.objects.get(event__type=ParcelEvent.Type.PICKUP_DAY_CHANGED)
     assert delivery.payload["type"] == "parcel.pickup_day_changed" and delivery.payload["data"]["preferred_pickup_day"] == day.isoformat()
+
+
+def test_the_tracking_page_refuses_a_move_after_dispatch_with_the_reason(client, region):
+    # given a parcel that left the DC, remembered in the shopper's session
+    parcel = walk(ParcelFactory(order=OrderFactory(pickup_store=StoreFactory(region=region))), S.IN_TRANSIT)
+    session = client.session
+    session["tracked_parcels"] = [parcel.tracking_number]
+    session.save()
+    assert "Move my pickup day" not in client.get(f"/track/{parcel.tracking_number}/").content.decode()
+    # when
+    response = client.post(f"/track/{parcel.tracking_number}/", {"pickup_day": pickup_day_choices()[1].isoformat()})
+    # then
+    assert response.status_code == 400 and "only before dispatch" in response.content.decode()
