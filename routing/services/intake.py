@@ -1,7 +1,8 @@
 """Which deliveries at the DC a run takes, and which it holds back (with the reason):
 
 1. a parcel whose shopper chose a later pickup day waits for the run of that day (stores receive
-   every day, so the delivery day that lands it on or just before the day is the day itself);
+   every day, so the delivery day that lands it on or just before the day is the day itself); one
+   wanted as soon as possible never waits, and ranks by the first day it could have arrived;
 2. cold goods wait while the solver cannot route them in compartments;
 3. no store gets more deliveries than its forecast free slots on arrival (the locator's forecast),
    earliest pickup day first;
@@ -37,6 +38,8 @@ class Delivery:
     weight_g: int
     temperature_class: str
     pickup_day: date
+    # The shopper chose the day (rather than as soon as possible): only such a parcel waits for it.
+    chosen: bool
 
     @property
     def priority(self) -> tuple:
@@ -55,7 +58,10 @@ def deliveries_at_dc(run: BatchRun, ready) -> list[Delivery]:
         "pk", "order__pickup_store_id", "order__pickup_store__region_id", "volume_units", "weight_g", "temperature_class",
         "order__preferred_pickup_day", "order__created_at",
     )
-    return [Delivery(pk, store, region, volume, weight, temp, pickup_day_of(day, created)) for pk, store, region, volume, weight, temp, day, created in rows]
+    return [
+        Delivery(pk, store, region, volume, weight, temp, pickup_day_of(day, created), chosen=day is not None)
+        for pk, store, region, volume, weight, temp, day, created in rows
+    ]
 
 
 def select_deliveries(run: BatchRun, deliveries: list[Delivery]) -> tuple[list[Delivery], dict[int, str]]:
@@ -63,7 +69,7 @@ def select_deliveries(run: BatchRun, deliveries: list[Delivery]) -> tuple[list[D
     held: dict[int, str] = {}
     kept = []
     for delivery in deliveries:
-        if delivery.pickup_day > run.plan_date:
+        if delivery.chosen and delivery.pickup_day > run.plan_date:
             held[delivery.parcel_id] = Reason.WAITING_FOR_PICKUP_DAY
         elif delivery.temperature_class in COLD_CLASSES and not COLD_ROUTING:
             held[delivery.parcel_id] = Reason.COLD_CHAIN_UNAVAILABLE

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.capacity import store_free_capacity
 from django.db.models import F
@@ -177,3 +178,14 @@ def test_fragile_parcels_are_flagged_on_the_manifest_and_held_parcels_shown_to_t
     # then
     assert fragile.tracking_number in manifest and "Fragile" in manifest
     assert "waiting for pickup day: 1" in region_page and "waiting for pickup day: 1" in day_page
+
+
+def test_a_parcel_wanted_as_soon_as_possible_goes_in_todays_run(area):
+    # given a parcel ordered just now, without a chosen day, at the DC before a run started by hand today
+    VehicleFactory(dc=area["dc"], volume_capacity=100)
+    asap = _at_dc(area, area["stores"][0])
+    today = timezone.now().astimezone(area["dc"].tz).date()
+    # when
+    run = _run(area, today)
+    # then it is planned, though its first possible arrival day was tomorrow
+    assert _planned_ids(run) == {asap.pk}
