@@ -10,6 +10,11 @@ from django.conf import settings
 END_OF_DAY = time(23, 59, 59)
 
 
+def hold_days_for(temperature_class: str) -> int:
+    """Hold days for a parcel of this temperature class (PICKUP_HOLD_DAYS_BY_CLASS, else PICKUP_HOLD_DAYS)."""
+    return settings.PICKUP_HOLD_DAYS_BY_CLASS.get(temperature_class, settings.PICKUP_HOLD_DAYS)
+
+
 def hold_deadline_for(arrived_at: datetime, tz: ZoneInfo, days: int | None = None) -> datetime:
     """End of the `days`-th day after arrival (default PICKUP_HOLD_DAYS), as an aware datetime."""
     if days is None:

@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.holds import hold_deadline_for
+from orders.holds import hold_days_for, hold_deadline_for
 from orders.models import Parcel, ParcelEvent
 from orders.signals import parcel_event_committed
 from pickup.errors import ConflictError
@@ -80,7 +80,7 @@ def parcel_transition(
     if to == S.AT_STORE:
         arrival_store = store or parcel.store
         fields.setdefault("arrived_at", at)
-        fields["hold_deadline"] = hold_deadline_for(fields["arrived_at"], arrival_store.tz)
+        fields["hold_deadline"] = hold_deadline_for(fields["arrived_at"], arrival_store.tz, hold_days_for(parcel.temperature_class))
     elif from_status == S.AT_STORE:
         fields["hold_deadline"] = None
     if from_status in ON_SHELF and to not in ON_SHELF:

@@ -11,7 +11,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from stores.models import SizeClass, Store, code_validator
+from stores.models import SizeClass, Store, TemperatureClass, code_validator
 
 TRACKING_ALPHABET = "0123456789"
 
@@ -61,6 +61,9 @@ class Order(models.Model):
     shopper_phone = models.CharField(_("shopper phone"), max_length=20, validators=[phone_validator])
     pickup_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("pickup store"))
     cash_on_pickup = models.PositiveIntegerField(_("cash on pickup (TWD)"), default=0)
+    # The day the shopper wants to collect; empty means as soon as possible. The daily batch delivers
+    # for this day, so the parcel does not sit on a small shelf eating into its hold.
+    preferred_pickup_day = models.DateField(_("preferred pickup day"), null=True, blank=True)
     # Random per order; with the server's secret it derives the pickup code (see orders.pickup_codes),
     # so the database alone never reveals a code.
     pickup_nonce = models.CharField(max_length=32, default=new_pickup_nonce, editable=False)
@@ -99,6 +102,8 @@ class Parcel(models.Model):
     size_class = models.CharField(_("size class"), max_length=1, choices=SizeClass.choices)
     weight_g = models.PositiveIntegerField(_("weight (g)"), validators=[MinValueValidator(1)])
     volume_units = models.PositiveIntegerField(_("volume units"), validators=[MinValueValidator(1)])
+    temperature_class = models.CharField(_("temperature class"), max_length=8, choices=TemperatureClass.choices, default=TemperatureClass.AMBIENT)
+    fragile = models.BooleanField(_("fragile"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CREATED, editable=False)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True, editable=False)
     # The store holding the parcel on a shelf; set with the slot at scan-in and cleared when it leaves,
@@ -133,6 +138,12 @@ class Parcel(models.Model):
     def store(self) -> Store:
         return self.order.pickup_store
 
+    @property
+    def handling(self) -> list[str]:
+        """What the clerk and the driver must mind, in words: a cold class and fragility."""
+        labels = [] if self.temperature_class == TemperatureClass.AMBIENT else [str(self.get_temperature_class_display())]
+        return labels + ([str(_("Fragile"))] if self.fragile else [])
+
 
 class ParcelEvent(models.Model):
     """Append-only history of a parcel: every status change and every notable action at a counter or DC."""
@@ -147,6 +158,8 @@ class ParcelEvent(models.Model):
         CODE_LOCKED = "code_locked", _("Pickup locked after wrong codes")
         CASH_COLLECTED = "cash_collected", _("Cash collected")
         STORE_CHANGED = "store_changed", _("Pickup store changed")
+        PICKUP_DAY_CHANGED = "pickup_day_changed", _("Pickup day changed")
+        DEFERRED = "deferred", _("Delivery deferred")
 
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="events", verbose_name=_("parcel"))
     seq = models.PositiveIntegerField(_("sequence"), help_text=_("1, 2, 3… per parcel, in the order the events happened."))

@@ -37,7 +37,12 @@ TOLERANCE_SECONDS = 300
 ATTEMPT_LEASE = timedelta(minutes=5)
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 60 * 60
-SENT_TYPES = {ParcelEvent.Type.STATUS: "parcel.status_changed", ParcelEvent.Type.STORE_CHANGED: "parcel.pickup_store_changed"}
+SENT_TYPES = {
+    ParcelEvent.Type.STATUS: "parcel.status_changed",
+    ParcelEvent.Type.STORE_CHANGED: "parcel.pickup_store_changed",
+    ParcelEvent.Type.PICKUP_DAY_CHANGED: "parcel.pickup_day_changed",
+    ParcelEvent.Type.DEFERRED: "parcel.delivery_deferred",
+}
 D = WebhookDelivery.Status
 
 
@@ -78,6 +83,7 @@ def webhook_payload(event: ParcelEvent) -> dict:
             "event_store": event.store.code if event.store_id else None,
             "hold_deadline": parcel.hold_deadline.isoformat() if parcel.hold_deadline else None,
             "expected_arrival": parcel.expected_arrival.isoformat() if parcel.expected_arrival else None,
+            "preferred_pickup_day": order.preferred_pickup_day.isoformat() if order.preferred_pickup_day else None,
             "details": event.details,
         },
     }

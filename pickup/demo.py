@@ -15,13 +15,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from orders.holds import hold_deadline_for
+from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services.api_keys import api_key_issue_demo
 from stores.gazetteer import DISTRICTS, REGION_NAMES
-from stores.models import DistributionCenter, OpeningHours, Region, SizeClass, StaffMembership, Store, Vehicle
+from stores.models import DistributionCenter, OpeningHours, Region, SizeClass, StaffMembership, Store, TemperatureClass, Vehicle
 
 S = Parcel.Status
 
@@ -99,6 +99,10 @@ def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28
             max_size_class=SizeClass.M if small else SizeClass.L,
             receiving_start=time(10, 0) if small else time(8, 0),
             receiving_end=time(16, 0) if small else time(20, 0),
+            # Every third store has a chiller, every sixth a freezer too (from the number, not the
+            # random stream, so networks seeded before cold slots existed keep their other values).
+            chilled_slots=6 if number % 3 == 0 else 0,
+            frozen_slots=4 if number % 6 == 0 else 0,
         )
         new_stores.append(store)
     Store.objects.bulk_create(new_stores)
@@ -118,6 +122,8 @@ def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28
                 "shift_start": time(9, 30),
                 "shift_end": time(18, 30) if number % 3 else time(20, 0),
                 "fixed_cost": 1800 if big else 1200,
+                "chilled_volume_capacity": 80 if number % 2 == 0 else 0,
+                "frozen_volume_capacity": 40 if number % 4 == 0 else 0,
             },
         )
     return dc
@@ -220,7 +226,7 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             if not store.accepts_size(size):
                 size, volume, (low, high) = SizeClass.M, 3, (400, 3000)
             tracking = f"9{rng.randrange(10**10, 10**11)}"
-            parcels.append((tracking, size, volume, rng.randint(low, high)))
+            parcels.append((tracking, size, volume, rng.randint(low, high), _demo_handling(number, store)))
         order = Order(
             merchant=merchant,
             reference=f"DEMO-{number:06d}",
@@ -230,6 +236,8 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             pickup_store=store,
             cash_on_pickup=rng.choice([0, 0, 0, 299, 580, 1250, 3600]),
             pickup_nonce=f"{rng.getrandbits(128):032x}",
+            # Some shoppers still waiting chose a day two days out; the batch keeps those at the DC until then.
+            preferred_pickup_day=(now + timedelta(days=2)).astimezone(store.tz).date() if target in (S.CREATED, S.AT_DC) and number % 5 == 0 else None,
         )
         times = _status_times(rng, target, now, store)
         if (merchant.pk, order.reference) in existing_refs:
@@ -240,25 +248,28 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
     parcel_rows, event_rows = [], []
     for order, (_, target, times, parcels) in zip(orders, plans):
         code_hash = pickup_code_hash(pickup_code_for(order))
-        for tracking, size, volume, weight in parcels:
+        for tracking, size, volume, weight, (temperature, fragile) in parcels:
             if tracking in taken_tracking:
                 continue
             taken_tracking.add(tracking)
             status = target
-            parcel = Parcel(order=order, tracking_number=tracking, size_class=size, weight_g=weight, volume_units=volume, status=status)
+            parcel = Parcel(
+                order=order, tracking_number=tracking, size_class=size, weight_g=weight, volume_units=volume, status=status,
+                temperature_class=temperature, fragile=fragile,
+            )
             parcel.status_changed_at = times[status]
             if S.AT_STORE in times:
                 parcel.arrived_at = times[S.AT_STORE]
                 parcel.pickup_code_hash = code_hash
             if status in (S.AT_STORE, S.EXPIRED):
                 slots = used_slots.setdefault(order.pickup_store_id, set())
-                free = next((n for n in range(1, order.pickup_store.slot_capacity + 1) if n not in slots), None)
+                free = next((n for n in order.pickup_store.slot_range(temperature) if n not in slots), None)
                 if free is None:
                     continue  # the store is full in this demo; leave the parcel out rather than overfill
                 slots.add(free)
                 parcel.shelf_store_id, parcel.shelf_slot = order.pickup_store_id, free
             if status == S.AT_STORE:
-                parcel.hold_deadline = hold_deadline_for(parcel.arrived_at, order.pickup_store.tz)
+                parcel.hold_deadline = hold_deadline_for(parcel.arrived_at, order.pickup_store.tz, hold_days_for(temperature))
             parcel_rows.append((parcel, times))
     Parcel.objects.bulk_create([row[0] for row in parcel_rows])
     for parcel, times in parcel_rows:
@@ -280,3 +291,13 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             previous = status
     ParcelEvent.objects.bulk_create(event_rows, batch_size=2000)
     return len(orders), len(parcel_rows)
+
+
+def _demo_handling(number: int, store: Store) -> tuple[str, bool]:
+    """(temperature class, fragile) of a demo order's parcels: one in ten cold where the store can hold it, one in seven fragile."""
+    temperature = TemperatureClass.AMBIENT
+    if number % 20 == 0 and store.accepts_temperature(TemperatureClass.FROZEN):
+        temperature = TemperatureClass.FROZEN
+    elif number % 10 == 0 and store.accepts_temperature(TemperatureClass.CHILLED):
+        temperature = TemperatureClass.CHILLED
+    return temperature, number % 7 == 0

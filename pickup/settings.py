@@ -147,6 +147,18 @@ STORAGES = {
 # --- Business settings --------------------------------------------------------------------------
 PICKUP_HOLD_DAYS = env_int("PICKUP_HOLD_DAYS", 7, minimum=1)
 PICKUP_DAILY_BATCH_TIME = env_time("PICKUP_DAILY_BATCH_TIME", "09:00")
+# Hold days per temperature class; each defaults to PICKUP_HOLD_DAYS (a store may want frozen goods back sooner).
+PICKUP_HOLD_DAYS_BY_CLASS = {
+    "ambient": PICKUP_HOLD_DAYS,
+    "chilled": env_int("PICKUP_HOLD_DAYS_CHILLED", PICKUP_HOLD_DAYS, minimum=1),
+    "frozen": env_int("PICKUP_HOLD_DAYS_FROZEN", PICKUP_HOLD_DAYS, minimum=1),
+}
+# How many days ahead (counting the first possible delivery day) a shopper may choose to collect.
+PICKUP_PICKUP_DAY_CHOICES = env_int("PICKUP_PICKUP_DAY_CHOICES", 5, minimum=1)
+# Longest time chilled and frozen goods may spend on a vehicle, from the DC to the store.
+PICKUP_COLD_MAX_ON_BOARD_MINUTES = env_int("PICKUP_COLD_MAX_ON_BOARD_MINUTES", 240, minimum=1)
+# Days of a store's handovers that the shelf forecast averages over.
+PICKUP_FORECAST_HISTORY_DAYS = env_int("PICKUP_FORECAST_HISTORY_DAYS", 28, minimum=1)
 
 # --- Shoppers and merchants (store locator, API, webhooks, tracking, notifications) -------------
 # Absolute base of links sent to shoppers in emails and SMS, and of tracking URLs in the API.

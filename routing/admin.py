@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from routing.models import BatchRun, PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
+from routing.models import BatchRun, HeldParcel, PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
 
 
 class RegionPlanInline(admin.TabularInline):
@@ -73,6 +73,23 @@ class PlanParcelAdmin(admin.ModelAdmin):
     list_select_related = ["run__dc", "region_plan__region", "parcel", "store", "stop"]
     search_fields = ["parcel__tracking_number", "store__code"]
     raw_id_fields = ["parcel", "stop", "region_plan", "run", "store"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HeldParcel)
+class HeldParcelAdmin(admin.ModelAdmin):
+    """Read-only: what a run left at the DC, and why."""
+
+    list_display = ["run", "region", "parcel", "store", "reason", "pickup_day"]
+    list_filter = ["reason", "run__dc"]
+    list_select_related = ["run__dc", "region", "parcel", "store"]
+    search_fields = ["parcel__tracking_number", "store__code"]
+    raw_id_fields = ["parcel", "run", "region", "store"]
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -60,13 +60,17 @@ def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run) -> bytes:
                 code128.Code128(parcel.tracking_number, barHeight=9 * mm, barWidth=0.3 * mm).drawOn(pdf, 20 * mm, y - 7 * mm)
                 pdf.setFont("Helvetica", 9)
                 pdf.drawString(95 * mm, y - 4 * mm, parcel.tracking_number)
+                # The PDF font has no Chinese glyphs: the driver's flags are the codes, in capitals.
+                flags = ([parcel.temperature_class.upper()] if parcel.temperature_class != "ambient" else []) + (["FRAGILE"] if parcel.fragile else [])
+                if flags:
+                    pdf.drawString(130 * mm, y - 4 * mm, " ".join(flags))
                 y -= 13 * mm
         y -= 3 * mm
     pdf.save()
     return out.getvalue()
 
 
-CSV_HEADER = ["region", "route", "vehicle", "stop", "store", "store_name", "address", "eta", "action", "tracking_number", "volume_units", "weight_g"]
+CSV_HEADER = ["region", "route", "vehicle", "stop", "store", "store_name", "address", "eta", "action", "tracking_number", "volume_units", "weight_g", "temperature_class", "fragile"]
 
 
 def plan_csv(entries: Iterable[PlanParcel], run) -> str:
@@ -78,6 +82,6 @@ def plan_csv(entries: Iterable[PlanParcel], run) -> str:
         writer.writerow([
             e.region_plan.region.code, stop.route.number, stop.route.vehicle.name, stop.position, stop.store.code, stop.store.name,
             stop.store.address, run.at(stop.service_start_s).isoformat(), _("drop") if e.kind == PlanParcel.Kind.DELIVER else _("collect"),
-            e.parcel.tracking_number, e.volume_units, e.weight_g,
+            e.parcel.tracking_number, e.volume_units, e.weight_g, e.parcel.temperature_class, "yes" if e.parcel.fragile else "",
         ])
     return out.getvalue()

@@ -245,3 +245,30 @@ class PlanParcel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} {self.get_kind_display()} {self.parcel_id}"
+
+
+class HeldParcel(models.Model):
+    """A delivery at the DC that a run left out of its plan, and why: shown to the planner, and (for a
+    deferral) to the shopper through the parcel's own event."""
+
+    class Reason(models.TextChoices):
+        WAITING_FOR_PICKUP_DAY = "waiting_for_pickup_day", _("waiting for pickup day")
+        STORE_FULL = "store_full", _("store has no free slot on arrival")
+        FLEET_FULL = "fleet_full", _("deferred: the region's vehicles cannot carry everything")
+        COLD_CHAIN_UNAVAILABLE = "cold_chain_unavailable", _("cold-chain routing not available")
+
+    run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="held_parcels", verbose_name=_("batch run"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="holds_at_dc", verbose_name=_("parcel"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    pickup_day = models.DateField(_("pickup day"))
+
+    class Meta:
+        verbose_name = _("parcel held at the DC")
+        verbose_name_plural = _("parcels held at the DC")
+        ordering = ["run", "region", "reason", "-pickup_day", "parcel"]
+        constraints = [models.UniqueConstraint(fields=["run", "parcel"], name="held_parcel_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.parcel_id}: {self.reason}"

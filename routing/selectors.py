@@ -6,11 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from orders.models import Parcel
-from routing.models import BatchRun, PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
+from routing.models import BatchRun, HeldParcel, PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
 from stores.models import DistributionCenter
 
 # Route colours on the map and beside the stop lists; distinct for the colour-blind (Okabe-Ito + a few).
@@ -161,3 +161,22 @@ def plan_rows(run: BatchRun, region_plan: RegionPlan | None = None):
             continue
         yield entry
 
+
+
+def held_counts(run: BatchRun, region_id: int | None = None) -> list[tuple[str, int]]:
+    """(reason label, parcels) the run held back at the DC, in one region or (None) in all."""
+    held = HeldParcel.objects.filter(run=run)
+    if region_id is not None:
+        held = held.filter(region_id=region_id)
+    rows = held.values_list("reason").annotate(n=Count("id")).order_by("reason")
+    return [(HeldParcel.Reason(reason).label, n) for reason, n in rows]
+
+
+def held_parcels(run: BatchRun, region_id: int):
+    """The run's deferrals in the region (not the parcels simply waiting for their day), latest pickup day first."""
+    return (
+        HeldParcel.objects.filter(run=run, region_id=region_id)
+        .exclude(reason=HeldParcel.Reason.WAITING_FOR_PICKUP_DAY)
+        .select_related("parcel", "store")
+        .order_by("-pickup_day", "-parcel_id")
+    )

@@ -109,6 +109,7 @@ def day_view(request, dc, day):
         "routing/day.html",
         {
             "dc": dc, "day": plan_day, "overview": overview, "run": run,
+            "held_counts": selectors.held_counts(run) if run else [],
             "conditions_form": ConditionsForm(initial={"condition": run.condition, "factor": run.condition_factor} if run else None, day_level=True),
             "refresh": run is not None and run.status == BatchRun.Status.RUNNING,
         },
@@ -186,6 +187,8 @@ def region_view(request, dc, day, region):
         {
             "dc": dc, "day": run.plan_date, "run": run, "rp": rp, "routes": routes,
             "unserved": rp.unserved.select_related("store"),
+            "held_counts": selectors.held_counts(run, rp.region_id),
+            "held": Paginator(selectors.held_parcels(run, rp.region_id), 25).get_page(request.GET.get("held_page")),
             "map_data": selectors.map_data(rp, routes),
             "tile_url": settings.PICKUP_MAP_TILE_URL,
             "move_form": move_form, "preview": preview,

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, prefetch_related_objects
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from stores.geocoding import Place, get_geocoder
-from stores.models import Store
+from stores.models import Store, TemperatureClass
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = 111_320.0
@@ -42,12 +43,16 @@ class StoreMatch:
     free_capacity: int
     size_fits: bool
     weight_fits: bool
+    temperature_fits: bool = True
+    temperature_class: str = ""
 
     @property
     def reason(self) -> str:
         """Why the store cannot take the parcel, or '' when it can."""
         if not self.size_fits:
             return _("Takes parcels up to size %(size)s only.") % {"size": self.store.max_size_class}
+        if not self.temperature_fits:
+            return _("Cannot hold %(class)s parcels.") % {"class": str(TemperatureClass(self.temperature_class).label).lower()}
         if not self.weight_fits:
             return _("Takes parcels up to %(kg)s kg only.") % {"kg": f"{self.store.max_weight_g / 1000:g}"}
         if self.free_capacity <= 0:
@@ -81,6 +86,18 @@ def expected_arrival_day(at: datetime | None = None) -> date:
     """The day a parcel ordered now reaches a store: the next day, after the DC's morning batch."""
     local = (at or timezone.now()).astimezone(ZoneInfo(settings.TIME_ZONE))
     return local.date() + timedelta(days=1)
+
+
+def pickup_day_choices(at: datetime | None = None) -> list[date]:
+    """Days a shopper ordering now may choose to collect on: the first delivery day and the next
+    PICKUP_PICKUP_DAY_CHOICES - 1 (stores receive every day, so each of them is a delivery day)."""
+    first = expected_arrival_day(at)
+    return [first + timedelta(days=n) for n in range(settings.PICKUP_PICKUP_DAY_CHOICES)]
+
+
+def pickup_day_options(at: datetime | None = None) -> list[tuple[str, str]]:
+    """(value, label) for a pickup-day select: as soon as possible, then each day that can be chosen."""
+    return [("", _("As soon as possible"))] + [(day.isoformat(), date_format(day, "l Y-m-d")) for day in pickup_day_choices(at)]
 
 
 @lru_cache(maxsize=4)
@@ -134,6 +151,7 @@ def stores_nearest(
     limit: int = 10,
     size_class: str | None = None,
     weight_g: int | None = None,
+    temperature_class: str | None = None,
     open_now: bool = False,
     only_24h: bool = False,
     at: datetime | None = None,
@@ -148,7 +166,7 @@ def stores_nearest(
     wanted = limit
     while True:
         ranked = _ranked_candidates(latitude, longitude, wanted, only_24h)
-        matches = _matches(ranked, limit, at, open_now, size_class, weight_g)
+        matches = _matches(ranked, limit, at, open_now, size_class, weight_g, temperature_class)
         # Closed stores drop out after ranking: look further while the search area can still grow.
         if len(matches) >= limit or len(ranked) < wanted:
             break
@@ -157,7 +175,7 @@ def stores_nearest(
     return matches
 
 
-def _matches(ranked, limit, at, open_now, size_class, weight_g) -> list[StoreMatch]:
+def _matches(ranked, limit, at, open_now, size_class, weight_g, temperature_class) -> list[StoreMatch]:
     matches: list[StoreMatch] = []
     # Without the open-now filter the first `limit` are the answer; with it, load a few more per round.
     step = limit * 2 if open_now else limit
@@ -171,13 +189,13 @@ def _matches(ranked, limit, at, open_now, size_class, weight_g) -> list[StoreMat
             is_open = store.is_open_at(at)
             if open_now and not is_open:
                 continue
-            matches.append(_match(store, distance, is_open, size_class, weight_g))
+            matches.append(_match(store, distance, is_open, size_class, weight_g, temperature_class))
             if len(matches) == limit:
                 return matches
     return matches
 
 
-def _match(store: Store, distance: float, is_open: bool, size_class: str | None, weight_g: int | None) -> StoreMatch:
+def _match(store: Store, distance: float, is_open: bool, size_class: str | None, weight_g: int | None, temperature_class: str | None) -> StoreMatch:
     return StoreMatch(
         store=store,
         distance_m=round(distance),
@@ -185,6 +203,8 @@ def _match(store: Store, distance: float, is_open: bool, size_class: str | None,
         free_capacity=0,
         size_fits=size_class is None or store.accepts_size(size_class),
         weight_fits=weight_g is None or weight_g <= store.max_weight_g,
+        temperature_fits=temperature_class is None or store.accepts_temperature(temperature_class),
+        temperature_class=temperature_class or "",
     )
 
 

@@ -38,6 +38,17 @@ SIZE_LIMITS_CM = {SizeClass.S: (30, 60), SizeClass.M: (40, 90), SizeClass.L: (45
 SIZE_ORDER = [SizeClass.S, SizeClass.M, SizeClass.L]
 
 
+class TemperatureClass(models.TextChoices):
+    """How a parcel must be kept: on an ordinary shelf, in a chiller or in a freezer."""
+
+    AMBIENT = "ambient", _("Ambient")
+    CHILLED = "chilled", _("Chilled")
+    FROZEN = "frozen", _("Frozen")
+
+
+COLD_CLASSES = (TemperatureClass.CHILLED, TemperatureClass.FROZEN)
+
+
 def size_class_fits(size: str, largest_accepted: str) -> bool:
     return SIZE_ORDER.index(SizeClass(size)) <= SIZE_ORDER.index(SizeClass(largest_accepted))
 
@@ -105,6 +116,10 @@ class Store(models.Model):
     max_size_class = models.CharField(_("largest size class accepted"), max_length=1, choices=SizeClass.choices, default=SizeClass.L)
     max_weight_g = models.PositiveIntegerField(_("heaviest parcel (g)"), default=5000, validators=[MinValueValidator(1)])
     max_cash_on_pickup = models.PositiveIntegerField(_("largest cash on pickup (TWD)"), default=20000)
+    # A store holds a cold class exactly when it has slots for it; cold slots are numbered after the
+    # ambient ones (chilled, then frozen), so one slot number still names one place in the store.
+    chilled_slots = models.PositiveIntegerField(_("chilled slots"), default=0)
+    frozen_slots = models.PositiveIntegerField(_("frozen slots"), default=0)
     receiving_start = models.TimeField(_("receives deliveries from"), default=time(8, 0))
     receiving_end = models.TimeField(_("receives deliveries until"), default=time(20, 0))
     active = models.BooleanField(_("active"), default=True)
@@ -133,6 +148,23 @@ class Store(models.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def accepts_temperature(self, temperature_class: str) -> bool:
+        return self.slot_range(temperature_class).stop > self.slot_range(temperature_class).start
+
+    @property
+    def accepted_temperature_classes(self) -> list[str]:
+        return [c for c in TemperatureClass.values if self.accepts_temperature(c)]
+
+    def slot_range(self, temperature_class: str) -> range:
+        """The shelf slot numbers for parcels of a temperature class."""
+        chilled_from = self.slot_capacity + 1
+        frozen_from = chilled_from + self.chilled_slots
+        return {
+            TemperatureClass.AMBIENT: range(1, chilled_from),
+            TemperatureClass.CHILLED: range(chilled_from, frozen_from),
+            TemperatureClass.FROZEN: range(frozen_from, frozen_from + self.frozen_slots),
+        }[TemperatureClass(temperature_class)]
 
     def accepts_size(self, size: str) -> bool:
         return size_class_fits(size, self.max_size_class)
@@ -196,6 +228,10 @@ class Vehicle(models.Model):
     name = models.CharField(_("name"), max_length=64)
     volume_capacity = models.PositiveIntegerField(_("capacity (volume units)"), validators=[MinValueValidator(1)])
     kg_capacity = models.PositiveIntegerField(_("capacity (kg)"), validators=[MinValueValidator(1)])
+    # Cold compartments, in the same volume units; 0 means the vehicle has none. Their volume is
+    # separate from (not part of) the ambient `volume_capacity`.
+    chilled_volume_capacity = models.PositiveIntegerField(_("chilled compartment (volume units)"), default=0)
+    frozen_volume_capacity = models.PositiveIntegerField(_("frozen compartment (volume units)"), default=0)
     shift_start = models.TimeField(_("shift starts"), default=time(9, 30))
     shift_end = models.TimeField(_("shift ends"), default=time(18, 30))
     fixed_cost = models.PositiveIntegerField(_("fixed cost per day"), default=0)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stores.locator import MAX_LIMIT, StoreMatch, locate, stores_nearest
-from stores.models import SizeClass
+from stores.models import SizeClass, TemperatureClass
 
 
 class StoreSearchQuerySerializer(serializers.Serializer):
@@ -15,6 +15,7 @@ class StoreSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=120, help_text=_("A district or address, e.g. Da'an or 大安區."))
     size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False, help_text=_("The parcel's size class."))
     weight_g = serializers.IntegerField(required=False, min_value=1, help_text=_("The parcel's weight in grams."))
+    temperature_class = serializers.ChoiceField(choices=TemperatureClass.choices, required=False, help_text=_("How the parcel must be kept."))
     open_now = serializers.BooleanField(required=False, default=False)
     is_24h = serializers.BooleanField(required=False, default=False, help_text=_("Only stores open 24 hours."))
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=10)
@@ -57,6 +58,7 @@ class StoreMatchSerializer(serializers.Serializer):
     opening_hours = serializers.SerializerMethodField()
     max_size_class = serializers.CharField(source="store.max_size_class")
     max_weight_g = serializers.IntegerField(source="store.max_weight_g")
+    temperature_classes = serializers.ListField(child=serializers.CharField(), source="store.accepted_temperature_classes", help_text=_("Temperature classes the store can hold."))
     free_capacity = serializers.IntegerField(help_text=_("Estimated free parcel slots on the expected arrival day."))
     selectable = serializers.BooleanField(help_text=_("Whether the store can take the parcel described in the query."))
     reason = serializers.CharField(help_text=_("Why it cannot, when it cannot."))
@@ -85,6 +87,7 @@ class StoreMatchSerializer(serializers.Serializer):
             "opening_hours": self.get_opening_hours(match),
             "max_size_class": store.max_size_class,
             "max_weight_g": store.max_weight_g,
+            "temperature_classes": store.accepted_temperature_classes,
             "free_capacity": match.free_capacity,
             "selectable": match.selectable,
             "reason": match.reason,
@@ -105,6 +108,7 @@ def store_search(query: dict) -> dict:
         limit=query["limit"],
         size_class=query.get("size_class"),
         weight_g=query.get("weight_g"),
+        temperature_class=query.get("temperature_class"),
         open_now=query["open_now"],
         only_24h=query["is_24h"],
     )

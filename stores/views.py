@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from stores.models import SizeClass
+from stores.locator import pickup_day_choices
+from stores.models import SizeClass, TemperatureClass
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
 
@@ -38,6 +39,8 @@ def picker(request):
         "error": error,
         "size": size if size in SizeClass.values else "",
         "weight": request.GET.get("weight", "") if request.GET.get("weight", "").isdigit() else "",
+        "temperature": request.GET.get("temperature", "") if request.GET.get("temperature", "") in TemperatureClass.values else "",
+        "pickup_days": pickup_day_choices(),
         "query": request.GET.get("q", ""),
         "tile_url": settings.PICKUP_MAP_TILE_URL,
         "texts": _picker_texts(),

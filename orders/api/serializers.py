@@ -5,7 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Order, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery, phone_validator
-from stores.models import SizeClass, Store
+from stores.locator import pickup_day_choices
+from stores.models import SizeClass, Store, TemperatureClass
 
 
 class StoreRefField(serializers.SlugRelatedField):
@@ -19,6 +20,8 @@ class ParcelInSerializer(serializers.Serializer):
     size_class = serializers.ChoiceField(choices=SizeClass.choices)
     weight_g = serializers.IntegerField(min_value=1, max_value=100_000)
     volume_units = serializers.IntegerField(min_value=1, max_value=1000, required=False, help_text=_("Defaults by size class: S 1, M 3, L 6."))
+    temperature_class = serializers.ChoiceField(choices=TemperatureClass.choices, required=False, default=TemperatureClass.AMBIENT)
+    fragile = serializers.BooleanField(required=False, default=False)
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -29,6 +32,14 @@ class OrderCreateSerializer(serializers.Serializer):
     pickup_store = StoreRefField(help_text=_("The store's code, as the store search returns it."))
     cash_on_pickup = serializers.IntegerField(min_value=0, required=False, default=0, help_text=_("TWD collected by the store; 0 if paid."))
     parcels = ParcelInSerializer(many=True, allow_empty=False, max_length=20)
+    preferred_pickup_day = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text=_("The day the shopper wants to collect (see pickup_day_choices); null or absent: as soon as possible."),
+    )
+
+
+class PickupDaySerializer(serializers.Serializer):
+    preferred_pickup_day = serializers.DateField(allow_null=True, help_text=_("null: as soon as possible."))
 
 
 class ChangeStoreSerializer(serializers.Serializer):
@@ -47,7 +58,7 @@ class ParcelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Parcel
         fields = [
-            "tracking_number", "size_class", "weight_g", "volume_units", "status", "status_changed_at",
+            "tracking_number", "size_class", "weight_g", "volume_units", "temperature_class", "fragile", "status", "status_changed_at",
             "expected_arrival", "arrived_at", "hold_deadline", "tracking_url",
         ]
 
@@ -62,7 +73,16 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "reference", "shopper_name", "shopper_phone", "shopper_email", "cash_on_pickup", "pickup_store", "created_at", "parcels"]
+        fields = [
+            "id", "reference", "shopper_name", "shopper_phone", "shopper_email", "cash_on_pickup", "pickup_store",
+            "preferred_pickup_day", "pickup_day_choices", "created_at", "parcels",
+        ]
+
+    pickup_day_choices = serializers.SerializerMethodField(help_text=_("Days the pickup day may be moved to now."))
+
+    @extend_schema_field(serializers.ListField(child=serializers.DateField()))
+    def get_pickup_day_choices(self, order: Order) -> list[str]:
+        return [day.isoformat() for day in pickup_day_choices()]
 
 
 class ParcelEventSerializer(serializers.ModelSerializer):

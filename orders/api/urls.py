@@ -11,6 +11,7 @@ urlpatterns = [
     path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order"),
     path("orders/<int:pk>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<int:pk>/pickup-store/", views.OrderChangeStoreView.as_view(), name="order-pickup-store"),
+    path("orders/<int:pk>/pickup-day/", views.OrderPickupDayView.as_view(), name="order-pickup-day"),
     path("parcels/<str:tracking_number>/events/", views.ParcelEventsView.as_view(), name="parcel-events"),
     path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
     path("webhook-deliveries/<int:pk>/replay/", views.WebhookDeliveryReplayView.as_view(), name="webhook-delivery-replay"),

@@ -19,11 +19,12 @@ from orders.api.serializers import (
     OrderListQuerySerializer,
     OrderSerializer,
     ParcelEventSerializer,
+    PickupDaySerializer,
     WebhookDeliverySerializer,
 )
 from orders.api.throttling import ApiKeyRateThrottle
 from orders.models import Order, Parcel, WebhookAttempt, WebhookDelivery
-from orders.services.ordering import ParcelSpec, order_cancel, order_change_pickup_store, order_create
+from orders.services.ordering import ParcelSpec, order_cancel, order_change_pickup_store, order_create, order_set_pickup_day
 from orders.webhooks import webhook_replay
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
@@ -150,6 +151,7 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
             pickup_store=fields["pickup_store"],
             cash_on_pickup=fields["cash_on_pickup"],
             parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
+            preferred_pickup_day=fields["preferred_pickup_day"],
             actor_label=_actor(request),
         )
         return Response(OrderSerializer(self.get_order(order.pk)).data, status=status.HTTP_201_CREATED)
@@ -189,6 +191,23 @@ class OrderChangeStoreView(MerchantApiView):
         data = ChangeStoreSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order_change_pickup_store(order=order, store=data.validated_data["pickup_store"], actor_label=_actor(request))
+        return Response(OrderSerializer(self.get_order(pk)).data)
+
+
+class OrderPickupDayView(MerchantApiView):
+    @extend_schema(
+        request=PickupDaySerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: OrderSerializer, 409: OpenApiResponse(description="A parcel has already been dispatched."), **ERROR_RESPONSES},
+        tags=["orders"],
+        summary="Move the shopper's pickup day (until dispatch)",
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        order = self.get_order(pk)
+        data = PickupDaySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_set_pickup_day(order=order, day=data.validated_data["preferred_pickup_day"], actor_label=_actor(request))
         return Response(OrderSerializer(self.get_order(pk)).data)
 
 

@@ -179,8 +179,10 @@ def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
         body = {"ok": False, "reason": refusal.code, "message": refusal.message, "code": code, "slot": getattr(refusal, "slot", None),
                 "tone": "warn" if refusal.code in REPEAT_REASONS else "bad"}
         return body, refusal.status_code
-    body = {"ok": True, "reason": "accepted", "tone": "ok", "code": code, "slot": result.slot,
-            "message": accepted_message % {"slot": result.slot}}
+    message = accepted_message % {"slot": result.slot}
+    if result.parcel.handling:
+        message = f"{message} ({' · '.join(result.parcel.handling)})"
+    body = {"ok": True, "reason": "accepted", "tone": "ok", "code": code, "slot": result.slot, "message": message}
     return body, 200
 
 

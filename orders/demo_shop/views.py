@@ -5,6 +5,7 @@ as the merchant named by PICKUP_DEMO_SHOP_MERCHANT.
 """
 
 import secrets
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.models import Merchant, Order, phone_validator
 from orders.services.ordering import OrderRejected, ParcelSpec, order_create
+from stores.locator import pickup_day_options
 from stores.models import SizeClass, Store
 
 SESSION_KEY = "demo_shop_orders"
@@ -32,6 +34,11 @@ class CheckoutForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Email (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     store_code = forms.CharField(widget=forms.HiddenInput, error_messages={"required": gettext_lazy("Choose a pickup store.")})
     pay_on_pickup = forms.BooleanField(label=gettext_lazy("Pay at the store when I collect"), required=False)
+    pickup_day = forms.TypedChoiceField(label=gettext_lazy("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pickup_day"].choices = pickup_day_options()
 
 
 def _merchant() -> Merchant:
@@ -75,6 +82,7 @@ def checkout(request):
                     pickup_store=store,
                     cash_on_pickup=ITEM["price"] if data["pay_on_pickup"] else 0,
                     parcels=[ParcelSpec(size_class=ITEM["size_class"], weight_g=ITEM["weight_g"])],
+                    preferred_pickup_day=data["pickup_day"],
                     actor_label=f"merchant:{merchant.code}",
                 )
             except OrderRejected as refused:

@@ -23,7 +23,7 @@ from orders.lifecycle import parcel_record_event, parcel_transition
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from pickup.errors import DomainError
-from stores.models import Store
+from stores.models import Store, TemperatureClass
 
 logger = logging.getLogger("orders.counter")
 
@@ -129,10 +129,14 @@ def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
 def shelf_slot_candidates(*, store: Store, parcel: Parcel) -> Iterator[int]:
     """Free slots of `store` that can take `parcel`, best first (lowest number, so freed slots are reused).
 
-    The one place that chooses slots: chilled or frozen shelves will narrow the range here.
+    The one place that chooses slots: a chilled or frozen parcel only gets a slot of its class (the
+    store's chiller or freezer, numbered after its ambient shelf).
     """
-    taken = set(Parcel.objects.filter(shelf_store=store).order_by().values_list("shelf_slot", flat=True))
-    return (slot for slot in range(1, store.slot_capacity + 1) if slot not in taken)
+    slots = store.slot_range(parcel.temperature_class)
+    taken = set(
+        Parcel.objects.filter(shelf_store=store, shelf_slot__gte=slots.start, shelf_slot__lt=slots.stop).order_by().values_list("shelf_slot", flat=True)
+    )
+    return (slot for slot in slots if slot not in taken)
 
 
 def _scan_in_refusal(parcel: Parcel, *, store: Store, clerk) -> CounterRefusal:
@@ -170,8 +174,12 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
     while True:
         slot = next((n for n in shelf_slot_candidates(store=store, parcel=parcel) if n not in tried), None)
         if slot is None:
-            raise _refuse(parcel, store=store, clerk=clerk, action="scan_in", reason=Reason.STORE_FULL,
-                          message=_("Store full: every shelf slot is taken. Keep it aside and call the DC."))
+            message = (
+                _("Store full: every shelf slot is taken. Keep it aside and call the DC.")
+                if parcel.temperature_class == TemperatureClass.AMBIENT
+                else _("No free %(class)s slot. Keep it cold and call the DC.") % {"class": str(parcel.get_temperature_class_display()).lower()}
+            )
+            raise _refuse(parcel, store=store, clerk=clerk, action="scan_in", reason=Reason.STORE_FULL, message=message)
         try:
             event = parcel_transition(
                 parcel=parcel, to=S.AT_STORE, actor=clerk, store=store, details={"slot": slot},

@@ -8,6 +8,7 @@ store serialises capacity checks, so two checkouts cannot both take its last slo
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,8 +16,9 @@ from django.utils.translation import gettext as _
 from orders.lifecycle import parcel_record_creation, parcel_record_event, parcel_transition
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from pickup.errors import ConflictError, DomainError
-from stores.locator import expected_arrival_day, free_capacity
-from stores.models import SizeClass, Store
+from orders.capacity import cold_slots_free
+from stores.locator import expected_arrival_day, free_capacity, pickup_day_choices
+from stores.models import COLD_CLASSES, SizeClass, Store, TemperatureClass
 
 S = Parcel.Status
 # Volume units a size class takes in a vehicle, when the merchant does not say.
@@ -29,6 +31,8 @@ class ParcelSpec:
     size_class: str
     weight_g: int
     volume_units: int | None = None
+    temperature_class: str = TemperatureClass.AMBIENT
+    fragile: bool = False
 
 
 class OrderRejected(DomainError):
@@ -49,13 +53,17 @@ def order_create(
     parcels: Sequence[ParcelSpec],
     shopper_email: str = "",
     cash_on_pickup: int = 0,
+    preferred_pickup_day: date | None = None,
     actor_label: str = "",
 ) -> Order:
+    """`preferred_pickup_day` None means as soon as possible."""
     if not parcels:
         raise OrderRejected({"parcels": [_("An order needs at least one parcel.")]})
     with transaction.atomic():
         store = Store.objects.select_for_update().get(pk=pickup_store.pk)
         problems = store_problems(store=store, parcels=parcels, cash_on_pickup=cash_on_pickup)
+        if day_problem := pickup_day_problem(preferred_pickup_day):
+            problems["preferred_pickup_day"] = [day_problem]
         if Order.objects.filter(merchant=merchant, reference=reference).exists():
             problems["reference"] = [_("You already have an order with reference %(ref)s.") % {"ref": reference}]
         if problems:
@@ -68,6 +76,7 @@ def order_create(
             shopper_phone=shopper_phone,
             pickup_store=store,
             cash_on_pickup=cash_on_pickup,
+            preferred_pickup_day=preferred_pickup_day,
         )
         for spec in parcels:
             parcel = Parcel.objects.create(
@@ -75,6 +84,8 @@ def order_create(
                 size_class=spec.size_class,
                 weight_g=spec.weight_g,
                 volume_units=spec.volume_units or DEFAULT_VOLUME_UNITS[SizeClass(spec.size_class)],
+                temperature_class=spec.temperature_class,
+                fragile=spec.fragile,
             )
             parcel_record_creation(parcel=parcel, actor_label=actor_label)
     return order
@@ -103,6 +114,8 @@ def store_problems(*, store: Store, parcels: Sequence[ParcelSpec], cash_on_picku
                 _("Store %(code)s takes parcels up to %(max)s g; this one weighs %(weight)s g.")
                 % {"code": store.code, "max": store.max_weight_g, "weight": spec.weight_g}
             ]
+        if reason := temperature_refusal(store, spec.temperature_class):
+            errors["temperature_class"] = [reason]
         if errors:
             per_parcel[str(position)] = errors
     if per_parcel:
@@ -111,10 +124,66 @@ def store_problems(*, store: Store, parcels: Sequence[ParcelSpec], cash_on_picku
         problems["cash_on_pickup"] = [
             _("Store %(code)s collects at most %(max)s TWD on pickup.") % {"code": store.code, "max": store.max_cash_on_pickup}
         ]
-    needed = len(parcels) if moving_in is None else moving_in
-    if needed and free_capacity(stores=[store], day=expected_arrival_day())[store.pk] < needed:
+    ambient = [spec for spec in parcels if spec.temperature_class not in COLD_CLASSES]
+    needed = len(ambient) if moving_in is None else moving_in
+    full = needed and free_capacity(stores=[store], day=expected_arrival_day())[store.pk] < needed
+    for cold in COLD_CLASSES:
+        wanted = sum(1 for spec in parcels if spec.temperature_class == cold)
+        full = full or (wanted and store.accepts_temperature(cold) and cold_slots_free(store=store, temperature_class=cold) < wanted)
+    if full:
         problems["pickup_store"] = [_("Store %(code)s is full on the expected arrival day; choose another store.") % {"code": store.code}]
     return problems
+
+
+def temperature_refusal(store: Store, temperature_class: str) -> str:
+    """Why `store` cannot hold a parcel of this temperature class, or '' when it can."""
+    if store.accepts_temperature(temperature_class):
+        return ""
+    label = TemperatureClass(temperature_class).label
+    return _("Store %(code)s cannot hold %(class)s parcels (it has no %(class)s slots).") % {"code": store.code, "class": str(label).lower()}
+
+
+def pickup_day_problem(day: date | None) -> str:
+    """Why a preferred pickup day cannot be chosen, or '' when it can (None, as soon as possible, always can)."""
+    if day is None:
+        return ""
+    choices = pickup_day_choices()
+    if day not in choices:
+        return _("Choose a pickup day from %(first)s to %(last)s, or as soon as possible.") % {"first": choices[0].isoformat(), "last": choices[-1].isoformat()}
+    return ""
+
+
+def order_set_pickup_day(*, order: Order, day: date | None, actor_label: str = "") -> Order:
+    """Move the shopper's pickup day, until dispatch. A parcel already on today's plan for an
+    earlier day goes back to the DC to wait for the new day."""
+    if problem := pickup_day_problem(day):
+        raise OrderRejected({"preferred_pickup_day": [problem]})
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
+        order.refresh_from_db(fields=["preferred_pickup_day"])
+        old = order.preferred_pickup_day
+        if old == day:
+            return order
+        parcels = [p for p in order.parcels.order_by("id") if p.status != S.CANCELLED]
+        if not parcels:
+            raise ConflictError(_("Order %(ref)s is cancelled.") % {"ref": order.reference}, code="cancelled")
+        _refuse_after_dispatch(parcels, _("Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup day can be changed only before dispatch."))
+        for parcel in parcels:
+            arriving = parcel.expected_arrival.astimezone(order.pickup_store.tz).date() if parcel.expected_arrival else None
+            if parcel.status == S.PLANNED and day is not None and arriving is not None and arriving < day:
+                parcel_transition(
+                    parcel=parcel, to=S.AT_DC, actor_label=actor_label, changes={"expected_arrival": None}, details={"reason": "pickup day changed"}
+                )
+        Order.objects.filter(pk=order.pk).update(preferred_pickup_day=day)
+        order.preferred_pickup_day = day
+        for parcel in parcels:
+            parcel_record_event(
+                parcel=parcel,
+                type=ParcelEvent.Type.PICKUP_DAY_CHANGED,
+                actor_label=actor_label,
+                details={"from": old.isoformat() if old else None, "to": day.isoformat() if day else None},
+            )
+    return order
 
 
 def order_cancel(*, order: Order, actor_label: str = "") -> Order:
@@ -146,7 +215,7 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
             raise ConflictError(_("Order %(ref)s is cancelled.") % {"ref": order.reference}, code="cancelled")
         _refuse_after_dispatch(parcels, _("Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup store can be changed only before dispatch."))
         new_store = Store.objects.select_for_update().get(pk=store.pk)
-        specs = [ParcelSpec(p.size_class, p.weight_g, p.volume_units) for p in parcels]
+        specs = [ParcelSpec(p.size_class, p.weight_g, p.volume_units, p.temperature_class, p.fragile) for p in parcels]
         problems = store_problems(store=new_store, parcels=specs, cash_on_pickup=order.cash_on_pickup)
         if problems:
             raise OrderRejected(problems)

@@ -7,6 +7,7 @@ parcel's page (and reloading it) needs no second look-up.
 """
 
 import hmac
+from datetime import date
 
 from django import forms
 from django.db.models import Prefetch
@@ -20,13 +21,16 @@ from django_ratelimit.core import get_usage
 
 from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
+from orders.services.ordering import BEFORE_DISPATCH, OrderRejected, order_set_pickup_day
+from pickup.errors import ConflictError
+from stores.locator import pickup_day_options
 from orders.tracking.codes import barcode_data_uri, qr_data_uri
 
 S = Parcel.Status
 SESSION_KEY = "tracked_parcels"
 BEFORE_ARRIVAL = {S.CREATED, S.AT_DC, S.PLANNED, S.IN_TRANSIT}
 TONES = {S.AT_STORE: "ok", S.PICKED_UP: "ok", S.EXPIRED: "bad", S.RETURN_IN_TRANSIT: "bad", S.RETURNED: "bad", S.CANCELLED: "bad"}
-SHOWN_EVENTS = (ParcelEvent.Type.STATUS, ParcelEvent.Type.STORE_CHANGED)
+SHOWN_EVENTS = (ParcelEvent.Type.STATUS, ParcelEvent.Type.STORE_CHANGED, ParcelEvent.Type.PICKUP_DAY_CHANGED, ParcelEvent.Type.DEFERRED)
 # Failed look-ups allowed per visitor address and per typed number before every try is refused.
 LIMITS = {"ip": "20/15m", "number": "5/15m"}
 
@@ -100,11 +104,35 @@ def lookup(request):
     return render(request, "tracking/lookup.html", {"form": form}, status=status)
 
 
+class PickupDayForm(forms.Form):
+    pickup_day = forms.TypedChoiceField(label=_("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pickup_day"].choices = pickup_day_options()
+
+
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def parcel_page(request, tracking_number: str):
     if tracking_number not in request.session.get(SESSION_KEY, []):
         return redirect(reverse("tracking:lookup") + f"?number={tracking_number}")
+    day_form = PickupDayForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        parcel = Parcel.objects.select_related("order").filter(tracking_number=tracking_number).first()
+        if parcel is None:
+            raise Http404
+        if day_form.is_valid():
+            try:
+                order_set_pickup_day(order=parcel.order, day=day_form.cleaned_data["pickup_day"], actor_label="shopper")
+            except OrderRejected as refused:
+                day_form.add_error("pickup_day", refused.fields["preferred_pickup_day"][0])
+            except ConflictError as refused:
+                day_form.add_error(None, str(refused))
+        if not day_form.errors:
+            return redirect("tracking:parcel", tracking_number=tracking_number)
+        status = 400
     parcel = (
         Parcel.objects.select_related("order__merchant", "order__pickup_store")
         .prefetch_related("order__pickup_store__hours", Prefetch("events", queryset=ParcelEvent.objects.filter(type__in=SHOWN_EVENTS).select_related("store").order_by("seq")))
@@ -122,8 +150,13 @@ def parcel_page(request, tracking_number: str):
         "store_tz": store.time_zone,
         "show_expected_arrival": parcel.expected_arrival is not None and parcel.status in BEFORE_ARRIVAL,
         "tone": TONES.get(parcel.status, ""),
+        # Shown until dispatch, and after a refused move so that the shopper reads why.
+        "day_form": day_form if parcel.status in BEFORE_DISPATCH or day_form.errors else None,
     }
+    if request.method == "GET":
+        day = parcel.order.preferred_pickup_day
+        day_form.initial = {"pickup_day": day.isoformat() if day else ""}
     if parcel.status == Parcel.Status.AT_STORE:
         code = pickup_code_for(parcel.order)
         context.update(pickup_code=code, qr=qr_data_uri(code), barcode=barcode_data_uri(code))
-    return render(request, "tracking/parcel.html", context)
+    return render(request, "tracking/parcel.html", context, status=status)

@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from orders.models import Parcel
 from pickup.errors import ConflictError, DomainError
 from routing import isolation, solver
-from routing.models import BatchRun, PlanParcel, RegionPlan
+from routing.models import BatchRun, HeldParcel, PlanParcel, RegionPlan
 from routing.problem_builder import build_region_problem
+from routing.services import intake
 from routing.services.plans import lock_region_plan, plan_write
 from stores.models import DistributionCenter, Vehicle
 
@@ -113,21 +114,29 @@ def _cutoff(dc: DistributionCenter, day: date, trigger: str, now: datetime) -> d
 
 
 def _take_parcels(run: BatchRun) -> list[RegionPlan]:
-    """Snapshot the run's parcels (deliveries ready by the cutoff, expired parcels on shelves), one
-    region plan per region with work, and share the DC's vehicles out between the regions."""
+    """Snapshot the run's parcels (deliveries ready by the cutoff and due by the plan day, within the
+    stores' forecast free slots and the fleet's space; expired parcels on shelves), one region plan
+    per region with work, and share the DC's vehicles out between the regions. What is held back is
+    recorded with the reason (see routing.services.intake)."""
     S = Parcel.Status
     ready = Q(status_changed_at__lte=run.cutoff) | Q(status_changed_at__isnull=True)
-    deliveries = Parcel.objects.filter(ready, status=S.AT_DC, order__pickup_store__region__dc=run.dc).values_list(
-        "pk", "order__pickup_store_id", "order__pickup_store__region_id", "volume_units", "weight_g"
-    )
+    at_dc = intake.deliveries_at_dc(run, ready)
+    deliveries, held = intake.select_deliveries(run, at_dc)
     # An expired parcel is collected from the store whose shelf holds it (its pickup store).
-    collects = (
+    collects = list(
         Parcel.objects.filter(status=S.EXPIRED)
         .annotate(at_store=Coalesce("shelf_store_id", "order__pickup_store_id"), at_region=Coalesce("shelf_store__region_id", "order__pickup_store__region_id"))
         .filter(Q(shelf_store__region__dc=run.dc) | Q(shelf_store__isnull=True, order__pickup_store__region__dc=run.dc))
         .values_list("pk", "at_store", "at_region", "volume_units", "weight_g")
     )
-    rows = [(PlanParcel.Kind.DELIVER, *row) for row in deliveries] + [(PlanParcel.Kind.COLLECT, *row) for row in collects]
+    vehicles = list(Vehicle.objects.filter(dc=run.dc, active=True))
+    fleets = allocate_vehicles(_work(deliveries, collects), vehicles)
+    deliveries, deferred = intake.fit_fleets(deliveries, fleets)
+    held.update(dict.fromkeys((d.parcel_id for d in deferred), HeldParcel.Reason.FLEET_FULL))
+    intake.held_record(run=run, held=held, deliveries=at_dc)
+
+    rows = [(PlanParcel.Kind.DELIVER, d.parcel_id, d.store_id, d.region_id, d.volume_units, d.weight_g) for d in deliveries]
+    rows += [(PlanParcel.Kind.COLLECT, *row) for row in collects]
     region_ids = sorted({row[3] for row in rows})
     plans = RegionPlan.objects.bulk_create(RegionPlan(run=run, region_id=rid, queued_at=run.started_at) for rid in region_ids)
     plan_of = {rp.region_id: rp for rp in plans}
@@ -138,23 +147,29 @@ def _take_parcels(run: BatchRun) -> list[RegionPlan]:
         ),
         batch_size=2000,
     )
-    work: dict[int, tuple[float, int]] = {}
-    for rp in plans:
-        volume = sum(row[4] for row in rows if row[3] == rp.region_id)
-        stops = len({row[2] for row in rows if row[3] == rp.region_id})
-        work[rp.pk] = (volume, stops)
-    vehicles = list(Vehicle.objects.filter(dc=run.dc, active=True))
     through = RegionPlan.vehicles.through
     through.objects.bulk_create(
-        through(regionplan_id=rp_id, vehicle_id=v.pk) for rp_id, fleet in allocate_vehicles(work, vehicles).items() for v in fleet
+        through(regionplan_id=plan_of[region_id].pk, vehicle_id=v.pk) for region_id, fleet in fleets.items() if region_id in plan_of for v in fleet
     )
     return plans
+
+
+def _work(deliveries: list[intake.Delivery], collects: list[tuple]) -> dict[int, tuple[float, int]]:
+    """(volume to carry, stops to visit) per region id, before any deferral."""
+    volume: dict[int, float] = {}
+    stops: dict[int, set[int]] = {}
+    for region_id, store_id, units in [(d.region_id, d.store_id, d.volume_units) for d in deliveries] + [(c[2], c[1], c[3]) for c in collects]:
+        volume[region_id] = volume.get(region_id, 0.0) + units
+        stops.setdefault(region_id, set()).add(store_id)
+    return {rid: (volume[rid], len(stops[rid])) for rid in volume}
 
 
 def allocate_vehicles(work: dict[int, tuple[float, int]], vehicles: list[Vehicle]) -> dict[int, list[Vehicle]]:
     """Share the fleet out by work (volume to carry and stops to visit, half each): every region with
     work gets a vehicle while they last, then each next-largest vehicle goes to the region furthest
     below its share of the fleet's capacity."""
+    if not work:
+        return {}
     total_volume = sum(v for v, _ in work.values()) or 1
     total_stops = sum(s for _, s in work.values()) or 1
     capacity = sum(v.volume_capacity for v in vehicles)

@@ -16,6 +16,8 @@
     if (event.origin !== platformOrigin || !event.data || event.data.type !== "pickup:store-selected") return;
     var store = event.data.store;
     document.querySelector("input[name=store_code]").value = store.code;
+    var day = document.querySelector("select[name=pickup_day]");
+    if (day && typeof event.data.pickup_day === "string") day.value = event.data.pickup_day;
     var chosen = document.getElementById("chosen-store");
     chosen.textContent = "";
     var name = document.createElement("strong");

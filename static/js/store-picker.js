@@ -31,6 +31,7 @@
     var query = new URLSearchParams(extra);
     if (root.dataset.size) query.set("size_class", root.dataset.size);
     if (root.dataset.weight) query.set("weight_g", root.dataset.weight);
+    if (root.dataset.temperature) query.set("temperature_class", root.dataset.temperature);
     if (document.getElementById("picker-open-now").checked) query.set("open_now", "true");
     if (document.getElementById("picker-24h").checked) query.set("is_24h", "true");
     return query;
@@ -99,7 +100,12 @@
   }
 
   function choose(store) {
-    var message = { type: "pickup:store-selected", store: { code: store.code, name: store.name, address: store.address } };
+    var day = document.getElementById("picker-day");
+    var message = {
+      type: "pickup:store-selected",
+      store: { code: store.code, name: store.name, address: store.address },
+      pickup_day: day ? day.value : ""
+    };
     var target = window.opener || (window.parent !== window ? window.parent : null);
     if (target) target.postMessage(message, origin);
     statusLine.textContent = fmt(texts.chosen, { name: store.name });

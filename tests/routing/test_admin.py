@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from routing.models import BatchRun, PlanParcel, PlannedRoute, RegionPlan, UnservedStop
+from routing.models import BatchRun, HeldParcel, PlanParcel, PlannedRoute, RegionPlan, UnservedStop
 
 
-@pytest.mark.parametrize("model", [BatchRun, RegionPlan, PlannedRoute, UnservedStop, PlanParcel])
+@pytest.mark.parametrize("model", [BatchRun, RegionPlan, PlannedRoute, UnservedStop, PlanParcel, HeldParcel])
 def test_admin_lists_and_change_pages_render(planned_run, client, operator, model):
     client.force_login(operator)
     meta = model._meta
