@@ -255,7 +255,6 @@ class HeldParcel(models.Model):
         WAITING_FOR_PICKUP_DAY = "waiting_for_pickup_day", _("waiting for pickup day")
         STORE_FULL = "store_full", _("store has no free slot on arrival")
         FLEET_FULL = "fleet_full", _("deferred: the region's vehicles cannot carry everything")
-        COLD_CHAIN_UNAVAILABLE = "cold_chain_unavailable", _("cold-chain routing not available")
 
     run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="held_parcels", verbose_name=_("batch run"))
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))

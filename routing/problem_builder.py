@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -27,15 +27,7 @@ SERVICE_PER_PARCEL_S = 30
 METRES_PER_TWD = 100
 
 
-COLD_STOP_FIELDS = frozenset({"deliver_chilled_volume", "deliver_frozen_volume", "collect_chilled_volume", "collect_frozen_volume"})
-COLD_VEHICLE_FIELDS = frozenset({"chilled_volume_capacity", "frozen_volume_capacity"})
-# Whether the solver routes cold goods in compartments. Until it does, the batch keeps chilled and
-# frozen deliveries at the DC ("cold-chain routing not available") rather than plan them as ambient.
-COLD_ROUTING = (
-    COLD_STOP_FIELDS <= {f.name for f in fields(solver.Stop)}
-    and COLD_VEHICLE_FIELDS <= {f.name for f in fields(solver.Vehicle)}
-    and "max_cold_ride_s" in {f.name for f in fields(solver.Problem)}
-)
+COLD_VEHICLE_FIELDS = ("chilled_volume_capacity", "frozen_volume_capacity")
 
 
 @dataclass(frozen=True)
@@ -108,9 +100,8 @@ def build_problem(
     fleet = [_vehicle(day, dc, v) for v in vehicles]
     points = [(float(dc.latitude), float(dc.longitude))] + [(float(stores[k].latitude), float(stores[k].longitude)) for k in ids]
     span = (min((v.shift_start for v in fleet), default=0), max((v.shift_end for v in fleet), default=solver.DAY_S))
-    cold = {"max_cold_ride_s": settings.PICKUP_COLD_MAX_ON_BOARD_MINUTES * 60} if COLD_ROUTING else {}
     problem = solver.Problem(
-        **cold,
+        max_cold_ride_s=settings.PICKUP_COLD_MAX_ON_BOARD_MINUTES * 60,
         depot=solver.Depot("dc", opens=seconds_of_day(day, dc.opens, dc.tz, dc.tz), closes=seconds_of_day(day, dc.closes, dc.tz, dc.tz)),
         stops=stops,
         vehicles=fleet,
@@ -131,23 +122,17 @@ def _volume(entries: list[PlanParcel], temperature_class: str) -> float:
 
 
 def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanParcel]) -> solver.Stop:
-    """One stop per store. With compartments, `*_volume` is the ambient space and each cold class has
-    its own; without, every parcel is ambient (the batch keeps cold ones out of such a plan)."""
+    """One stop per store: `*_volume` is the ambient space and each cold class has its own compartment."""
     out = [e for e in entries if e.kind == PlanParcel.Kind.DELIVER]
     back = [e for e in entries if e.kind == PlanParcel.Kind.COLLECT]
-    cold = {}
-    if COLD_ROUTING:
-        cold = {f"{way}_{c}_volume": _volume(group, c) for way, group in (("deliver", out), ("collect", back)) for c in COLD_CLASSES}
-        out_ambient, back_ambient = _volume(out, TemperatureClass.AMBIENT), _volume(back, TemperatureClass.AMBIENT)
-    else:
-        out_ambient, back_ambient = float(sum(e.volume_units for e in out)), float(sum(e.volume_units for e in back))
+    cold = {f"{way}_{c}_volume": _volume(group, c) for way, group in (("deliver", out), ("collect", back)) for c in COLD_CLASSES}
     return solver.Stop(
         **cold,
         id=str(store.pk),
-        deliver_volume=out_ambient,
+        deliver_volume=_volume(out, TemperatureClass.AMBIENT),
         deliver_kg=sum(e.weight_g for e in out) / 1000,
         deliver_parcels=len(out),
-        collect_volume=back_ambient,
+        collect_volume=_volume(back, TemperatureClass.AMBIENT),
         collect_kg=sum(e.weight_g for e in back) / 1000,
         collect_parcels=len(back),
         window=(seconds_of_day(day, store.receiving_start, store.tz, dc.tz), seconds_of_day(day, store.receiving_end, store.tz, dc.tz)),
@@ -157,7 +142,7 @@ def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanPar
 
 
 def _vehicle(day: date, dc: DistributionCenter, vehicle: Vehicle) -> solver.Vehicle:
-    compartments = {name: float(getattr(vehicle, name)) for name in COLD_VEHICLE_FIELDS} if COLD_ROUTING else {}
+    compartments = {name: float(getattr(vehicle, name)) for name in COLD_VEHICLE_FIELDS}
     return solver.Vehicle(
         **compartments,
         id=str(vehicle.pk),

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='HeldParcel',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('waiting_for_pickup_day', 'waiting for pickup day'), ('store_full', 'store has no free slot on arrival'), ('fleet_full', "deferred: the region's vehicles cannot carry everything"), ('cold_chain_unavailable', 'cold-chain routing not available')], max_length=32, verbose_name='reason')),
+                ('reason', models.CharField(choices=[('waiting_for_pickup_day', 'waiting for pickup day'), ('store_full', 'store has no free slot on arrival'), ('fleet_full', "deferred: the region's vehicles cannot carry everything")], max_length=32, verbose_name='reason')),
                 ('pickup_day', models.DateField(verbose_name='pickup day')),
                 ('parcel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holds_at_dc', to='orders.parcel', verbose_name='parcel')),
                 ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.region', verbose_name='region')),

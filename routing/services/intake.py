@@ -21,9 +21,8 @@ from orders.capacity import cold_slots_free
 from orders.lifecycle import parcel_record_event
 from orders.models import Parcel, ParcelEvent
 from routing.models import BatchRun, HeldParcel
-from routing.problem_builder import COLD_ROUTING
 from stores.locator import expected_arrival_day, free_capacity
-from stores.models import COLD_CLASSES, Store, TemperatureClass, Vehicle
+from stores.models import Store, TemperatureClass, Vehicle
 
 Reason = HeldParcel.Reason
 ACTOR = "route planning"
@@ -71,8 +70,6 @@ def select_deliveries(run: BatchRun, deliveries: list[Delivery]) -> tuple[list[D
     for delivery in deliveries:
         if delivery.chosen and delivery.pickup_day > run.plan_date:
             held[delivery.parcel_id] = Reason.WAITING_FOR_PICKUP_DAY
-        elif delivery.temperature_class in COLD_CLASSES and not COLD_ROUTING:
-            held[delivery.parcel_id] = Reason.COLD_CHAIN_UNAVAILABLE
         else:
             kept.append(delivery)
     stores = Store.objects.in_bulk({d.store_id for d in kept})

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from orders.models import Order
-from stores.models import SizeClass
 from tests.factories import MerchantFactory, StoreFactory
 
 CHECKOUT = reverse("demo_shop:checkout")

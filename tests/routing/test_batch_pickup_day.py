@@ -12,7 +12,6 @@ from django.db.models import F
 
 from orders.models import Order, Parcel, ParcelEvent
 from routing.models import BatchRun, HeldParcel, PlanParcel
-from routing.problem_builder import COLD_ROUTING
 from routing.services.batch import batch_run_start
 from stores.locator import stores_nearest
 from tests.conftest import walk
@@ -148,18 +147,6 @@ def test_the_forecast_counts_expected_handovers_and_returns_and_the_locator_uses
     # and the locator shows the same forecast for the day
     match = next(m for m in stores_nearest(latitude=25.0116, longitude=121.4637, arrival_day=day) if m.store.pk == store.pk)
     assert match.free_capacity == store_free_capacity(stores=[store], day=day)[store.pk] >= 8 - 5
-
-
-@pytest.mark.skipif(COLD_ROUTING, reason="the solver routes compartments: cold goods are planned (see the compartment test)")
-def test_without_compartment_routing_cold_goods_wait_at_the_dc_with_the_reason(area):
-    VehicleFactory(dc=area["dc"], volume_capacity=100, chilled_volume_capacity=20)
-    store = area["stores"][0]
-    store.chilled_slots = 5
-    store.save()
-    chilled = _at_dc(area, store, pickup_day=PLAN_DAY, temperature_class="chilled")
-    run = _run(area)
-    held = HeldParcel.objects.get(run=run, parcel=chilled)
-    assert held.reason == Reason.COLD_CHAIN_UNAVAILABLE and held.get_reason_display() == "cold-chain routing not available"
 
 
 def test_fragile_parcels_are_flagged_on_the_manifest_and_held_parcels_shown_to_the_planner(area, client, planner):

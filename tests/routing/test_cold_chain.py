@@ -6,20 +6,18 @@ These need the solver's compartment fields (`Stop.deliver_chilled_volume`, `Vehi
 batch keeps cold goods at the DC instead (tested in test_batch_pickup_day.py).
 """
 
-import pytest
 from django.test import override_settings
 
 from orders.models import Parcel
 from routing import checker
 from routing.solver import SearchParams
 from routing.models import BatchRun, PlanParcel
-from routing.problem_builder import COLD_ROUTING, build_region_problem
+from routing.problem_builder import build_region_problem
 from routing.services.batch import batch_run_start
 from tests.conftest import walk
 from tests.factories import OrderFactory, ParcelFactory, RegionFactory, StoreFactory, VehicleFactory
 from tests.routing.conftest import PLAN_DAY, fast_solve
 
-pytestmark = pytest.mark.skipif(not COLD_ROUTING, reason="the solver branch with compartments is not merged yet")
 
 
 @override_settings(PICKUP_COLD_MAX_ON_BOARD_MINUTES=90)
