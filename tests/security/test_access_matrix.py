@@ -9,6 +9,7 @@ W002, a second DC, a rival merchant's order, parcel and webhook delivery.
 
 import hashlib
 import json
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,12 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from orders.models import ApiKey, Order, Parcel, ParcelEvent, WebhookDelivery
-from orders.services.api_keys import api_key_issue
-from orders.webhooks import webhook_create_for_event
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from stores.models import StaffMembership, Store
-from tests.factories import DistributionCenterFactory, MerchantFactory, RegionFactory, StoreFactory, UserFactory, make_clerk, make_planner
-from tests.routing.conftest import PLAN_DAY, make_parcel_at, network, parcels, planned_run  # noqa: F401  (fixtures)
 
 ROLES = ["anonymous", "clerk", "planner", "merchant", "operator"]
 
@@ -76,8 +73,6 @@ def test_every_route_is_classified():
 
 def _fill(pattern: str, values: dict) -> str:
     """A concrete path for a route pattern from the values of its named parts."""
-    import re
-
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values.get(m.group(1), 1)), pattern)
     # Regex patterns (the admin's) reduced to a plausible path.
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values.get(m.group(1), "1")), path)
@@ -98,40 +93,6 @@ def _db_checksum() -> str:
     ]
     rows = [[{k: v for k, v in row.items() if k not in VOLATILE} for row in qs.order_by("pk").values()] for qs in tables]
     return hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()
-
-
-@pytest.fixture
-def world(planned_run, network, settings):
-    settings.PICKUP_API_RATE = "100000/minute"
-    stores = network["stores"]
-    own_store, other_store = stores["W001"], stores["W002"]
-    other_dc = DistributionCenterFactory(code="OTHER-DC", name="Other DC")
-    StoreFactory(region=RegionFactory(dc=other_dc, code="W", name="Other W"), code="X001")
-    rival = MerchantFactory(code="RIVAL", name="Rival", webhook_url="https://rival.example/hook")
-    network["merchant"].webhook_url = "https://shop.example/hook"
-    network["merchant"].save()
-    rival_parcel = make_parcel_at({**network, "merchant": rival}, other_store, "created")
-    own_parcel = make_parcel_at(network, own_store, "in_transit")
-    other_parcel = make_parcel_at(network, other_store, "in_transit")
-    _key, raw = api_key_issue(merchant=network["merchant"], name="matrix")
-    users = {
-        "clerk": make_clerk(own_store, "matrix_clerk"),
-        "planner": make_planner(network["dc"], "matrix_planner"),
-        "operator": UserFactory(username="matrix_operator", is_staff=True, is_superuser=True),
-    }
-    route = planned_run.region_plans.get(region__code="W").routes.order_by("number").first()
-    own = {
-        "tracking_number": own_parcel.tracking_number, "pk": own_parcel.order_id, "order_id": own_parcel.order_id,
-        "dc": network["dc"].code, "day": PLAN_DAY.isoformat(), "region": "W", "number": route.number,
-        "delivery": webhook_create_for_event(event=own_parcel.events.first()).pk,
-    }
-    other = {
-        "tracking_number": other_parcel.tracking_number, "pk": rival_parcel.order_id, "order_id": rival_parcel.order_id,
-        "dc": other_dc.code, "day": PLAN_DAY.isoformat(), "region": "W", "number": route.number,
-        "delivery": webhook_create_for_event(event=rival_parcel.events.first()).pk,
-        "api_tracking_number": rival_parcel.tracking_number,
-    }
-    return {"users": users, "key": raw, "own": own, "other": other, "other_parcel": other_parcel, "rival_parcel": rival_parcel}
 
 
 def _client(world, role):
@@ -161,7 +122,7 @@ def _refused(response, role) -> bool:
     return response.status_code == 302 and "login" in response.get("Location", "")
 
 
-def _requests(world, name, values):
+def _requests(world):
     """GET and POST of a route, the POST carrying another's object where the route takes one in its body."""
     body = {"code": world["other_parcel"].tracking_number, "tracking_number": world["other_parcel"].tracking_number,
             "kind": "damaged", "pickup_store": "W002"}
@@ -184,7 +145,7 @@ def test_staff_and_api_routes_refuse_everyone_but_the_owner_and_change_nothing(w
         path = _path(pattern, name, world["other"])
         client = _client(world, role)
         # when it is requested by GET and by POST
-        for method, body in _requests(world, name, world["other"]):
+        for method, body in _requests(world):
             response = getattr(client, method)(path, body)
             # then it is refused
             if not _refused(response, role):
