@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import Notification, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
+from orders.redaction import redact
 from orders.signals import parcel_event_committed
 from orders.sms import send_sms
 
@@ -130,14 +131,19 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
             send_sms(to=notification.recipient, body=body)
     except Exception as exc:
         gave_up = notification.attempt_count + 1 >= MAX_ATTEMPTS
+        # Providers quote the recipient in their errors: neither the log nor the note keeps it whole.
+        error = redact(f"{type(exc).__name__}: {exc}", phone=notification.recipient, code=pickup_code_for(parcel.order))
         Notification.objects.filter(pk=notification.pk).update(
             status=N.FAILED if gave_up else N.PENDING,
             send_after=now + timedelta(minutes=5 * 2**notification.attempt_count),
-            note=f"{type(exc).__name__}: {exc}"[:255],
+            note=error[:255],
         )
-        logger.warning("notification %s failed: %s", notification.pk, exc)
+        logger.warning("notification %s failed: %s", notification.pk, error)
         return N.FAILED if gave_up else N.PENDING
-    Notification.objects.filter(pk=notification.pk).update(status=N.SENT, sent_at=timezone.now(), body=body)
+    # The copy kept for support shows what was sent except the code: the database holds codes only hashed.
+    Notification.objects.filter(pk=notification.pk).update(
+        status=N.SENT, sent_at=timezone.now(), body=redact(body, code=pickup_code_for(parcel.order))
+    )
     return N.SENT
 
 

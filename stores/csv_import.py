@@ -20,6 +20,11 @@ OPTIONAL_COLUMNS = [
     "max_cash_on_pickup", "receiving_start", "receiving_end", "active",
 ]
 MAX_ROWS = 50_000
+# A network's stores fit in a few MB; a bigger upload is a mistake (or an attack) and is refused unread.
+MAX_BYTES = 20 * 1024 * 1024
+TEXT_COLUMNS = ("name", "address", "district")
+# A cell starting with these is a formula to a spreadsheet (CSV injection once the plan is exported).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "y": True, "0": False, "false": False, "no": False, "n": False}
 
 
@@ -64,8 +69,20 @@ def _parse_hours(text: str) -> tuple[str, str]:
     return opens, closes
 
 
+def _text_problem(value: str) -> str | None:
+    if value.startswith(FORMULA_STARTS):
+        return _("Must not start with = + - @ or a tab: a spreadsheet would run it as a formula.")
+    if "<" in value or ">" in value:
+        return _("Must not contain < or >.")
+    return None
+
+
 def import_stores(data: bytes) -> ImportReport:
     report = ImportReport()
+    if len(data) > MAX_BYTES:
+        report.errors.append(RowError(0, "file", _("The file is too large (%(mb).1f MB); the limit is %(max)d MB. Split it into parts.")
+                                      % {"mb": len(data) / 1024 / 1024, "max": MAX_BYTES // 1024 // 1024}))
+        return report
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -110,6 +127,10 @@ def import_stores(data: bytes) -> ImportReport:
             continue
         seen_codes[code] = index
         errors_before = len(report.errors)
+        for name in TEXT_COLUMNS:
+            problem = _text_problem(row.get(name, ""))
+            if problem:
+                report.errors.append(RowError(index, name, problem))
         dc = dcs.get(row["dc"])
         region = regions.get((row["dc"], row["region"]))
         if dc is None:

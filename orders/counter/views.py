@@ -166,7 +166,9 @@ def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
         try:
             data = json.loads(request.body or b"{}")
         except ValueError:
-            return {"ok": False, "reason": "invalid", "tone": "bad", "message": _("The request body is not valid JSON.")}, 400
+            data = None
+        if not isinstance(data, dict):
+            return {"ok": False, "reason": "invalid", "tone": "bad", "message": _("The request body must be a JSON object with the scanned code.")}, 400
     else:
         data = request.POST
     form = ScanForm(data)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stores.csv_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_stores
+from stores.csv_import import MAX_BYTES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_stores
 
 
 class Command(BaseCommand):
@@ -19,6 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: Path, **options):
         try:
+            if path.stat().st_size > MAX_BYTES:
+                # Not read at all: import_stores would refuse it, after holding it all in memory.
+                raise CommandError(f"{path} is larger than {MAX_BYTES // 1024 // 1024} MB; split it into parts.")
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
