@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception runs first: a lost database becomes a 503, not a 500 page.
+    "pickup.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "pickup.urls"
