@@ -22,11 +22,9 @@ import json
 import multiprocessing
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -35,7 +33,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scan import PASSWORD, Client, percentile, recreate_database, wait_for_server  # noqa: E402
+from bench.scan import PASSWORD, Client, percentile, production_env, recreate_database, wait_for_server  # noqa: E402
 
 MIX = [("track", 0.35), ("locate", 0.35), ("scan", 0.20), ("order", 0.10)]
 # Around the demo network (New Taipei and Taipei).
@@ -167,20 +165,7 @@ def print_rows(rows: list[dict]) -> None:
 
 def main() -> None:
     args = parse_args()
-    var_dir = tempfile.mkdtemp(prefix="pickup-bench-mixed-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.mixed_settings",
-        "DATABASE_URL": args.database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_hex(32),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "PICKUP_VAR_DIR": var_dir,
-        "PICKUP_API_RATE": "1000000/min",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
+    env = production_env(args.database_url, DJANGO_SETTINGS_MODULE="bench.mixed_settings", PICKUP_API_RATE="1000000/min")
     os.environ.update(env)
     os.chdir(ROOT)
 

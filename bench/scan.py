@@ -190,25 +190,32 @@ def server_pids(server: subprocess.Popen, database_url: str) -> tuple[list[int],
     return workers, backends
 
 
+def production_env(database_url: str, **overrides: str) -> dict:
+    """The environment of a production-mode server (DEBUG off) on `database_url`, with no Redis: the
+    cache is per process and tasks queue on the filesystem broker in a temporary directory."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pickup.settings",
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_hex(32),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "PICKUP_VAR_DIR": overrides.pop("PICKUP_VAR_DIR", None) or tempfile.mkdtemp(prefix="pickup-bench-"),
+        "LOG_LEVEL": "WARNING",
+        **overrides,
+    }
+    env.pop("REDIS_URL", None)
+    return env
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
 
 
 def main() -> None:
     args = parse_args()
-    var_dir = tempfile.mkdtemp(prefix="pickup-bench-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "pickup.settings",
-        "DATABASE_URL": args.database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_hex(32),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "PICKUP_VAR_DIR": var_dir,
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
+    env = production_env(args.database_url)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import psycopg2
 import pytest
 
-from bench.scan import Client, wait_for_server
+from bench.scan import Client, production_env, wait_for_server
 from tests.faults.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,12 +27,7 @@ def scan_site(private_postgres, tmp_path):
     """gunicorn (2 sync workers, DEBUG off, persistent connections) on a seeded database of the private cluster."""
     name = f"pickup_faults_scan_{secrets.token_hex(3)}"
     private_postgres.create_database(name)
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
-        "DATABASE_URL": private_postgres.url(name), "DB_CONN_MAX_AGE": "600", "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_hex(32), "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "PICKUP_VAR_DIR": str(tmp_path), "LOG_LEVEL": "ERROR",
-    }
+    env = production_env(private_postgres.url(name), DB_CONN_MAX_AGE="600", PICKUP_VAR_DIR=str(tmp_path), LOG_LEVEL="ERROR")
     seeded = subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=True)
     clerks = json.loads(seeded.stdout.strip().splitlines()[-1])
     port = free_port()

@@ -10,7 +10,7 @@ from tests.faults.conftest import descendants, kill_hard, wait_until
 from tests.routing.conftest import network, parcels  # noqa: F401
 from tests.routing.test_batch_real_worker import planned_once
 
-BATCH_ENV = {"PICKUP_DAILY_BATCH_TIME": "00:00", "PICKUP_ROUTING_TIME_LIMIT_S": "8"}
+BATCH_ENV = {"PICKUP_DAILY_BATCH_TIME": "00:00", "PICKUP_ROUTING_TIME_LIMIT_S": "5"}
 
 
 def solving_children(worker) -> bool:
