@@ -175,7 +175,8 @@ class PrivateCelery:
 
         self.redis = redis
         self.directory = directory
-        self.probe = Celery("faults-probe", broker=redis.url())
+        # Not the current app: tasks the tests (and later tests) send go through the configured broker.
+        self.probe = Celery("faults-probe", broker=redis.url(), set_as_current=False)
         self.procs: list[subprocess.Popen] = []
 
     def env(self, **overrides: str) -> dict:
