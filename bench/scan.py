@@ -192,32 +192,41 @@ def server_pids(server: subprocess.Popen, database_url: str) -> tuple[list[int],
     return workers, backends
 
 
+def production_env(database_url: str, redis_url: str = "", **overrides: str) -> dict:
+    """The environment of a production-mode server (DEBUG off) on `database_url`. With `redis_url` the
+    broker and cache are Redis, as in production; without, the cache is per process and tasks queue
+    on the filesystem broker in a temporary directory."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pickup.settings",
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_hex(32),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "PICKUP_VAR_DIR": overrides.pop("PICKUP_VAR_DIR", None) or tempfile.mkdtemp(prefix="pickup-bench-"),
+        "LOG_LEVEL": "WARNING",
+        **overrides,
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
 
 
 def main() -> None:
     args = parse_args()
-    var_dir = tempfile.mkdtemp(prefix="pickup-bench-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "pickup.settings",
-        "DATABASE_URL": args.database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_hex(32),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "PICKUP_VAR_DIR": var_dir,
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": args.redis_url,
-    }
+    env = production_env(args.database_url, redis_url=args.redis_url)
     if args.redis_url:
         # No worker runs here: the notification and webhook tasks each scan queues pile up; start clean.
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
-    else:
-        env.pop("REDIS_URL")
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)

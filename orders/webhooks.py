@@ -5,6 +5,10 @@ logs it as a WebhookAttempt and schedules the next with exponential backoff. The
 claimed with a compare-and-swap before the request goes out, so two workers running the same task
 never send the same attempt twice, and a finished delivery is left alone.
 
+Per parcel, events go out in sequence order: a delivery whose parcel has an earlier delivery still
+pending waits for it (without spending an attempt), and the earlier one, once it succeeds or gives
+up, sends the next at once. A merchant whose endpoint fails for a while gets the backlog in order.
+
 Signature (header `Pickup-Signature: t=<unix time>,v1=<hex>`): HMAC-SHA256 with the merchant's
 webhook secret over `<t>.<raw body>`. See `webhook_verify`, and the API docs for an example.
 """
@@ -13,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import random
 import time
 import urllib.error
@@ -138,9 +143,12 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
     """Make the next attempt of a pending delivery; the seconds until a retry is due, or None when done."""
     started = timezone.now()
     # Only when due: a duplicate or early task finds the attempt leased or not yet due and leaves it.
-    delivery = WebhookDelivery.objects.select_related("merchant").filter(pk=delivery_id, status=D.PENDING, next_attempt_at__lte=started).first()
+    delivery = WebhookDelivery.objects.select_related("merchant", "event").filter(pk=delivery_id, status=D.PENDING, next_attempt_at__lte=started).first()
     if delivery is None:
         return None
+    earlier = _earlier_pending(delivery)
+    if earlier is not None:
+        return _wait_for(delivery, earlier, now=started)
     number = delivery.attempt_count + 1
     claimed = WebhookDelivery.objects.filter(pk=delivery.pk, status=D.PENDING, attempt_count=delivery.attempt_count, next_attempt_at__lte=started).update(
         attempt_count=number, next_attempt_at=started + ATTEMPT_LEASE
@@ -171,13 +179,38 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
     done = timezone.now()
     if succeeded:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=D.SUCCEEDED, delivered_at=done, next_attempt_at=None)
+        _send_next_of_parcel(delivery, now=done)
         return None
     if number >= delivery.give_up_after:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=D.FAILED, next_attempt_at=None)
+        _send_next_of_parcel(delivery, now=done)
         return None
     delay = retry_delay(number)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=done + timedelta(seconds=delay))
     return delay
+
+
+def _same_parcel_pending(delivery: WebhookDelivery):
+    return WebhookDelivery.objects.filter(merchant_id=delivery.merchant_id, event__parcel_id=delivery.event.parcel_id, status=D.PENDING)
+
+
+def _earlier_pending(delivery: WebhookDelivery) -> WebhookDelivery | None:
+    return _same_parcel_pending(delivery).filter(event__seq__lt=delivery.event.seq).order_by("event__seq").first()
+
+
+def _wait_for(delivery: WebhookDelivery, earlier: WebhookDelivery, *, now) -> int | None:
+    """Due again just after the earlier delivery's next attempt; seconds until then, or None when the
+    earlier one has meanwhile finished and sent this one already (its update changed our due time)."""
+    due = max(earlier.next_attempt_at or now, now) + timedelta(seconds=1)
+    moved = WebhookDelivery.objects.filter(pk=delivery.pk, status=D.PENDING, next_attempt_at=delivery.next_attempt_at).update(next_attempt_at=due)
+    return math.ceil((due - now).total_seconds()) if moved else None
+
+
+def _send_next_of_parcel(delivery: WebhookDelivery, *, now) -> None:
+    following = _same_parcel_pending(delivery).filter(event__seq__gt=delivery.event.seq).order_by("event__seq").first()
+    if following is not None:
+        WebhookDelivery.objects.filter(pk=following.pk, status=D.PENDING).update(next_attempt_at=now)
+        _enqueue_on_commit(following.pk)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception runs first: a lost database becomes a 503, not a 500 page.
+    "pickup.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "pickup.urls"
@@ -281,4 +283,5 @@ CELERY_BEAT_SCHEDULE["routing-daily-batch"] = {
     "task": "routing.daily_batch",
     "schedule": crontab(hour=PICKUP_DAILY_BATCH_TIME.hour, minute=PICKUP_DAILY_BATCH_TIME.minute),
 }
-CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {"task": "routing.batch_catch_up", "schedule": timedelta(minutes=5)}
+PICKUP_BATCH_CATCH_UP_SECONDS = env_int("PICKUP_BATCH_CATCH_UP_SECONDS", 5 * 60, minimum=1)
+CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {"task": "routing.batch_catch_up", "schedule": timedelta(seconds=PICKUP_BATCH_CATCH_UP_SECONDS)}

@@ -19,3 +19,5 @@ urlpatterns = [
     path("demo-shop/", include("orders.demo_shop.urls")),
     path("planner/", include("routing.urls")),
 ]
+
+handler500 = "pickup.middleware.server_error"

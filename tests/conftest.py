@@ -141,6 +141,38 @@ def _database_url_for_test_db() -> str:
     return f"postgres://{auth}{host}:{port}/{db['NAME']}"
 
 
+def celery_process_start(args: list[str], *, env: dict, app, hostname: str | None = None) -> subprocess.Popen:
+    """`celery -A pickup <args>` in a process group of its own; with `hostname`, wait until that worker
+    answers a ping on `app`'s broker (60 s at most)."""
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "pickup", *args], cwd=PROJECT_ROOT, env=env, start_new_session=True)
+    if hostname is None:
+        return proc
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"celery worker exited early with code {proc.returncode}")
+        replies = app.control.ping(timeout=1.0)
+        if any(hostname.split("@")[0] in name for reply in replies for name in reply):
+            return proc
+    os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("celery worker did not answer a ping within 60 s")
+
+
+def celery_process_stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def worker_args(hostname: str) -> list[str]:
+    return ["worker", "--pool", "prefork", "--concurrency", "2", "-n", hostname, "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db):
     """A real `celery worker` process on the configured broker, pointed at the test database.
@@ -149,30 +181,10 @@ def celery_worker_process(transactional_db):
     """
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL: the real-worker tests run in CI's PostgreSQL + Redis run")
-    env = dict(os.environ, DATABASE_URL=_database_url_for_test_db(), CELERY_TASK_ALWAYS_EAGER="0")
-    hostname = f"test-{os.getpid()}@%h"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pickup", "worker", "--pool", "prefork", "--concurrency", "2", "-n", hostname, "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        start_new_session=True,
-    )
     from pickup.celery import app
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"celery worker exited early with code {proc.returncode}")
-        replies = app.control.ping(timeout=1.0)
-        if any(hostname.split("@")[0] in name for reply in replies for name in reply):
-            break
-    else:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("celery worker did not answer a ping within 60 s")
+    env = dict(os.environ, DATABASE_URL=_database_url_for_test_db(), CELERY_TASK_ALWAYS_EAGER="0")
+    hostname = f"test-{os.getpid()}@%h"
+    proc = celery_process_start(worker_args(hostname), env=env, app=app, hostname=hostname)
     yield proc
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    celery_process_stop(proc)

@@ -1,4 +1,5 @@
-"""Two retries of one request racing on PostgreSQL: one order, and both callers get the same answer."""
+"""Retries of one request racing on PostgreSQL (two, and a burst of twenty): one order, and every
+caller gets the same answer."""
 
 import threading
 from unittest import mock
@@ -13,15 +14,16 @@ from tests.orders.api_fixtures import client_for, order_body
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_with_one_key_create_one_order(merchant, store):
+@pytest.mark.parametrize("callers", [2, 20])
+def test_concurrent_requests_with_one_key_create_one_order(merchant, store, callers):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite takes the write lock at BEGIN, so the two requests cannot overlap")
-    # given both requests hold until each has found no record for the key
-    both_checked = threading.Barrier(2, timeout=10)
+    # given all requests hold until each has found no record for the key
+    all_checked = threading.Barrier(callers, timeout=30)
     real_create = views.order_create
 
     def create_after_rival(**kwargs):
-        both_checked.wait()
+        all_checked.wait()
         return real_create(**kwargs)
 
     api = client_for(merchant)
@@ -35,12 +37,13 @@ def test_concurrent_requests_with_one_key_create_one_order(merchant, store):
 
     # when
     with mock.patch.object(views, "order_create", create_after_rival):
-        threads = [threading.Thread(target=post) for _ in range(2)]
+        threads = [threading.Thread(target=post) for _ in range(callers)]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(20)
+            thread.join(60)
     # then
-    assert sorted(a.status_code for a in answers) == [201, 201]
-    assert answers[0].json() == answers[1].json()
+    assert [a.status_code for a in answers] == [201] * callers
+    assert all(a.json() == answers[0].json() for a in answers)
+    assert sum(a.get("Idempotent-Replayed") == "true" for a in answers) == callers - 1
     assert Order.objects.count() == 1 and IdempotencyRecord.objects.count() == 1

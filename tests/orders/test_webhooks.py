@@ -194,13 +194,15 @@ def test_merchant_sees_its_deliveries_with_attempts_and_can_replay_them(api, hoo
         listed = api.get("/api/v1/webhook-deliveries/").json()
     # then
     assert listed["count"] == 2
-    failed = next(d for d in listed["results"] if d["attempts"][0]["response_status"] == 500)
+    # (the parcel's second event waits for its first, so only the first was attempted)
+    failed = next(d for d in listed["results"] if d["attempts"] and d["attempts"][0]["response_status"] == 500)
     assert rival_api.post(f"/api/v1/webhook-deliveries/{failed['id']}/replay/").status_code == 404
     with commit():
         replayed = api.post(f"/api/v1/webhook-deliveries/{failed['id']}/replay/")
     assert replayed.status_code == 202
     assert WebhookDelivery.objects.get(pk=failed["id"]).status == D.SUCCEEDED
     assert WebhookAttempt.objects.filter(delivery_id=failed["id"]).count() == 2
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {D.SUCCEEDED}
 
 
 def test_store_change_is_sent_too(api, hooked_merchant, receiver, make_parcel, other_store, commit):
@@ -210,3 +212,25 @@ def test_store_change_is_sent_too(api, hooked_merchant, receiver, make_parcel, o
     last = json.loads(receiver.received[-1][1])
     assert last["type"] == "parcel.pickup_store_changed" and last["sequence"] == 3 and last["data"]["pickup_store"] == other_store.code
     assert ParcelEvent.objects.filter(parcel=parcel).count() == 3
+
+
+def test_a_failing_endpoint_gets_each_parcels_events_once_and_in_sequence(hooked_merchant, receiver, make_parcel, commit):
+    # given an endpoint failing three times, and two parcels moving on meanwhile
+    receiver.statuses = [500, 502, 503]
+    with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
+        first, second = make_parcel("at_dc", merchant=hooked_merchant), make_parcel("in_transit", merchant=hooked_merchant)
+    # when every delivery's task runs, out of order, each time a retry is due (as workers would)
+    deliveries = list(WebhookDelivery.objects.order_by("-pk").values_list("pk", flat=True))
+    for _ in range(12):
+        WebhookDelivery.objects.filter(status=D.PENDING).update(next_attempt_at=timezone.now())
+        for pk in deliveries:
+            webhook_deliver(delivery_id=pk)
+    # then (the first three requests were answered with errors) each event arrived once, signed, and
+    # each parcel's events in their sequence
+    delivered = [(headers, body, json.loads(body)) for headers, body in receiver.received[3:]]
+    assert sorted(p["id"] for _, _, p in delivered) == sorted(f"evt_{pk}" for pk in ParcelEvent.objects.values_list("pk", flat=True))
+    for parcel in (first, second):
+        sequences = [p["sequence"] for _, _, p in delivered if p["data"]["tracking_number"] == parcel.tracking_number]
+        assert sequences == list(range(1, parcel.events.count() + 1))
+    assert all(webhook_verify(secret=hooked_merchant.webhook_secret, header=h[SIGNATURE_HEADER], body=body) for h, body, _ in delivered)
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {D.SUCCEEDED}
