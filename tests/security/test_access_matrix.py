@@ -38,7 +38,7 @@ POLICY = {
         "region_vehicles", "region_solve", "region_move", "region_approve", "region_csv", "route_lock", "route_dispatch",
         "route_manifest", "route_manifest_pdf")},
     **{f"api:{name}": MERCHANT for name in (
-        "stores", "orders", "order", "order-cancel", "order-pickup-store", "parcel-events", "webhook-deliveries",
+        "stores", "orders", "order", "order-cancel", "order-pickup-store", "order-pickup-day", "parcel-events", "webhook-deliveries",
         "webhook-delivery-replay")},
 }
 # Admin URLs are many and generated per model; every one of them is the operator's.
