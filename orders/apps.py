@@ -7,5 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders and parcels")
 
     def ready(self):
-        # Webhooks and shopper notifications listen to parcel_event_committed.
+        # Webhooks and shopper notifications listen to parcel_event_recorded.
         from orders import notifications, webhooks  # noqa: F401

@@ -1,12 +1,13 @@
 """The parcel lifecycle gate: the one place that changes `Parcel.status`.
 
 `TRANSITIONS` is the table of legal moves. `parcel_transition` checks a move against it, writes it
-with a compare-and-swap update (so two clerks or two workers cannot both make it), appends the
-ParcelEvent in the same transaction and announces it only after commit.
+with a compare-and-swap update (so two clerks or two workers cannot both make it) and appends the
+ParcelEvent in the same transaction, announcing it there to the outbox receivers (webhooks,
+notifications), whose rows commit or roll back with it.
 """
 
+import copy
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.models import Parcel, ParcelEvent
-from orders.signals import parcel_event_committed
+from orders.signals import parcel_event_recorded
 from pickup.errors import ConflictError
 from stores.models import Store
 
@@ -95,8 +96,12 @@ def parcel_transition(
                 % {"tracking": parcel.tracking_number, "current": _label(current) if current else _("gone")},
                 code="stale_status",
             )
+        # The outbox receivers see the parcel as it now is; the caller's object changes only once this block succeeds.
+        moved = copy.copy(parcel)
+        for name, value in fields.items():
+            setattr(moved, name, value)
         event = _append_event(
-            parcel=parcel,
+            parcel=moved,
             type=ParcelEvent.Type.STATUS,
             from_status=from_status,
             to_status=to,
@@ -108,6 +113,7 @@ def parcel_transition(
         )
     for name, value in fields.items():
         setattr(parcel, name, value)
+    event.parcel = parcel
     return event
 
 
@@ -136,10 +142,11 @@ def parcel_record_event(
     if type == ParcelEvent.Type.STATUS:
         raise ValueError("Status events are written only by parcel_transition.")
     with transaction.atomic():
-        # Lock the parcel so concurrent events on it get distinct, gap-free sequence numbers.
-        Parcel.objects.select_for_update().filter(pk=parcel.pk).values_list("pk", flat=True).get()
+        # Lock the parcel so concurrent events on it get distinct, gap-free sequence numbers; the outbox
+        # receivers see the parcel as it is now, whatever the caller's copy says.
+        current = Parcel.objects.select_for_update(of=("self",)).select_related("order__merchant").get(pk=parcel.pk)
         return _append_event(
-            parcel=parcel, type=type, actor=actor, actor_label=actor_label, store=store, details=details, at=at or timezone.now()
+            parcel=current, type=type, actor=actor, actor_label=actor_label, store=store, details=details, at=at or timezone.now()
         )
 
 
@@ -157,7 +164,8 @@ def _append_event(*, parcel, type, actor, actor_label, store, details, at, from_
         created_at=at,
         details=details or {},
     )
-    transaction.on_commit(partial(parcel_event_committed.send, sender=ParcelEvent, event=event))
+    event.parcel = parcel
+    parcel_event_recorded.send(sender=ParcelEvent, event=event)
     return event
 
 

@@ -4,8 +4,9 @@ One Notification row per parcel, kind and channel (a unique constraint), so each
 once however often the triggering event or job runs. Sending claims the row (pending → sending) with
 a compare-and-swap before the message goes out, so two workers never both send it; a message whose
 parcel has moved on (picked up meanwhile) is skipped, not sent. SMS due in the store's quiet hours
-waits until the morning. Arrived and expired hang off parcel_event_committed, so whatever moves a
-parcel (the clerk counter's scan-in, the expiry job) triggers them without knowing about them.
+waits until the morning. Arrived and expired hang off parcel_event_recorded, so whatever moves a
+parcel (the clerk counter's scan-in, the expiry job) triggers them without knowing about them, and
+the message rows commit with the move itself.
 """
 
 import logging
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from orders.models import Notification, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.redaction import redact
-from orders.signals import parcel_event_committed
+from orders.signals import parcel_event_recorded
 from orders.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -39,16 +40,11 @@ STILL_TRUE = {K.ARRIVED: {S.AT_STORE}, K.REMINDER: {S.AT_STORE}, K.EXPIRED: {S.E
 ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
 
 
-@receiver(parcel_event_committed, dispatch_uid="orders.notifications")
+@receiver(parcel_event_recorded, dispatch_uid="orders.notifications")
 def _on_parcel_event(sender, event: ParcelEvent, **kwargs) -> None:
     kind = ON_STATUS.get(event.to_status) if event.type == ParcelEvent.Type.STATUS else None
-    if kind is None:
-        return
-    try:
-        notifications_create(parcel=Parcel.objects.select_related("order__pickup_store").get(pk=event.parcel_id), kind=kind)
-    except Exception:
-        # The parcel change has committed; a failure here must not turn it into an error for the caller.
-        logger.exception("could not create %s notifications for parcel %s", kind, event.parcel_id)
+    if kind is not None:
+        notifications_create(parcel=event.parcel, kind=kind)
 
 
 def in_quiet_hours(moment: datetime, tz: ZoneInfo) -> bool:

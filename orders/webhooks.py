@@ -1,6 +1,6 @@
 """Signed webhooks: every parcel status change, delivered to the merchant's URL by a Celery task.
 
-A delivery row is written when the event commits; `deliver_webhook` makes one attempt at a time,
+A delivery row is written in the transaction that records the event; `deliver_webhook` makes one attempt at a time,
 logs it as a WebhookAttempt and schedules the next with exponential backoff. The attempt number is
 claimed with a compare-and-swap before the request goes out, so two workers running the same task
 never send the same attempt twice, and a finished delivery is left alone.
@@ -32,7 +32,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from orders.models import Merchant, ParcelEvent, WebhookAttempt, WebhookDelivery
-from orders.signals import parcel_event_committed
+from orders.signals import parcel_event_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -94,35 +94,30 @@ def webhook_payload(event: ParcelEvent) -> dict:
     }
 
 
-@receiver(parcel_event_committed, dispatch_uid="orders.webhooks")
+@receiver(parcel_event_recorded, dispatch_uid="orders.webhooks")
 def _on_parcel_event(sender, event: ParcelEvent, **kwargs) -> None:
-    try:
-        webhook_create_for_event(event=event)
-    except Exception:
-        # The parcel change has committed; a failure here must not turn it into an error for the caller.
-        logger.exception("could not queue the webhook for parcel event %s", event.pk)
+    webhook_create_for_event(event=event)
 
 
 def webhook_create_for_event(*, event: ParcelEvent) -> WebhookDelivery | None:
+    """The delivery of a newly recorded event to its merchant, if the merchant takes webhooks.
+
+    Runs in the transaction that records the event, so the delivery row commits (or not) with it.
+    """
     if event.type not in SENT_TYPES:
         return None
-    event = ParcelEvent.objects.select_related("parcel__order__merchant", "parcel__order__pickup_store", "store").get(pk=event.pk)
     merchant: Merchant = event.parcel.order.merchant
     if not merchant.active or not merchant.webhook_url:
         return None
-    with transaction.atomic():
-        delivery, created = WebhookDelivery.objects.get_or_create(
-            event=event,
-            merchant=merchant,
-            defaults={
-                "url": merchant.webhook_url,
-                "payload": webhook_payload(event),
-                "give_up_after": settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
-                "next_attempt_at": timezone.now(),
-            },
-        )
-        if created:
-            _enqueue_on_commit(delivery.pk)
+    delivery = WebhookDelivery.objects.create(
+        event=event,
+        merchant=merchant,
+        url=merchant.webhook_url,
+        payload=webhook_payload(event),
+        give_up_after=settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
+        next_attempt_at=timezone.now(),
+    )
+    _enqueue_on_commit(delivery.pk)
     return delivery
 
 

@@ -3,18 +3,17 @@ and problem reports.
 
 Every status change goes through `orders.lifecycle.parcel_transition` and every other action through
 `parcel_record_event`, so each action is a ParcelEvent with the clerk as actor (and notifications and
-webhooks follow from `parcel_event_committed`). Refusals are `CounterRefusal`s whose `code` names the
+webhooks follow from `parcel_event_recorded`). Refusals are `CounterRefusal`s whose `code` names the
 reason for the screen and the JSON endpoint.
 """
 
 import hmac
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -92,7 +91,7 @@ def normalize_scan(code: str) -> str:
 def _parcel_by_tracking(code: str) -> Parcel | None:
     if len(code) > TRACKING_MAX_LENGTH:
         return None
-    return Parcel.objects.select_related("order").filter(tracking_number=code).first()
+    return Parcel.objects.select_related("order__merchant").filter(tracking_number=code).first()
 
 
 def _unknown(code_kind: str, *, store: Store, clerk) -> CounterRefusal:
@@ -123,20 +122,30 @@ def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
         raise _unknown(action, store=store, clerk=clerk)
     if parcel.order.pickup_store_id != store.pk:
         raise _other_store(parcel, store=store, clerk=clerk, action=action)
+    parcel.order.pickup_store = store  # the same row, already loaded: spares the notifications a query
     return parcel
 
 
-def shelf_slot_candidates(*, store: Store, parcel: Parcel) -> Iterator[int]:
-    """Free slots of `store` that can take `parcel`, best first (lowest number, so freed slots are reused).
+def shelf_slot_free(*, store: Store, parcel: Parcel) -> int | None:
+    """The lowest free slot of `store` that can take `parcel` (so freed slots are reused), or None.
 
     The one place that chooses slots: a chilled or frozen parcel only gets a slot of its class (the
-    store's chiller or freezer, numbered after its ambient shelf).
+    store's chiller or freezer, numbered after its ambient shelf). One query over the unique slot
+    index, whatever the number of parcels on the shelf: the first slot of the range if it is free,
+    else the lowest slot just after a taken one that is itself free.
     """
     slots = store.slot_range(parcel.temperature_class)
-    taken = set(
-        Parcel.objects.filter(shelf_store=store, shelf_slot__gte=slots.start, shelf_slot__lt=slots.stop).order_by().values_list("shelf_slot", flat=True)
+    if not slots:
+        return None
+    on_shelf = Parcel.objects.filter(shelf_store=store, shelf_slot__gte=slots.start, shelf_slot__lt=slots.stop)
+    next_taken = Exists(Parcel.objects.filter(shelf_store=store, shelf_slot=OuterRef("shelf_slot") + 1))
+    found = on_shelf.aggregate(
+        first_taken=Count("pk", filter=Q(shelf_slot=slots.start)),
+        after_gap=Min("shelf_slot", filter=Q(shelf_slot__lt=slots.stop - 1) & ~Q(next_taken)),
     )
-    return (slot for slot in slots if slot not in taken)
+    if not found["first_taken"]:
+        return slots.start
+    return found["after_gap"] + 1 if found["after_gap"] is not None else None
 
 
 def _scan_in_refusal(parcel: Parcel, *, store: Store, clerk) -> CounterRefusal:
@@ -172,7 +181,11 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
     code_hash = pickup_code_hash(pickup_code_for(parcel.order))
     tried: set[int] = set()
     while True:
-        slot = next((n for n in shelf_slot_candidates(store=store, parcel=parcel) if n not in tried), None)
+        slot = shelf_slot_free(store=store, parcel=parcel)
+        if slot in tried:
+            # A rival scan's slot is committed before the unique index refuses ours, so a slot read
+            # again after a refusal is not the race: let the error surface.
+            raise RuntimeError(f"shelf slot {slot} of store {store.pk} refused twice")
         if slot is None:
             message = (
                 _("Store full: every shelf slot is taken. Keep it aside and call the DC.")
@@ -347,7 +360,7 @@ def parcels_expire_overdue(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     ids = list(Parcel.objects.filter(status=S.AT_STORE, hold_deadline__lt=now).order_by("pk").values_list("pk", flat=True))
     expired = 0
-    for parcel in Parcel.objects.filter(pk__in=ids).select_related("shelf_store").order_by("pk"):
+    for parcel in Parcel.objects.filter(pk__in=ids).select_related("shelf_store", "order__pickup_store", "order__merchant").order_by("pk"):
         try:
             parcel_transition(parcel=parcel, to=S.EXPIRED, actor_label="system", store=parcel.shelf_store,
                               details={"hold_deadline": parcel.hold_deadline.isoformat()})

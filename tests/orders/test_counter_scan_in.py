@@ -55,9 +55,9 @@ def test_a_slot_taken_by_a_rival_scan_between_read_and_write_is_skipped(on_shelf
     # given a rival scan took slot 1 after this scan read the free slots (the unique index must catch it)
     on_shelf()
     parcel = in_transit()
-    real = counter.shelf_slot_candidates
-    stale = iter([iter([1, 2, 3])])
-    monkeypatch.setattr(counter, "shelf_slot_candidates", lambda **kw: next(stale, None) or real(**kw))
+    real = counter.shelf_slot_free
+    stale = iter([1])
+    monkeypatch.setattr(counter, "shelf_slot_free", lambda **kw: next(stale, None) or real(**kw))
     # when
     result = parcel_scan_in(code=parcel.tracking_number, store=store, clerk=clerk)
     # then

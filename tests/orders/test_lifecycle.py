@@ -6,8 +6,8 @@ import pytest
 from django.db import transaction
 
 from orders.lifecycle import FINAL, TRANSITIONS, IllegalTransition, parcel_record_event, parcel_transition, path_to
-from orders.models import Parcel, ParcelEvent
-from orders.signals import parcel_event_committed
+from orders.models import Notification, Parcel, ParcelEvent
+from orders.signals import parcel_event_recorded
 from pickup.errors import ConflictError
 from tests.conftest import walk
 
@@ -98,29 +98,38 @@ def test_leaving_the_shelf_frees_the_slot(make_parcel, store):
     assert (parcel.shelf_store_id, parcel.shelf_slot) == (None, None)
 
 
-def test_event_is_announced_only_after_commit(make_parcel, django_capture_on_commit_callbacks):
-    received = []
-    parcel_event_committed.connect(lambda sender, event, **kw: received.append(event.to_status), weak=False, dispatch_uid="t1")
-    try:
-        parcel = make_parcel(S.CREATED)
-        with django_capture_on_commit_callbacks(execute=True):
-            parcel_transition(parcel=parcel, to=S.AT_DC)
-            assert received == []
-        assert received == [S.AT_DC]
-    finally:
-        parcel_event_committed.disconnect(dispatch_uid="t1")
-
-
-def test_rolled_back_change_is_never_announced(make_parcel, django_capture_on_commit_callbacks):
+def test_event_is_announced_inside_the_gate_with_the_moved_parcel(make_parcel):
     parcel = make_parcel(S.CREATED)
+    seen = []
+
+    def receiver(sender, event, **kwargs):
+        # The receiver runs before the gate returns: the caller's copy still has the old status.
+        seen.append((event.to_status, event.parcel.status, parcel.status))
+
+    parcel_event_recorded.connect(receiver, weak=False, dispatch_uid="t1")
+    try:
+        parcel_transition(parcel=parcel, to=S.AT_DC)
+    finally:
+        parcel_event_recorded.disconnect(dispatch_uid="t1")
+    assert seen == [(S.AT_DC, S.AT_DC, S.CREATED)]
+    assert parcel.status == S.AT_DC
+
+
+def test_what_the_receivers_write_rolls_back_with_the_change(make_parcel, django_capture_on_commit_callbacks):
+    # given a parcel on its way to the store, whose arrival creates the shopper's notifications
+    parcel = make_parcel(S.IN_TRANSIT)
+    # when the transaction around its arrival fails
     with django_capture_on_commit_callbacks() as callbacks:
         with pytest.raises(RuntimeError):
             with transaction.atomic():
-                parcel_transition(parcel=parcel, to=S.AT_DC)
+                parcel_transition(parcel=parcel, to=S.AT_STORE, store=parcel.order.pickup_store)
+                assert Notification.objects.filter(parcel=parcel).exists()
                 raise RuntimeError("boom")
+    # then nothing of it is left and nothing was queued
     assert callbacks == []
+    assert not Notification.objects.filter(parcel=parcel).exists()
     parcel.refresh_from_db()
-    assert parcel.status == S.CREATED
+    assert parcel.status == S.IN_TRANSIT
 
 
 def test_non_status_events_share_the_sequence(make_parcel, clerk, store):

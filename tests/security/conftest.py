@@ -4,7 +4,7 @@ user (or key) for each role."""
 import pytest
 
 from orders.services.api_keys import api_key_issue
-from orders.webhooks import webhook_create_for_event
+from orders.models import WebhookDelivery
 from tests.factories import DistributionCenterFactory, MerchantFactory, RegionFactory, StoreFactory, UserFactory, make_clerk, make_planner
 from tests.routing.conftest import PLAN_DAY, make_parcel_at, network, parcels, planned_run  # noqa: F401  (fixtures)
 
@@ -32,12 +32,12 @@ def world(planned_run, network, settings):
     own = {
         "tracking_number": own_parcel.tracking_number, "pk": own_parcel.order_id, "order_id": own_parcel.order_id,
         "dc": network["dc"].code, "day": PLAN_DAY.isoformat(), "region": "W", "number": route.number,
-        "delivery": webhook_create_for_event(event=own_parcel.events.first()).pk,
+        "delivery": WebhookDelivery.objects.get(event=own_parcel.events.first()).pk,
     }
     other = {
         "tracking_number": other_parcel.tracking_number, "pk": rival_parcel.order_id, "order_id": rival_parcel.order_id,
         "dc": other_dc.code, "day": PLAN_DAY.isoformat(), "region": "W", "number": route.number,
-        "delivery": webhook_create_for_event(event=rival_parcel.events.first()).pk,
+        "delivery": WebhookDelivery.objects.get(event=rival_parcel.events.first()).pk,
         "api_tracking_number": rival_parcel.tracking_number,
     }
     return {"users": users, "key": raw, "own": own, "other": other, "other_parcel": other_parcel, "rival_parcel": rival_parcel}
