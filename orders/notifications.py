@@ -69,25 +69,38 @@ def notifications_create(*, parcel: Parcel, kind: str, now: datetime | None = No
     channels = [(Notification.Channel.SMS, order.shopper_phone, sms_send_after(now, order.pickup_store.tz))]
     if order.shopper_email:
         channels.insert(0, (Notification.Channel.EMAIL, order.shopper_email, now))
-    existing = set(Notification.objects.filter(parcel=parcel, kind=kind).values_list("channel", flat=True))
     wanted = [
         Notification(parcel=parcel, kind=kind, channel=channel, recipient=recipient, send_after=send_after)
         for channel, recipient, send_after in channels
-        if channel not in existing
     ]
-    if not wanted:
-        return []
-    try:
-        with transaction.atomic():
-            # One insert for both channels; the unique (parcel, kind, channel) constraint still
-            # decides a race between two creators, and the loser creates nothing.
-            created = Notification.objects.bulk_create(wanted)
-    except IntegrityError:
-        return []
+    created = _insert_new(wanted)
     for notification in created:
         if notification.send_after <= now:
             _enqueue_on_commit(notification.pk)
     return created
+
+
+def _insert_new(wanted: list[Notification]) -> list[Notification]:
+    """Insert the rows the unique (parcel, kind, channel) constraint lets in; the ones it refuses exist already.
+
+    Usually none does: one insert, no read first. When a row exists (a job run twice, a race between
+    two creators), only the missing channels are inserted, and a loser of the race creates nothing.
+    """
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(wanted)
+    except IntegrityError:
+        pass
+    first = wanted[0]
+    existing = set(Notification.objects.filter(parcel=first.parcel, kind=first.kind).values_list("channel", flat=True))
+    missing = [n for n in wanted if n.channel not in existing]
+    if not missing:
+        return []
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(missing)
+    except IntegrityError:
+        return []
 
 
 def _enqueue_on_commit(notification_id: int) -> None:

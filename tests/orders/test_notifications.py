@@ -54,6 +54,19 @@ def test_each_notification_is_sent_exactly_once_however_often_it_is_triggered(ma
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1 and Notification.objects.count() == 2
 
 
+def test_a_channel_missing_beside_an_existing_one_is_still_created(make_parcel, commit, daytime):
+    # given the arrival SMS exists but the email does not (the shopper added an address since)
+    with commit():
+        parcel = make_parcel("at_store")
+    Notification.objects.filter(parcel=parcel, channel=Notification.Channel.EMAIL).delete()
+    # when the arrival notifications are created again
+    with commit():
+        created = notifications_create(parcel=parcel, kind=K.ARRIVED)
+    # then only the email is new
+    assert [n.channel for n in created] == [Notification.Channel.EMAIL]
+    assert Notification.objects.filter(parcel=parcel, kind=K.ARRIVED).count() == 2
+
+
 def test_no_email_when_the_shopper_gave_none(make_parcel, commit, daytime):
     with commit():
         make_parcel("at_store", shopper_email="")
