@@ -51,6 +51,26 @@ def test_freed_slots_are_reused_lowest_first(on_shelf, in_transit, store, clerk)
     assert parcel_scan_in(code=in_transit().tracking_number, store=store, clerk=clerk).slot == 4
 
 
+@pytest.mark.parametrize(
+    ("taken", "capacity", "expected"),
+    [
+        ([], 3, 1),
+        ([1, 2], 3, 3),
+        ([2, 3], 3, 1),
+        ([1, 3, 4], 5, 2),
+        ([1, 2, 3], 3, None),
+        ([], 1, 1),
+        ([1], 1, None),
+    ],
+)
+def test_the_lowest_free_slot_within_the_store_capacity(taken, capacity, expected, make_parcel, store):
+    store.slot_capacity = capacity
+    store.save()
+    for slot in taken:
+        Parcel.objects.filter(pk=make_parcel("at_store").pk).update(shelf_store=store, shelf_slot=slot)
+    assert counter.shelf_slot_free(store=store, parcel=make_parcel("in_transit")) == expected
+
+
 def test_a_slot_taken_by_a_rival_scan_between_read_and_write_is_skipped(on_shelf, in_transit, store, clerk, monkeypatch):
     # given a rival scan took slot 1 after this scan read the free slots (the unique index must catch it)
     on_shelf()
