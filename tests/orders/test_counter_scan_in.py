@@ -86,6 +86,18 @@ def test_a_slot_taken_by_a_rival_scan_between_read_and_write_is_skipped(on_shelf
     assert parcel.events.filter(to_status=S.AT_STORE).count() == 1
 
 
+def test_a_slot_refused_twice_is_an_error_not_an_endless_retry(on_shelf, in_transit, store, clerk, monkeypatch):
+    # given a slot chooser that keeps offering a taken slot (a bug, or an index it does not know of)
+    on_shelf()
+    parcel = in_transit()
+    monkeypatch.setattr(counter, "shelf_slot_free", lambda **kw: 1)
+    # when / then
+    with pytest.raises(RuntimeError, match="refused twice"):
+        parcel_scan_in(code=parcel.tracking_number, store=store, clerk=clerk)
+    parcel.refresh_from_db()
+    assert parcel.status == S.IN_TRANSIT and not parcel.events.filter(to_status=S.AT_STORE).exists()
+
+
 def test_empty_scan_names_the_field(store, clerk):
     with pytest.raises(DomainError) as refused:
         parcel_scan_in(code="  \n", store=store, clerk=clerk)
