@@ -92,7 +92,7 @@ def seed(args) -> dict:
     return {"key": key, "tracking": tracking, "clerks": clerks, "order_stores": order_stores}
 
 
-def drive(port: int, plan: dict, clerk: tuple[str, list[str]], bare: bool, start_at: float, stop_at: float, out) -> None:
+def drive(port: int, plan: dict, clerk: tuple[str, list[str]], bare: bool, ready, go, stop_at, out) -> None:
     """One client, requests back to back until `stop_at`: (operation, seconds, status) of each."""
     rng = random.Random(os.getpid())
     client = Client(port)
@@ -104,9 +104,9 @@ def drive(port: int, plan: dict, clerk: tuple[str, list[str]], bare: bool, start
     scan_headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": client.cookies.get("csrftoken", "")}
     operations, weights = zip(*MIX)
     samples = []
-    while time.time() < start_at:
-        time.sleep(0.005)
-    while time.time() < stop_at:
+    ready.put(username)
+    go.wait()
+    while time.time() < stop_at.value:
         operation = "bare" if bare else rng.choices(operations, weights)[0]
         began = time.perf_counter()
         try:
@@ -137,11 +137,15 @@ OK = {"bare": {200}, "track": {200}, "locate": {200}, "scan": {200}, "order": {2
 
 def run_phase(port: int, plan: dict, *, bare: bool, seconds: float) -> list[tuple[str, float, int]]:
     out = multiprocessing.Queue()
-    start_at = time.time() + 3  # every client signs in first
-    stop_at = start_at + seconds
-    procs = [multiprocessing.Process(target=drive, args=(port, plan, clerk, bare, start_at, stop_at, out)) for clerk in plan["clerks"]]
+    # Every clerk signs in first (password hashing is slow by design); the clock starts when all have.
+    ready, go, stop_at = multiprocessing.Queue(), multiprocessing.Event(), multiprocessing.Value("d", 0.0)
+    procs = [multiprocessing.Process(target=drive, args=(port, plan, clerk, bare, ready, go, stop_at, out)) for clerk in plan["clerks"]]
     for proc in procs:
         proc.start()
+    for _ in procs:
+        ready.get(timeout=120)
+    stop_at.value = time.time() + seconds
+    go.set()
     samples = [sample for _ in procs for sample in out.get(timeout=seconds + 120)]
     for proc in procs:
         proc.join()
