@@ -167,6 +167,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def process_running(pid: int) -> bool:
+    """`pid` exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
 class PrivateCelery:
     """Celery workers and beats on the private Redis, pointed at the test database; all stopped at the end."""
 
