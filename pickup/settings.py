@@ -272,6 +272,9 @@ from pickup.env import env_float  # noqa: E402
 
 # OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
 PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, minimum=0.1)
+# How long a region's claim holds unless its worker renews it (it does every third of this while it
+# solves): a worker that dies leaves its region to be claimed again by the next catch-up after this.
+PICKUP_ROUTING_LEASE_S = env_float("PICKUP_ROUTING_LEASE_S", 120.0, minimum=1.0)
 # Road matrices from an OSRM server's table service; empty: offline estimate from straight lines.
 OSRM_URL = env_str("OSRM_URL")
 # A tile server for the planner's map (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:
