@@ -193,6 +193,8 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than the longest route solve, so Redis does not hand a running task to a second worker.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60, minimum=60),
+        # A worker looks for such messages every tenth tick of this many seconds (kombu's default).
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
     }
 else:
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
