@@ -193,6 +193,8 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than the longest route solve, so Redis does not hand a running task to a second worker.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60, minimum=60),
+        # A worker looks for such messages every tenth tick of this many seconds (kombu's default).
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
     }
 else:
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
@@ -273,6 +275,9 @@ from pickup.env import env_float  # noqa: E402
 
 # OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
 PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, minimum=0.1)
+# How long a region's claim holds unless its worker renews it (it does every third of this while it
+# solves): a worker that dies leaves its region to be claimed again by the next catch-up after this.
+PICKUP_ROUTING_LEASE_S = env_float("PICKUP_ROUTING_LEASE_S", 120.0, minimum=1.0)
 # Road matrices from an OSRM server's table service; empty: offline estimate from straight lines.
 OSRM_URL = env_str("OSRM_URL")
 # A tile server for the planner's map (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:

@@ -7,15 +7,22 @@ also leads its own process group so that a hard timeout kills the search workers
 OR-Tools' own time limit is not a guarantee either: it is checked between search steps, and some
 steps (a first-solution heuristic, a large neighbourhood) can run on past it. Native code cannot be
 interrupted from Python, so the only hard bound is a process that can be killed (`run_parallel`).
+
+A solving process dies with the process that started it: a Celery worker killed with -9 (the OOM
+killer, a lost container) must not leave an orphaned search burning a core for the rest of its time
+limit while another worker solves the same region again.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 
 from routing.solver import Problem, SearchParams, Solution, solve
@@ -108,12 +115,51 @@ def run_parallel(calls: Sequence[tuple[Callable, tuple]], *, deadline: float) ->
     return results
 
 
+@contextmanager
+def children_allowed() -> Iterator[None]:
+    """Let `solve_isolated`'s stdlib multiprocessing start a child from a billiard (Celery prefork)
+    pool process.
+
+    Billiard marks pool processes daemonic, and multiprocessing refuses children of a daemonic
+    process, a rule that keeps children from outliving their parent unreaped; `solve_isolated` reaps
+    its child itself (and kills its process group on a timeout), and the child dies with its parent.
+    Billiard also leaves its own AuthenticationString as the process's key, which stdlib spawn
+    refuses to pickle; the same bytes in the stdlib's type are equivalent. Both are restored after
+    the call."""
+    config = multiprocessing.current_process()._config
+    saved = {key: config[key] for key in ("daemon", "authkey") if key in config}
+    config.pop("daemon", None)
+    if "authkey" in saved:
+        config["authkey"] = multiprocessing.process.AuthenticationString(bytes(saved["authkey"]))
+    try:
+        yield
+    finally:
+        config.update(saved)
+
+
 def _run(sender: Connection, target: Callable, problem: Problem, params: SearchParams) -> None:
     os.setpgrp()
     _answer(sender, target, (problem, params))
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this process when the thread that started it ends. A leader of its own
+    process group is out of reach of a signal to its parent's group, and a parent killed with -9
+    runs no clean-up, so nothing else would stop it."""
+    if sys.platform != "linux":
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    # The parent may have died before the request was made; this process has been handed on then.
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)
+
+
 def _answer(sender: Connection, target: Callable, args: tuple) -> None:
+    _die_with_parent()
     try:
         result = (True, target(*args))
     except Exception as error:  # noqa: BLE001 - handed to the parent, which raises it

@@ -1,9 +1,7 @@
 """Celery tasks of the daily batch: thin, idempotent, safe to run twice (see services/batch.py)."""
 
 import logging
-import multiprocessing
 import socket
-from contextlib import contextmanager
 
 from celery import shared_task
 from celery.signals import worker_ready
@@ -32,28 +30,8 @@ def region_solve(self, region_plan_id: int) -> str:
 
 
 def solve_from_pool_process(problem, params):
-    with _children_allowed():
+    with isolation.children_allowed():
         return isolation.solve_isolated(problem, params)
-
-
-@contextmanager
-def _children_allowed():
-    """Let `solve_isolated`'s stdlib multiprocessing start a child from a billiard pool process.
-
-    Billiard marks pool processes daemonic, and multiprocessing refuses children of a daemonic
-    process, a rule that keeps children from outliving their parent unreaped; `solve_isolated` reaps
-    its child itself (and kills its process group on a timeout). Billiard also leaves its own
-    AuthenticationString as the process's key, which stdlib spawn refuses to pickle; the same bytes
-    in the stdlib's type are equivalent. Both are restored after the call."""
-    config = multiprocessing.current_process()._config
-    saved = {key: config[key] for key in ("daemon", "authkey") if key in config}
-    config.pop("daemon", None)
-    if "authkey" in saved:
-        config["authkey"] = multiprocessing.process.AuthenticationString(bytes(saved["authkey"]))
-    try:
-        yield
-    finally:
-        config.update(saved)
 
 
 @worker_ready.connect

@@ -5,8 +5,10 @@ Exactly once is the database's job, not the broker's:
 - a run is unique per (DC, day), so a second trigger (beat twice, the catch-up, a planner's button,
   the command) finds the first run instead of making another;
 - a region is claimed with a compare-and-swap (pending → running, a fresh lease token and a lease
-  deadline), so a duplicated or redelivered task finds it taken or done and does nothing; a lease that
-  ran out (its worker died) can be claimed again, and only the holder of the current token may record;
+  deadline), so a duplicated or redelivered task finds it taken or done and does nothing; the holder
+  renews the lease while it works, so a lease that ran out means its worker died (or lost the
+  database for a whole lease): the region can be claimed again, and only the holder of the current
+  token may record;
 - the region that records last, holding the run's row lock, finishes the run. There is no chord or
   result backend to wait on, so this works on the filesystem broker and on Redis alike.
 """
@@ -15,13 +17,15 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -57,9 +61,9 @@ def task_time_limits(time_limit_s: float) -> tuple[int, int]:
     return soft, soft + 60
 
 
-def lease_for(time_limit_s: float) -> timedelta:
-    """How long a claim holds: past the task's hard time limit, so a live task never loses it."""
-    return timedelta(seconds=task_time_limits(time_limit_s)[1] + 60)
+def lease_length() -> timedelta:
+    """How long a claim holds unless renewed (`lease_kept` renews it while the holder is alive)."""
+    return timedelta(seconds=settings.PICKUP_ROUTING_LEASE_S)
 
 
 def batch_moment(dc: DistributionCenter, day: date) -> datetime:
@@ -220,7 +224,7 @@ def region_plan_claim(*, region_plan_id: int, worker: str, now: datetime | None 
     changed = RegionPlan.objects.filter(claimable, pk=region_plan_id).update(
         status=RegionPlan.Status.RUNNING,
         attempts=F("attempts") + 1,
-        lease_until=now + lease_for(rp.run.time_limit_s),
+        lease_until=now + lease_length(),
         claimed_by=token,
         solve_started_at=now,
         error="",
@@ -243,18 +247,51 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
     if claim is None:
         return "skipped"
     rp, token = claim
-    try:
-        region_problem = build_region_problem(rp)
-        solution = solve(region_problem.problem, solver.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id))
-        if not solution.routes and any(u.reason == solver.REASON_NO_SOLUTION for u in solution.unserved):
-            # Nothing planned at all is a failed region, to be run again, not a plan of unserved stops.
-            raise NoPlanFound(_("The search found no plan within %(seconds)g s; run the region again, perhaps with more time.") % {"seconds": rp.run.time_limit_s})
-        recorded = region_plan_record(region_plan=rp, token=token, region_problem=region_problem, solution=solution)
-    except Exception as error:  # noqa: BLE001 - any failure of this region is recorded on it, with the reason
-        log.warning("region plan %s failed: %r", rp.pk, error)
-        region_plan_fail(region_plan=rp, token=token, reason=describe_failure(error))
-        return "failed"
+    with lease_kept(region_plan_id=rp.pk, token=token):
+        try:
+            region_problem = build_region_problem(rp)
+            solution = solve(region_problem.problem, solver.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id))
+            if not solution.routes and any(u.reason == solver.REASON_NO_SOLUTION for u in solution.unserved):
+                # Nothing planned at all is a failed region, to be run again, not a plan of unserved stops.
+                raise NoPlanFound(_("The search found no plan within %(seconds)g s; run the region again, perhaps with more time.") % {"seconds": rp.run.time_limit_s})
+            recorded = region_plan_record(region_plan=rp, token=token, region_problem=region_problem, solution=solution)
+        except Exception as error:  # noqa: BLE001 - any failure of this region is recorded on it, with the reason
+            log.warning("region plan %s failed: %r", rp.pk, error)
+            region_plan_fail(region_plan=rp, token=token, reason=describe_failure(error))
+            return "failed"
     return "planned" if recorded else "skipped"
+
+
+@contextmanager
+def lease_kept(*, region_plan_id: int, token: str) -> Iterator[None]:
+    """Renew the claim every third of a lease while the body runs. A thread does it, since the body
+    waits minutes on a solving process or writes a plan; a worker killed with -9 stops renewing, and
+    its region can be claimed again one lease later rather than after the task's whole time limit."""
+    stop = threading.Event()
+    renewer = threading.Thread(target=_renew_lease, args=(region_plan_id, token, stop), name=f"lease-{region_plan_id}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+
+
+def _renew_lease(region_plan_id: int, token: str, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(lease_length().total_seconds() / 3):
+            try:
+                held = RegionPlan.objects.filter(pk=region_plan_id, status=RegionPlan.Status.RUNNING, claimed_by=token).update(
+                    lease_until=timezone.now() + lease_length()
+                )
+            except DatabaseError:
+                # Two more tries before the lease runs out; past that, the record is refused anyway.
+                log.warning("could not renew the lease of region plan %s", region_plan_id, exc_info=True)
+                continue
+            if not held:
+                return  # recorded, failed or taken over: nothing left to keep
+    finally:
+        connection.close()  # this thread's own connection
 
 
 class NoPlanFound(RuntimeError):

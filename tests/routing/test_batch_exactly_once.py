@@ -1,6 +1,7 @@
 """The daily batch plans each parcel once per day, however often and however it is triggered."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -87,6 +88,38 @@ def test_a_region_running_under_a_live_lease_is_left_alone(network, parcels):
     assert again is None
     region.refresh_from_db()
     assert region.status == RegionPlan.Status.RUNNING and region.attempts == 1 and region.claimed_by.startswith("first/")
+
+
+def test_a_claim_holds_for_one_lease_unless_renewed(network, parcels, settings):
+    # given
+    settings.PICKUP_ROUTING_LEASE_S = 90
+    run = start_run(network)
+    now = timezone.now()
+    # when
+    claimed, _token = region_plan_claim(region_plan_id=run.region_plans.get(region__code="W").pk, worker="first", now=now)
+    # then: a lease, not the task's time limit of minutes, is what a dead worker leaves behind
+    assert claimed.lease_until == now + timedelta(seconds=90)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_solve_that_outlasts_its_lease_keeps_the_region(network, parcels, settings):
+    # given a lease of 1.5 s, and a search that takes 3 s
+    settings.PICKUP_ROUTING_LEASE_S = 1.5
+    run = start_run(network)
+    region = run.region_plans.get(region__code="W")
+    rivals = []
+
+    def slow_solve(problem, params):
+        time.sleep(3)
+        rivals.append(region_plan_claim(region_plan_id=region.pk, worker="rival"))
+        return fast_solve(problem, params)
+
+    # when
+    outcome = region_plan_solve(region_plan_id=region.pk, worker="slow", solve=slow_solve)
+    # then the live worker renewed its claim: the rival found it taken, and the plan is the first claim's
+    assert outcome == "planned" and rivals == [None]
+    region.refresh_from_db()
+    assert region.status == RegionPlan.Status.PLANNED and region.attempts == 1 and region.claimed_by.startswith("slow/")
 
 
 def test_a_stale_lease_is_reclaimed_and_the_dead_workers_late_result_is_refused(network, parcels):

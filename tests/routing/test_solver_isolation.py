@@ -1,12 +1,19 @@
 """Solving in a child process: results come back, crashes and hangs do not take the caller down."""
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from routing.isolation import SolverCrashed, SolverTimedOut, solve_isolated
 from routing.solver import Depot, Problem, ProblemError, SearchParams, Stop, TravelMatrix, Vehicle, solve
+from tests.faults.conftest import process_running, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def small_problem(locked=None):
@@ -27,6 +34,11 @@ def crash(problem, params):
 
 def hang(problem, params):
     time.sleep(600)
+
+
+def report_and_hang(problem, params):
+    print(os.getpid(), flush=True)
+    hang(problem, params)
 
 
 def test_isolated_solve_returns_the_same_solution_as_in_process():
@@ -68,3 +80,26 @@ def test_solver_errors_come_back_as_themselves():
     # when / then
     with pytest.raises(ProblemError, match="locked route of vehicle van cannot be driven: over capacity"):
         solve_isolated(tight, SearchParams(time_limit_s=5))
+
+
+def test_the_solving_process_dies_with_a_caller_killed_with_minus_9():
+    # given a process solving in an isolated child that searches for ten minutes
+    solving = (
+        "from routing.isolation import solve_isolated; from routing.solver import SearchParams; "
+        "from tests.routing.test_solver_isolation import report_and_hang, small_problem; "
+        "solve_isolated(small_problem(), SearchParams(time_limit_s=600), target=report_and_hang)"
+    )
+    caller = subprocess.Popen([sys.executable, "-c", solving], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    solver_pid = None
+    try:
+        solver_pid = int(caller.stdout.readline())
+        # when the caller is killed, with no chance to clean up
+        caller.kill()
+        caller.wait(timeout=10)
+        # then the kernel ends the search too
+        wait_until(lambda: not process_running(solver_pid), timeout=10, what=f"the orphaned solver process {solver_pid} to end")
+    finally:
+        caller.kill()
+        caller.wait(timeout=10)
+        if solver_pid is not None and process_running(solver_pid):
+            os.killpg(solver_pid, signal.SIGKILL)
