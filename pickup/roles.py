@@ -5,16 +5,20 @@ from django.db.models import QuerySet
 from stores.models import DistributionCenter, StaffMembership, Store
 
 
+# No DISTINCT in either: a user holds one membership of a role per store or DC (unique constraints), so
+# the join cannot repeat a row, and these run on every counter and console request.
+
+
 def clerk_stores(user) -> QuerySet[Store]:
     if not user.is_authenticated:
         return Store.objects.none()
-    return Store.objects.filter(staff__user=user, staff__role=StaffMembership.Role.CLERK, active=True).distinct()
+    return Store.objects.filter(staff__user=user, staff__role=StaffMembership.Role.CLERK, active=True)
 
 
 def planner_dcs(user) -> QuerySet[DistributionCenter]:
     if not user.is_authenticated:
         return DistributionCenter.objects.none()
-    return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.PLANNER).distinct()
+    return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.PLANNER)
 
 
 def is_clerk_of(user, store: Store) -> bool:
