@@ -27,7 +27,9 @@ from stores.models import Store, TemperatureClass
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = 111_320.0
-FIRST_RADIUS_M = 500.0
+# Wide enough to hold ten stores in a city at the first try; a few hundred rows cost less to measure
+# than another round trip, which is what a busy server waits longest for.
+FIRST_RADIUS_M = 2000.0
 # Beyond this a store is no use for a pickup; the search stops widening here.
 MAX_RADIUS_M = 320_000.0
 MAX_LIMIT = 50
