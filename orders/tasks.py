@@ -1,4 +1,8 @@
-"""Celery tasks of `orders`: thin, by id, safe to run twice (the services claim their work)."""
+"""Celery tasks of `orders`: thin, by id, safe to run twice (the services claim their work).
+
+The per-event tasks keep no result: nobody reads one (the rows say what happened), and a result
+kept means the sender subscribes to its channel on the result backend at every scan.
+"""
 
 from celery import shared_task
 
@@ -6,7 +10,7 @@ from orders.notifications import notification_send, notifications_due, notificat
 from orders.webhooks import webhook_deliver, webhook_sweep
 
 
-@shared_task(name="orders.deliver_webhook")
+@shared_task(name="orders.deliver_webhook", ignore_result=True)
 def deliver_webhook(delivery_id: int) -> None:
     retry_in = webhook_deliver(delivery_id=delivery_id)
     if retry_in is not None:
@@ -18,7 +22,7 @@ def webhooks_sweep() -> int:
     return len(webhook_sweep())
 
 
-@shared_task(name="orders.send_notification")
+@shared_task(name="orders.send_notification", ignore_result=True)
 def send_notification(notification_id: int) -> str | None:
     return notification_send(notification_id=notification_id)
 
