@@ -33,7 +33,7 @@ def store_free_capacity(*, stores: Sequence[Store], day: date, at: datetime | No
     at = at or timezone.now()
     ids = [store.pk for store in stores]
     arrival = {store.pk: datetime.combine(day, store.receiving_start, tzinfo=store.tz) for store in stores}
-    shelf = Parcel.objects.filter(shelf_store_id__in=ids, temperature_class="ambient")
+    shelf = Parcel.objects.filter(shelf_store_id__in=ids, temperature_class="ambient").order_by()
     # Expired parcels and those whose hold ends before the delivery's day are gone (or collected by
     # the same truck) by the time it unloads; what is left is what shoppers might still collect.
     leaving: dict[int, int] = {}

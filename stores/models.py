@@ -203,7 +203,7 @@ class OpeningHours(models.Model):
     class Meta:
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
-        ordering = ["store", "weekday", "opens"]
+        ordering = ["store_id", "weekday", "opens"]  # by id: ordering by "store" would join the stores to sort
         constraints = [models.UniqueConstraint(fields=["store", "weekday"], name="opening_hours_one_per_weekday")]
 
     def __str__(self) -> str:

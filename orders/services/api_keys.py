@@ -38,8 +38,11 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
     if not raw.startswith(API_KEY_PREFIX):
         return None
     lookup, _sep, secret = raw[len(API_KEY_PREFIX) :].partition("_")
-    key = ApiKey.objects.select_related("merchant").filter(lookup=lookup).first()
-    if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+    try:
+        key = ApiKey.objects.select_related("merchant").get(lookup=lookup)
+    except ApiKey.DoesNotExist:
+        return None
+    if not hmac.compare_digest(key.secret_hash, _hash(secret)):
         return None
     if not key.active or not key.merchant.active:
         return None
