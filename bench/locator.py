@@ -5,17 +5,17 @@
 
 It builds a throwaway database (never the configured one): 20,000 active stores across Taiwan, dense
 in the Taipei demo area, a third with opening hours, and 40,000 parcels filling shelves and trucks,
-then times GET /api/v1/stores/?lat=…&lng=…&size_class=M&weight_g=…&limit=10 from a real HTTP client
-to Django's threaded server on 127.0.0.1, and prints the latency percentiles.
+then starts gunicorn on it in production mode (DEBUG off), as the product is served, and times
+GET /api/v1/stores/?lat=…&lng=…&size_class=M&weight_g=…&limit=10 from a real HTTP client on
+127.0.0.1, one request at a time, and prints the latency percentiles and the CPU spent per request.
 """
 
-import http.client
 import os
 import random
-import socket
+import signal
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from datetime import time as clock
 from pathlib import Path
@@ -29,11 +29,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+
+from bench.scan import Client, cpu_seconds, production_env, wait_for_server  # noqa: E402
 
 STORES = int(os.environ.get("BENCH_STORES", 20_000))
+PORT = int(os.environ.get("BENCH_PORT", 8766))
 PARCELS = 40_000
 QUERIES = int(os.environ.get("BENCH_QUERIES", 1000))
 WARMUP = 100
@@ -80,20 +81,22 @@ def build(rng: random.Random) -> str:
     return raw
 
 
-def serve():
-    class QuietHandler(WSGIRequestHandler):
-        def setup(self):
-            super().setup()
-            # Headers and body go out in separate writes; without this, Nagle's algorithm and the
-            # client's delayed ACK add ~40 ms to every keep-alive response on loopback.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def database_url() -> str:
+    """The URL of the throwaway database, for the server process."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
-        def log_message(self, *args):
-            pass
 
-    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=True)
-    server.set_app(get_wsgi_application())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def serve(port: int) -> subprocess.Popen:
+    """gunicorn with one worker: requests come one at a time, and its CPU is the server's per request."""
+    env = production_env(database_url(), PICKUP_API_RATE="1000000/min", LOG_LEVEL="ERROR")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "pickup.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, env=env, start_new_session=True)
+    wait_for_server(port, server)
     return server
 
 
@@ -113,38 +116,42 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         print(f"{connection.vendor}: built {STORES:,} stores and {PARCELS:,} parcels in {time.perf_counter() - started:.1f} s")
-        server = serve()
-        conn = http.client.HTTPConnection("127.0.0.1", server.server_port)
-        headers = {"Authorization": f"Bearer {key}", "Host": "127.0.0.1"}
-        timings = []
-        cpu_started = None
-        for n in range(WARMUP + QUERIES):
-            if n == WARMUP:
-                cpu_started = time.process_time()
-            if n % 4 == 0:  # a quarter anywhere on the island, the rest in the dense city
-                lat, lon = rng.uniform(22.0, 25.3), rng.uniform(120.1, 121.9)
-            else:
-                lat, lon = rng.uniform(24.93, 25.17), rng.uniform(121.37, 121.64)
-            query = urlencode({"lat": f"{lat:.5f}", "lng": f"{lon:.5f}", "size_class": "M", "weight_g": 1200, "limit": 10})
-            t0 = time.perf_counter()
-            conn.request("GET", f"/api/v1/stores/?{query}", headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            elapsed = (time.perf_counter() - t0) * 1000
-            if response.status != 200 or body.count(b'"code"') != 10:
-                raise SystemExit(f"unexpected answer {response.status}: {body[:300]!r}")
-            if n >= WARMUP:
-                timings.append(elapsed)
-        cpu_ms = (time.process_time() - cpu_started) * 1000 / QUERIES
-        server.shutdown()
+        connections.close_all()  # the server has the database to itself
+        server = serve(PORT)
+        try:
+            workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+            client = Client(PORT)
+            headers = {"Authorization": f"Bearer {key}"}
+            timings = []
+            cpu_started = None
+            for n in range(WARMUP + QUERIES):
+                if n == WARMUP:
+                    cpu_started = time.process_time(), cpu_seconds(workers)
+                if n % 4 == 0:  # a quarter anywhere on the island, the rest in the dense city
+                    lat, lon = rng.uniform(22.0, 25.3), rng.uniform(120.1, 121.9)
+                else:
+                    lat, lon = rng.uniform(24.93, 25.17), rng.uniform(121.37, 121.64)
+                query = urlencode({"lat": f"{lat:.5f}", "lng": f"{lon:.5f}", "size_class": "M", "weight_g": 1200, "limit": 10})
+                t0 = time.perf_counter()
+                status, body = client.request("GET", f"/api/v1/stores/?{query}", headers=headers)
+                elapsed = (time.perf_counter() - t0) * 1000
+                if status != 200 or body.count(b'"code"') != 10:
+                    raise SystemExit(f"unexpected answer {status}: {body[:300]!r}")
+                if n >= WARMUP:
+                    timings.append(elapsed)
+            client_ms = (time.process_time() - cpu_started[0]) * 1000 / QUERIES
+            server_ms = (cpu_seconds(workers) - cpu_started[1]) * 1000 / QUERIES
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
         timings.sort()
         pct = lambda p: timings[min(len(timings) - 1, int(p / 100 * len(timings)))]  # noqa: E731
         print(
             f"{connection.vendor}: nearest-10 over HTTP, {QUERIES} queries: "
             f"p50 {pct(50):.1f} ms, p95 {pct(95):.1f} ms, p99 {pct(99):.1f} ms, mean {statistics.mean(timings):.1f} ms"
         )
-        # Server and client share this process: its CPU per request, which load from others does not inflate.
-        print(f"{connection.vendor}: CPU per request (server + client): {cpu_ms:.1f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"{connection.vendor}: CPU per request: {server_ms:.1f} ms gunicorn + {client_ms:.1f} ms client; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         if connection.vendor == "postgresql":
             # The server's threads keep persistent connections (CONN_MAX_AGE); close them before dropping.
