@@ -122,14 +122,15 @@ def _stores_in_box(latitude: float, longitude: float, radius_m: float, only_24h:
     dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     table = connection.ops.quote_name(Store._meta.db_table)
     sql = (
-        f"SELECT id, latitude, longitude FROM {table} WHERE active = %s"
+        # As floats straight from the database: hundreds of rows a search, each a Decimal otherwise.
+        f"SELECT id, CAST(latitude AS DOUBLE PRECISION), CAST(longitude AS DOUBLE PRECISION) FROM {table} WHERE active = %s"
         " AND latitude BETWEEN %s AND %s AND longitude BETWEEN %s AND %s"
         + (" AND is_24h = %s" if only_24h else "")
     )
     params = [True, latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon] + ([True] if only_24h else [])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(pk, float(lat), float(lon)) for pk, lat, lon in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def _ranked_candidates(latitude: float, longitude: float, limit: int, only_24h: bool) -> list[tuple[float, int]]:
