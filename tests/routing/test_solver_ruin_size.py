@@ -1,6 +1,6 @@
-"""Ruin-and-recreate removes more stops at a time where loads make routes long."""
+"""Ruin-and-recreate takes longer strings of stops out of a route where loads make routes long."""
 
-from routing.solver import Depot, Problem, Stop, TravelMatrix, Vehicle, _ruin_size, _stops_per_route
+from routing.solver import Depot, Problem, Stop, TravelMatrix, Vehicle, _max_string, _stops_per_route
 
 
 def problem_with(stops: list[Stop], capacity: float, vehicles: int = 30) -> Problem:
@@ -23,7 +23,7 @@ def test_stops_per_route_counts_the_trucks_the_bulkiest_load_needs():
     assert per_route == 5
 
 
-def test_short_routes_keep_the_standard_ruin_and_long_ones_get_a_larger_one_within_a_cap():
+def test_short_routes_keep_the_standard_strings_and_long_ones_get_longer_ones_within_a_cap():
     # given: 120 stops of 1 volume unit each, on trucks of 10, 20 or 60 (routes of 10, 20 or 60 stops)
     stops = [Stop(f"s{k}", deliver_volume=1) for k in range(120)]
     free = list(range(1, 121))
@@ -32,7 +32,7 @@ def test_short_routes_keep_the_standard_ruin_and_long_ones_get_a_larger_one_with
         problem = problem_with(stops, capacity=capacity)
 
         # when
-        sizes[capacity] = _ruin_size(problem, list(problem.vehicles), free)
+        sizes[capacity] = _max_string(problem, list(problem.vehicles), free)
 
     # then: three quarters of a route, never fewer than 10 nor more than 20
     assert sizes == {10: 10, 20: 15, 60: 20}
