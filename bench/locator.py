@@ -104,8 +104,6 @@ def main() -> None:
     db = settings.DATABASES["default"]
     db.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / "bench-locator.sqlite3") if db["ENGINE"].endswith("sqlite3") else f"{db['NAME']}_bench_locator"
     settings.DEBUG = False  # no query log
-    settings.PICKUP_API_RATE = "1000000/min"
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         rng = random.Random(11)

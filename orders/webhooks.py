@@ -16,7 +16,6 @@ webhook secret over `<t>.<raw body>`. See `webhook_verify`, and the API docs for
 import hashlib
 import hmac
 import json
-import logging
 import math
 import random
 import time
@@ -33,8 +32,6 @@ from django.utils import timezone
 
 from orders.models import Merchant, ParcelEvent, WebhookAttempt, WebhookDelivery
 from orders.signals import parcel_event_recorded
-
-logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Pickup-Signature"
 TOLERANCE_SECONDS = 300

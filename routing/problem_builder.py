@@ -48,7 +48,7 @@ def seconds_of_day(day: date, moment: time, tz, dc_tz) -> int:
 def open_entries(region_plan: RegionPlan) -> list[PlanParcel]:
     """The plan's parcels that can still travel: deliveries at the DC or planned by this plan
     (a delivery planned elsewhere, or cancelled, has left it) and expired parcels still on a shelf."""
-    entries = PlanParcel.objects.filter(region_plan=region_plan).select_related("parcel__order__merchant", "store")
+    entries = PlanParcel.objects.filter(region_plan=region_plan).select_related("parcel__order__merchant", "parcel__order__pickup_store", "store")
     return [e for e in entries if _still_open(e)]
 
 

@@ -49,7 +49,7 @@ def route_dispatch(*, route: PlannedRoute, user) -> Dispatched:
         parcel_ids = PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).values_list("parcel_id", flat=True)
         moved, left = [], []
         # Locked in id order, as every other writer of parcels does, so dispatches cannot deadlock.
-        for parcel in Parcel.objects.select_for_update(of=("self",)).select_related("order__merchant").filter(pk__in=list(parcel_ids)).order_by("pk"):
+        for parcel in Parcel.objects.select_for_update(of=("self",)).select_related("order__merchant", "order__pickup_store").filter(pk__in=list(parcel_ids)).order_by("pk"):
             if parcel.status != Parcel.Status.PLANNED:
                 left.append(parcel.tracking_number)
                 continue

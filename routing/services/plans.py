@@ -60,7 +60,7 @@ def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, soluti
         for stop_id, reason in reasons.items()
     )
     _unplan(
-        PlanParcel.objects.filter(pk__in=served_before - served_now).select_related("parcel__order__merchant"),
+        PlanParcel.objects.filter(pk__in=served_before - served_now).select_related("parcel__order__merchant", "parcel__order__pickup_store"),
         region_plan=region_plan,
     )
     plan_refresh_totals(region_plan=region_plan, solve_seconds=solution.search_seconds)

@@ -3,7 +3,7 @@
 import pytest
 
 from orders.lifecycle import parcel_transition
-from orders.models import Parcel
+from orders.models import Parcel, WebhookDelivery
 from pickup.errors import ConflictError
 from routing.models import PlanParcel, RegionPlan
 from routing.services.dispatch import region_plan_approve, route_dispatch
@@ -53,3 +53,19 @@ def test_a_parcel_cancelled_after_planning_stays_behind(planned_run, planner):
     cancelled.refresh_from_db()
     assert cancelled.status == Parcel.Status.CANCELLED
     assert RegionPlan.objects.get(pk=region.pk).status == RegionPlan.Status.APPROVED
+
+
+def test_dispatch_reads_no_row_per_parcel_for_the_merchants_webhooks(planned_run, planner, network, django_assert_num_queries):
+    # given a merchant that takes webhooks, whose parcels ride on the route
+    network["merchant"].webhook_url = "https://shop.example/hook"
+    network["merchant"].save()
+    region = planned_run.region_plans.get(region__code="W")
+    region_plan_approve(region_plan=region, user=planner)
+    route = region.routes.first()
+    moving = PlanParcel.objects.filter(stop__route=route, kind="deliver").count()
+    assert moving > 1
+    # when / then: per parcel only the gate's own statements (savepoint, update, sequence, event,
+    # delivery, release), no read of its order, merchant or store
+    with django_assert_num_queries(6 * moving + 6, exact=False):
+        route_dispatch(route=route, user=planner)
+    assert WebhookDelivery.objects.filter(event__to_status=Parcel.Status.IN_TRANSIT).count() == moving
