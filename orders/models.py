@@ -285,7 +285,7 @@ class WebhookAttempt(models.Model):
     class Meta:
         verbose_name = _("webhook attempt")
         verbose_name_plural = _("webhook attempts")
-        ordering = ["delivery", "number"]
+        ordering = ["delivery_id", "number"]  # by id: "delivery" would join the deliveries to sort
         constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_number_unique")]
 
     def __str__(self) -> str:

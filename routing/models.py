@@ -197,7 +197,7 @@ class PlannedStop(models.Model):
     class Meta:
         verbose_name = _("planned stop")
         verbose_name_plural = _("planned stops")
-        ordering = ["route", "position"]
+        ordering = ["route_id", "position"]  # by id: "route" would join the routes (and theirs) to sort
 
     def __str__(self) -> str:
         return f"{self.route} {self.position}. {self.store.code}"
@@ -213,7 +213,7 @@ class UnservedStop(models.Model):
     class Meta:
         verbose_name = _("unserved stop")
         verbose_name_plural = _("unserved stops")
-        ordering = ["region_plan", "store__code"]
+        ordering = ["region_plan_id", "store__code"]
 
     def __str__(self) -> str:
         return f"{self.region_plan} {self.store.code}: {self.reason}"
