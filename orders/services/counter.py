@@ -91,7 +91,11 @@ def normalize_scan(code: str) -> str:
 def _parcel_by_tracking(code: str) -> Parcel | None:
     if len(code) > TRACKING_MAX_LENGTH:
         return None
-    return Parcel.objects.select_related("order__merchant").filter(tracking_number=code).first()
+    # get(), not first(): the number is unique, and first() would make the database sort the one row.
+    try:
+        return Parcel.objects.select_related("order__merchant").get(tracking_number=code)
+    except Parcel.DoesNotExist:
+        return None
 
 
 def _unknown(code_kind: str, *, store: Store, clerk) -> CounterRefusal:

@@ -273,3 +273,14 @@ def test_daily_report_is_printable_and_takes_a_day(clerk_client, on_shelf, djang
     assert "Nothing happened" in clerk_client.get(reverse("counter:report"), {"day": "2020-01-01"}).content.decode()
     bad = clerk_client.get(reverse("counter:report"), {"day": "yesterday"})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.content.decode()
+
+
+def test_a_scan_in_reads_and_writes_a_fixed_handful_of_rows(clerk_client, in_transit, django_assert_max_num_queries):
+    # The busiest request of the counter: the session's clerk and stores, the parcel with its order and
+    # merchant, the free slot, then one transaction: the move, the event, the shopper's message.
+    parcel = in_transit()
+    with django_assert_max_num_queries(12) as captured:
+        response = scan(clerk_client, parcel.tracking_number)
+    assert response.status_code == 200, response.content
+    lookups = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "orders_parcel"')]
+    assert len(lookups) == 1 and "ORDER BY" not in lookups[0], "the parcel is read once, by its unique number, unsorted"
