@@ -44,7 +44,9 @@ ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
 def _on_parcel_event(sender, event: ParcelEvent, **kwargs) -> None:
     kind = ON_STATUS.get(event.to_status) if event.type == ParcelEvent.Type.STATUS else None
     if kind is not None:
-        notifications_create(parcel=event.parcel, kind=kind)
+        # The gate moves a parcel into each of these statuses once in its life (no transition leads back
+        # to them) and holds its row lock while it does: none of the kind's messages can exist yet.
+        notifications_create(parcel=event.parcel, kind=kind, first=True)
 
 
 def in_quiet_hours(moment: datetime, tz: ZoneInfo) -> bool:
@@ -62,8 +64,13 @@ def sms_send_after(moment: datetime, tz: ZoneInfo) -> datetime:
     return morning if morning > local else morning + timedelta(days=1)
 
 
-def notifications_create(*, parcel: Parcel, kind: str, now: datetime | None = None) -> list[Notification]:
-    """The kind's email (if the shopper gave one) and SMS for the parcel, created once; the due ones are queued."""
+def notifications_create(*, parcel: Parcel, kind: str, now: datetime | None = None, first: bool = False) -> list[Notification]:
+    """The kind's email (if the shopper gave one) and SMS for the parcel, created once; the due ones are queued.
+
+    `first` says that none of them can exist yet: they are inserted without the savepoint that lets a
+    repeated creation skip the existing ones (should one exist after all, the unique constraint fails
+    the caller's transaction instead).
+    """
     now = now or timezone.now()
     order = parcel.order
     channels = [(Notification.Channel.SMS, order.shopper_phone, sms_send_after(now, order.pickup_store.tz))]
@@ -73,7 +80,7 @@ def notifications_create(*, parcel: Parcel, kind: str, now: datetime | None = No
         Notification(parcel=parcel, kind=kind, channel=channel, recipient=recipient, send_after=send_after)
         for channel, recipient, send_after in channels
     ]
-    created = _insert_new(wanted)
+    created = Notification.objects.bulk_create(wanted) if first else _insert_new(wanted)
     for notification in created:
         if notification.send_after <= now:
             _enqueue_on_commit(notification.pk)

@@ -82,7 +82,8 @@ def counter_view(view):
                 return JsonResponse({"ok": False, "reason": "not_signed_in", "message": _("Sign in first.")}, status=401)
             return redirect_to_login(request.get_full_path())
         # A clerk has a store or two: one query reads them all, and membership is checked on every request.
-        stores = list(clerk_stores(request.user))
+        # Unsorted: only looked up here, never listed.
+        stores = list(clerk_stores(request.user).order_by())
         store = current_store(request, stores)
         if store is None:
             if not stores:

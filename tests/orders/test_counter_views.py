@@ -279,7 +279,7 @@ def test_a_scan_in_reads_and_writes_a_fixed_handful_of_rows(clerk_client, in_tra
     # The busiest request of the counter: the session's clerk and stores, the parcel with its order and
     # merchant, the free slot, then one transaction: the move, the event, the shopper's message.
     parcel = in_transit()
-    with django_assert_max_num_queries(12) as captured:
+    with django_assert_max_num_queries(10) as captured:
         response = scan(clerk_client, parcel.tracking_number)
     assert response.status_code == 200, response.content
     lookups = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "orders_parcel"')]

@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 
 from orders import sms
-from orders.lifecycle import parcel_transition
+from orders.lifecycle import TRANSITIONS, parcel_transition
 from orders.models import Notification, Parcel
-from orders.notifications import notification_send, notifications_create, notifications_due, notifications_remind_due, sms_send_after
+from orders.notifications import ON_STATUS, notification_send, notifications_create, notifications_due, notifications_remind_due, sms_send_after
 from orders.pickup_codes import pickup_code_for
 
 TPE = ZoneInfo("Asia/Taipei")
@@ -184,3 +184,15 @@ def test_console_backend_prints(capsys):
     sms.ConsoleSmsBackend().send_messages([sms.SmsMessage(to="0912", body="hello")])
     assert "SMS to 0912\nhello" in capsys.readouterr().out
 
+
+
+def test_the_statuses_that_notify_are_entered_once_in_a_parcels_life():
+    # The gate creates their messages without a savepoint (first=True): no move may lead back to them.
+    for status in ON_STATUS:
+        after, frontier = set(), list(TRANSITIONS[status])
+        while frontier:
+            nxt = frontier.pop()
+            if nxt not in after:
+                after.add(nxt)
+                frontier.extend(TRANSITIONS[nxt])
+        assert status not in after, f"{status} can be entered twice: its messages need notifications_create(first=False)"
