@@ -96,7 +96,11 @@ def serve(port: int) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "pickup.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, env=env, start_new_session=True)
-    wait_for_server(port, server)
+    try:
+        wait_for_server(port, server)
+    except BaseException:
+        os.killpg(server.pid, signal.SIGTERM)  # else it keeps the port for the next run
+        raise
     return server
 
 
