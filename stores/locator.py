@@ -27,10 +27,10 @@ from stores.models import OpeningHours, Store, TemperatureClass
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = 111_320.0
-# Ten stores lie within 1 km in a city centre. A wider first box (2 km was tried) returns hundreds of
-# rows there, up to two thousand, and scanning and measuring them cost more than the second round
-# trip that a 1 km box needs in the suburbs (on bench/locator.py's network, about a third less time
-# ranking on average, on SQLite and PostgreSQL).
+# In a dense city ten stores often lie within 1 km. A 2 km first box (tried) returns hundreds of rows
+# there, up to two thousand, and scanning and measuring them cost more than the second round trip a
+# 1 km box needs elsewhere (on bench/locator.py's network, about a third less time ranking on
+# average, on SQLite and PostgreSQL).
 FIRST_RADIUS_M = 1000.0
 # Beyond this a store is no use for a pickup; the search stops widening here.
 MAX_RADIUS_M = 320_000.0
