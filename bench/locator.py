@@ -93,10 +93,17 @@ def database_url() -> str:
 def serve(port: int) -> subprocess.Popen:
     """gunicorn with one worker: requests come one at a time, and its CPU is the server's per request."""
     env = production_env(database_url(), PICKUP_API_RATE="1000000/min", LOG_LEVEL="ERROR")
+    root = Path(__file__).resolve().parent.parent
+    # The page the server is probed on needs the production static manifest, which a fresh checkout lacks.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=root, env=env, check=True)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "pickup.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, env=env, start_new_session=True)
-    wait_for_server(port, server)
+    server = subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
+    try:
+        wait_for_server(port, server)
+    except BaseException:
+        os.killpg(server.pid, signal.SIGTERM)  # else it keeps the port for the next run
+        raise
     return server
 
 

@@ -1,5 +1,6 @@
 """The network: distribution centres, regions, stores, their hours and limits, vehicles, staff."""
 
+from collections.abc import Iterable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -169,18 +170,18 @@ class Store(models.Model):
     def accepts_size(self, size: str) -> bool:
         return size_class_fits(size, self.max_size_class)
 
-    def is_open_at(self, moment: datetime) -> bool:
+    def is_open_at(self, moment: datetime, hours: Iterable["OpeningHours"] | None = None) -> bool:
         """Whether the store is open at an aware datetime, read in the store's own time zone.
 
-        Uses prefetched `hours` when present, so list pages do not query per store.
+        `hours` are its opening intervals when the caller has them already (the locator reads them
+        with the store); otherwise `self.hours` (prefetched when present).
         """
         if self.is_24h:
             return True
         local = moment.astimezone(self.tz)
-        for interval in self.hours.all():
-            if interval.covers(local.weekday(), local.time()) or interval.covers_overnight_tail(local.weekday(), local.time()):
-                return True
-        return False
+        weekday, clock = local.weekday(), local.time()
+        intervals = self.hours.all() if hours is None else hours
+        return any(interval.covers(weekday, clock) or interval.covers_overnight_tail(weekday, clock) for interval in intervals)
 
 
 class OpeningHours(models.Model):

@@ -65,9 +65,7 @@ class StoreMatchSerializer(serializers.Serializer):
 
     @extend_schema_field(OpeningIntervalSerializer(many=True))
     def get_opening_hours(self, match: StoreMatch):
-        if match.store.is_24h:
-            return []
-        return [{"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"} for h in match.store.hours.all()]
+        return [{"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"} for h in match.hours]
 
     def to_representation(self, match: StoreMatch) -> dict:
         # Written out, not field by field: this is the locator's hot path, and the declared fields

@@ -1,8 +1,12 @@
 """The merchant API's store search."""
 
+from datetime import time, timedelta
+
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from stores.models import SizeClass
+from orders.models import Parcel
+from stores.models import OpeningHours, SizeClass
 from tests.factories import StoreFactory
 from tests.orders.api_fixtures import api  # noqa: F401
 
@@ -42,3 +46,25 @@ def test_search_errors_name_the_field(api, db):
 
 def test_search_needs_a_key(db):
     assert APIClient().get(URL, {"q": "106"}).status_code == 401
+
+
+def test_search_reads_hours_shelf_and_trucks_in_four_queries(api, store, region, make_parcel, django_assert_max_num_queries):
+    # given a 24-hour store with a parcel on its shelf, one whose hold ends before tomorrow's delivery
+    # and one on a truck, and a store next door open every day by its hours, entered out of order
+    kept, leaving = make_parcel("at_store"), make_parcel("at_store")
+    Parcel.objects.filter(pk=kept.pk).update(shelf_store=store, hold_deadline=timezone.now() + timedelta(days=5))
+    Parcel.objects.filter(pk=leaving.pk).update(shelf_store=store, hold_deadline=timezone.now() - timedelta(hours=1))
+    make_parcel("in_transit")
+    hours = StoreFactory(region=region, code="HOURS", latitude="25.026500", longitude="121.543400", is_24h=False)
+    for weekday in reversed(range(7)):
+        OpeningHours.objects.create(store=hours, weekday=weekday, opens=time(0), closes=time(0))
+    query = {"lat": 25.0264, "lng": 121.5434, "size_class": "S", "limit": 2}  # all there are: no widening
+    api.get(URL, query)  # the key's first use of the minute notes it
+    # when
+    with django_assert_max_num_queries(4):  # the key, the box, the stores with their hours, the forecast
+        results = api.get(URL, query).json()["results"]
+    # then
+    assert [r["code"] for r in results] == ["A001", "HOURS"]
+    assert results[0]["free_capacity"] == 10 - 1 - 1 and results[0]["opening_hours"] == [] and results[0]["open_now"]
+    assert results[1]["opening_hours"] == [{"weekday": d, "opens": "00:00", "closes": "00:00"} for d in range(7)]
+    assert results[1]["open_now"] and not results[1]["is_24h"] and results[1]["free_capacity"] == 10
