@@ -25,6 +25,10 @@ S = Parcel.Status
 INCOMING = (S.PLANNED, S.IN_TRANSIT)
 # What each row of _counts counts, per store.
 STAYING, ON_THE_WAY, HANDED_OVER = 0, 1, 2
+# Stores per statement: the statement lists their ids three times, and a day's batch asks about every
+# store of a DC, so the lists must stay under the databases' limits on parameters (SQLite's default
+# 32,766; PostgreSQL's 65,535).
+STORES_PER_STATEMENT = 2000
 
 
 def store_free_capacity(*, stores: Sequence[Store], day: date, at: datetime | None = None) -> dict[int, int]:
@@ -35,8 +39,14 @@ def store_free_capacity(*, stores: Sequence[Store], day: date, at: datetime | No
     at = at or timezone.now()
     arrival = {store.pk: datetime.combine(day, store.receiving_start, tzinfo=store.tz) for store in stores}
     history_days = settings.PICKUP_FORECAST_HISTORY_DAYS
-    counts = _counts(arrival, since=at - timedelta(days=history_days), until=at)
-    staying, on_the_way, handed_over = counts[STAYING], counts[ON_THE_WAY], counts[HANDED_OVER]
+    staying, on_the_way, handed_over = {}, {}, {}
+    ids = list(arrival)
+    for start in range(0, len(ids), STORES_PER_STATEMENT):
+        chunk = {pk: arrival[pk] for pk in ids[start : start + STORES_PER_STATEMENT]}
+        counts = _counts(chunk, since=at - timedelta(days=history_days), until=at)
+        staying.update(counts[STAYING])
+        on_the_way.update(counts[ON_THE_WAY])
+        handed_over.update(counts[HANDED_OVER])
     free = {}
     for store in stores:
         days_ahead = max(0.0, (arrival[store.pk] - at).total_seconds() / 86_400)

@@ -67,3 +67,17 @@ def test_a_store_with_nothing_on_its_shelf_or_on_the_way_is_free_to_its_slots(re
     assert store_free_capacity(stores=[empty], day=DAY, at=AT) == {empty.pk: 30}
     with django_assert_num_queries(0):
         assert store_free_capacity(stores=[], day=DAY, at=AT) == {}
+
+
+def test_many_stores_are_asked_about_in_statements_of_a_bounded_size(region, monkeypatch, django_assert_num_queries):
+    # given five stores, two of them with parcels, and statements of two stores at most
+    stores = [StoreFactory(region=region, code=f"M{n}", slot_capacity=10) for n in range(5)]
+    _parcel(stores[0], S.AT_STORE, on_shelf=True, deadline=AT + timedelta(days=3))
+    _parcel(stores[4], S.IN_TRANSIT)
+    expected = store_free_capacity(stores=stores, day=DAY, at=AT)
+    monkeypatch.setattr("orders.capacity.STORES_PER_STATEMENT", 2)
+    # when
+    with django_assert_num_queries(3):
+        free = store_free_capacity(stores=stores, day=DAY, at=AT)
+    # then the forecast is the one a single statement gives
+    assert free == expected == {stores[0].pk: 9, stores[1].pk: 10, stores[2].pk: 10, stores[3].pk: 10, stores[4].pk: 9}
