@@ -144,7 +144,8 @@ class SearchParams:
     """How hard to search. `time_limit_s` bounds the whole solve, building the model included; with
     `solution_limit` set the result depends only on the input and `seed` (the time limit must then be
     generous enough not to cut in). `workers` > 1 runs that many searches in parallel processes with
-    different strategies and keeps the best.
+    different strategies and keeps the best; large problems search in rounds, each with its share of
+    the time and of the solution limit, every worker starting a round from the best plan so far.
 
     With `workers` > 1 the limit is hard: a worker that has not answered `overrun_slack(time_limit_s)`
     after the limit is killed and its plan is lost, so `solve` returns by then (plus the milliseconds
@@ -748,26 +749,55 @@ def _best_of_portfolio(
 
     With one worker it runs here. With more, every worker runs in a child process of its own (none
     in this process, which could not be interrupted) and is killed if it overruns; the deadline is
-    shared across processes because Linux's monotonic clock is system-wide.
+    shared across processes because Linux's monotonic clock is system-wide. Parallel ruin and
+    recreate searches in rounds (see _ROUNDS).
     """
     # Imported here: routing.isolation runs solves, so it imports this module at its top.
     from routing.isolation import run_parallel
 
     locked_nodes = {node for nodes in locked.values() for node in nodes}
     strategies = _strategies(problem, fleet, [n for n in candidates if n not in locked_nodes])
-    jobs = [
-        (problem, fleet, locked, candidates, strategies[w % len(strategies)], params, f"{params.seed}/{w}", deadline)
-        for w in range(max(1, params.workers))
-    ]
-    if len(jobs) == 1:
-        outcomes = [_search(*jobs[0])]
-    else:
-        hard_deadline = deadline + overrun_slack(params.time_limit_s)
-        outcomes = run_parallel([(_search, job) for job in jobs], deadline=hard_deadline)
-    found = [o for o in outcomes if o is not None]
-    if not found:
-        return None
-    return min(found, key=lambda o: (o.dropped, o.cost)).routes
+    workers = max(1, params.workers)
+    rounds = _ROUNDS if workers > 1 and strategies[0].search == "ruin_recreate" else 1
+    if params.solution_limit is not None:
+        params = replace(params, solution_limit=max(1, params.solution_limit // rounds))
+    began = time.monotonic()
+    best: _Outcome | None = None
+    for r in range(rounds):
+        ends = began + (deadline - began) * (r + 1) / rounds
+        start = None if best is None else best.routes
+        jobs = [
+            (problem, fleet, locked, candidates, _round_of(strategies[w % len(strategies)], r, rounds), params,
+             f"{params.seed}/{w}/{r}", ends, start, r == rounds - 1)
+            for w in range(workers)
+        ]
+        if len(jobs) == 1:
+            outcomes = [_search(*jobs[0])]
+        else:
+            hard_deadline = ends + overrun_slack(params.time_limit_s)
+            outcomes = run_parallel([(_search, job) for job in jobs], deadline=hard_deadline)
+        found = [o for o in [best, *outcomes] if o is not None]
+        if found:
+            best = min(found, key=lambda o: (o.dropped, o.cost))
+    return None if best is None else best.routes
+
+
+# Parallel ruin-and-recreate workers search in rounds, and each round every worker restarts from the
+# best plan so far, so that neither spends the rest of its time on a plan the other has beaten. On
+# X-n214-k11 at an equal number of iterations (12 000 plans per worker, seeds 0-3), the mean cost was
+# 4.1% over the best known in one round, 3.2% in two, 3.6% in three and 3.4% in six. In 60 s runs on
+# the shared machine (seeds 0-5) three rounds averaged 2.9% (10 runs, 1.6% to 3.8%) against 3.2% for
+# one (7 runs, 2.2% to 3.9%), and two rounds 2.9% (5 runs); a seed's gap moves by up to a point from
+# one run to the next, so neither is reliably within 3% there.
+_ROUNDS = 3
+
+
+def _round_of(strategy: _Strategy, r: int, rounds: int) -> _Strategy:
+    """The strategy for round `r` of `rounds`: its share of the exponential cooling from the
+    strategy's start temperature to its end one, so that the rounds together anneal as one search."""
+    hot, cold = strategy.temperatures
+    step = (cold / hot) ** (1 / rounds)
+    return replace(strategy, temperatures=(hot * step**r, hot * step ** (r + 1)))
 
 
 def _search(
@@ -779,7 +809,11 @@ def _search(
     params: SearchParams,
     seed: str,
     deadline: float,
+    start: dict[int, list[int]] | None = None,
+    polish: bool = True,
 ) -> _Outcome | None:
+    """One worker's search until `deadline`, from `start` (fleet index -> matrix nodes) if given,
+    else from the strategy's first solution; ruin and recreate ends with a descent if `polish`."""
     # Imported here, not at the top: whoever only builds problems or reads solutions (the web
     # process) never loads the native library; only the process that searches does.
     from ortools.constraint_solver import pywrapcp
@@ -817,20 +851,26 @@ def _search(
 
     reachable = distances[distances < UNREACHABLE]
     mean_arc = float(reachable.mean()) if reachable.size else 1.0
-    if strategy.search == "ruin_recreate":
+    if strategy.search == "ruin_recreate" and polish:
         polish_from = deadline - _POLISH_SHARE * (deadline - time.monotonic())
         search = _search_parameters(strategy, params, mean_arc, polish_from)
     else:
         search = _search_parameters(strategy, params, mean_arc, deadline)
     model.CloseModelWithParameters(search)
+    if start is not None:
+        # Locks on every route make the first solution exactly this plan (OR-Tools takes locks only
+        # once the model is closed). The search may change it from there on; only _add_locks'
+        # constraints pin the planner's locked routes.
+        chains = [[manager.NodeToIndex(position[n]) for n in start.get(k, [])] for k in range(len(fleet))]
+        model.ApplyLocksToAllVehicles(chains, False)
     if strategy.search == "guided":
         routes = _guided_search(model, search, params, _GLS_EPOCH_PER_STOP * len(order), deadline)
     else:
         if strategy.search == "ruin_recreate":
             assignment = model.SolveWithIteratedLocalSearch(search)
-            if assignment is not None:
-                polish = _search_parameters(replace(strategy, search="descent"), params, mean_arc, deadline)
-                assignment = model.SolveFromAssignmentWithParameters(assignment, polish) or assignment
+            if assignment is not None and polish:
+                descent = _search_parameters(replace(strategy, search="descent"), params, mean_arc, deadline)
+                assignment = model.SolveFromAssignmentWithParameters(assignment, descent) or assignment
         else:
             assignment = model.SolveWithParameters(search)
         routes = None if assignment is None else _read_routes(model, assignment)

@@ -1,0 +1,84 @@
+"""Parallel ruin and recreate searches in rounds, each restarting from the best plan so far."""
+
+import math
+import random
+import time
+
+from routing.checker import check
+from routing.solver import (
+    Depot,
+    Problem,
+    SearchParams,
+    Stop,
+    TravelMatrix,
+    Vehicle,
+    _round_of,
+    _search,
+    _Strategy,
+    solve,
+)
+
+
+def capacity_problem(stops: int, seed: int = 11) -> Problem:
+    """Stops scattered around a depot, loads filling most of eight trucks: no clock, no windows."""
+    rng = random.Random(seed)
+    places = [(0.0, 0.0)] + [(rng.uniform(-10, 10), rng.uniform(-10, 10)) for _ in range(stops)]
+    distances = [[round(math.dist(a, b) * 1000) for b in places] for a in places]
+    return Problem(
+        Depot("dc"),
+        [Stop(f"s{i}", deliver_volume=rng.randint(1, 9)) for i in range(1, stops + 1)],
+        [Vehicle(f"v{k}", volume_capacity=80, kg_capacity=0) for k in range(10)],
+        TravelMatrix([[0] * len(places) for _ in places], distances),
+    )
+
+
+def plan(solution):
+    return [(r.vehicle_id, [v.stop_id for v in r.visits]) for r in solution.routes]
+
+
+def test_rounds_together_cool_as_one_schedule():
+    # given
+    strategy = _Strategy("SAVINGS", temperatures=(0.8, 0.0008))
+
+    # when
+    rounds = [_round_of(strategy, r, 3).temperatures for r in range(3)]
+
+    # then: the first starts hot, the last ends cold, and each starts where the one before ended
+    assert rounds[0][0] == 0.8
+    assert math.isclose(rounds[-1][1], 0.0008)
+    assert all(math.isclose(a[1], b[0]) for a, b in zip(rounds, rounds[1:]))
+    assert math.isclose(rounds[0][1], 0.08)
+
+
+def test_a_search_given_a_start_begins_from_that_plan():
+    # given: the stops dealt out to the trucks in turn, far from any plan a search would build
+    problem = capacity_problem(110)
+    fleet = list(problem.vehicles)
+    nodes = list(range(1, 111))
+    start = {k: nodes[k::10] for k in range(10)}
+    assert all(sum(problem.stops[n - 1].deliver_volume for n in route) <= 80 for route in start.values())
+    strategy = _Strategy("SAVINGS", removed_visits=15, max_string=15)
+
+    # when: the search may keep only its first solution
+    deadline = time.monotonic() + 30
+    params = SearchParams(solution_limit=1)
+    outcome = _search(problem, fleet, {}, nodes, strategy, params, "0/0", deadline, start, False)
+
+    # then
+    assert outcome is not None
+    assert outcome.routes == start
+
+
+def test_parallel_rounds_give_a_valid_plan_the_same_every_time():
+    # given: enough stops for ruin and recreate, two workers, a solution budget well within the time
+    problem = capacity_problem(110)
+    params = SearchParams(time_limit_s=60, seed=2, solution_limit=90, workers=2)
+
+    # when
+    first = solve(problem, params)
+    second = solve(problem, params)
+
+    # then
+    assert check(problem, first) == [] and not first.unserved
+    assert plan(first) == plan(second)
+    assert first.objective == second.objective
