@@ -1039,11 +1039,9 @@ def _add_locks(
     if not locked:
         return set()
     solver = model.solver()
-    chains: list[list[int]] = []
     locked_indices: set[int] = set()
     for k, vehicle in enumerate(fleet):
         chain = [manager.NodeToIndex(position[n]) for n in locked.get(vehicle.id, [])]
-        chains.append(chain)
         if not chain:
             continue
         path = [model.Start(k), *chain, model.End(k)]
@@ -1056,8 +1054,6 @@ def _add_locks(
         index = manager.NodeToIndex(k)
         if index not in locked_indices:
             model.VehicleVar(index).SetValues(free)
-    # Start the first-solution heuristic from the locked chains rather than rediscovering them.
-    model.ApplyLocksToAllVehicles(chains, False)
     return locked_indices
 
 
