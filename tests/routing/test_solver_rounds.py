@@ -17,6 +17,7 @@ from routing.solver import (
     _Strategy,
     solve,
 )
+from tests.routing.test_solver_determinism import plan
 
 
 def capacity_problem(stops: int, seed: int = 11) -> Problem:
@@ -30,10 +31,6 @@ def capacity_problem(stops: int, seed: int = 11) -> Problem:
         [Vehicle(f"v{k}", volume_capacity=80, kg_capacity=0) for k in range(10)],
         TravelMatrix([[0] * len(places) for _ in places], distances),
     )
-
-
-def plan(solution):
-    return [(r.vehicle_id, [v.stop_id for v in r.visits]) for r in solution.routes]
 
 
 def test_rounds_together_cool_as_one_schedule():
