@@ -33,6 +33,7 @@ def picker(request):
     elif origin not in merchant.origins:
         error = _("This shop's web address is not registered for the store picker. Please contact the shop.")
     size = request.GET.get("size", "")
+    days = pickup_day_choices()
     context = {
         "merchant": merchant,
         "origin": origin,
@@ -40,7 +41,10 @@ def picker(request):
         "size": size if size in SizeClass.values else "",
         "weight": request.GET.get("weight", "") if request.GET.get("weight", "").isdigit() else "",
         "temperature": request.GET.get("temperature", "") if request.GET.get("temperature", "") in TemperatureClass.values else "",
-        "pickup_days": pickup_day_choices(),
+        "pickup_days": days,
+        "pickup_day": next((day for day in days if day.isoformat() == request.GET.get("pickup_day")), None),
+        "open_now": bool(request.GET.get("open_now")),
+        "is_24h": bool(request.GET.get("is_24h")),
         "query": request.GET.get("q", ""),
         "tile_url": settings.PICKUP_MAP_TILE_URL,
         "texts": _picker_texts(),

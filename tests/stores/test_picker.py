@@ -1,5 +1,8 @@
 """The checkout store picker page and its search endpoint."""
 
+import re
+
+from stores.locator import pickup_day_choices
 from stores.models import SizeClass
 from tests.factories import StoreFactory
 
@@ -16,6 +19,21 @@ def test_picker_renders_for_a_registered_origin_and_may_be_framed_only_by_it(cli
     assert 'data-origin="https://shop.example"' in html and 'data-size="M"' in html and "vendor/leaflet/leaflet.js" in html
     assert "X-Frame-Options" not in response
     assert response["Content-Security-Policy"] == "frame-ancestors 'self' https://shop.example"
+
+
+def test_the_search_form_submitted_before_the_script_runs_reloads_the_picker_with_its_context(client, merchant):
+    # A shopper (or a test) pressing Enter before the script has loaded submits the form itself.
+    html = client.get(_url(merchant, size="M", weight="1200")).content.decode()
+    start = html.index('<form id="picker-search"')
+    form = html[start : html.index("</form>", start)]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    day = pickup_day_choices()[2].isoformat()
+    response = client.get("/stores/picker/", {**fields, "q": "Da'an", "open_now": "on", "pickup_day": day})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-origin="https://shop.example"' in html and 'data-size="M"' in html and 'data-weight="1200"' in html
+    assert 'value="Da&#x27;an"' in html and 'id="picker-open-now" checked' in html
+    assert f'<option value="{day}" selected>' in html
 
 
 def test_picker_refuses_an_unregistered_origin(client, merchant):
