@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from pickup.compiled_select import CompiledSelect
 from stores.models import DistributionCenter, StaffMembership, Store
 
 
@@ -9,10 +10,24 @@ from stores.models import DistributionCenter, StaffMembership, Store
 # the join cannot repeat a row, and these run on every counter and console request.
 
 
+def _clerk_stores_of(user_id: int) -> QuerySet[Store]:
+    return Store.objects.filter(staff__user_id=user_id, staff__role=StaffMembership.Role.CLERK, active=True)
+
+
+_CLERK_STORES = CompiledSelect(lambda user_id: _clerk_stores_of(user_id).order_by(), user_id=-1)
+
+
 def clerk_stores(user) -> QuerySet[Store]:
     if not user.is_authenticated:
         return Store.objects.none()
-    return Store.objects.filter(staff__user=user, staff__role=StaffMembership.Role.CLERK, active=True)
+    return _clerk_stores_of(user.pk)
+
+
+def clerk_store_list(user) -> list[Store]:
+    """The clerk's stores, unsorted, for the membership check on every counter request."""
+    if not user.is_authenticated:
+        return []
+    return _CLERK_STORES.fetch(user_id=user.pk)
 
 
 def planner_dcs(user) -> QuerySet[DistributionCenter]:

@@ -116,6 +116,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sessions are read on every request (each counter scan): the cache answers, the database keeps them durable.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+AUTHENTICATION_BACKENDS = ["pickup.auth_backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff_landing"
 LOGOUT_REDIRECT_URL = "home"

@@ -42,7 +42,7 @@ from orders.services.counter import (
     parcel_scan_in,
 )
 from pickup.errors import DomainError
-from pickup.roles import clerk_stores
+from pickup.roles import clerk_store_list, clerk_stores
 
 logger = logging.getLogger("orders.counter")
 
@@ -82,8 +82,7 @@ def counter_view(view):
                 return JsonResponse({"ok": False, "reason": "not_signed_in", "message": _("Sign in first.")}, status=401)
             return redirect_to_login(request.get_full_path())
         # A clerk has a store or two: one query reads them all, and membership is checked on every request.
-        # Unsorted: only looked up here, never listed.
-        stores = list(clerk_stores(request.user).order_by())
+        stores = clerk_store_list(request.user)
         store = current_store(request, stores)
         if store is None:
             if not stores:

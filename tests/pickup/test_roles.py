@@ -2,7 +2,7 @@
 
 import pytest
 
-from pickup.roles import clerk_stores, planner_dcs
+from pickup.roles import clerk_store_list, clerk_stores, planner_dcs
 from stores.models import StaffMembership
 from tests.factories import DistributionCenterFactory, RegionFactory, StoreFactory, make_clerk, make_planner
 
@@ -18,12 +18,14 @@ def test_a_clerk_of_two_stores_who_also_plans_gets_each_store_once():
     StaffMembership.objects.create(user=user, role=StaffMembership.Role.PLANNER, dc=dc)
     make_clerk(elsewhere, "someone_else")
     assert sorted(s.pk for s in clerk_stores(user)) == sorted([first.pk, second.pk])
+    assert sorted(s.pk for s in clerk_store_list(user)) == sorted([first.pk, second.pk])
     assert list(planner_dcs(user)) == [dc]
 
 
 def test_an_inactive_store_is_nobodys_counter():
     store = StoreFactory(active=False)
-    assert list(clerk_stores(make_clerk(store, "closed"))) == []
+    clerk = make_clerk(store, "closed")
+    assert list(clerk_stores(clerk)) == [] and clerk_store_list(clerk) == []
 
 
 def test_a_planner_of_two_dcs_gets_each_once():
