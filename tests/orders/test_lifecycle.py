@@ -146,3 +146,18 @@ def test_walk_uses_only_the_gate(make_parcel):
     assert statuses == path_to(S.RETURNED)
     walk(parcel, S.RETURNED)  # already there: nothing to do
     assert parcel.events.count() == len(statuses)
+
+
+def test_the_event_and_parcel_the_gate_returns_are_what_it_stored(make_parcel, store, clerk):
+    # The gate writes both rows in plain SQL: each value must come back from the database unchanged.
+    parcel = make_parcel("in_transit")
+    event = parcel_transition(
+        parcel=parcel, to=S.AT_STORE, actor=clerk, store=store, details={"slot": 7, "note": "雨天"},
+        changes={"shelf_store": store, "shelf_slot": 7, "pickup_code_hash": "h" * 64},
+    )
+    stored = ParcelEvent.objects.get(pk=event.pk)
+    assert [getattr(event, f.attname) for f in ParcelEvent._meta.concrete_fields] == [getattr(stored, f.attname) for f in ParcelEvent._meta.concrete_fields]
+    assert event.seq == ParcelEvent.objects.filter(parcel=parcel).count()
+    assert (event.actor, event.store, event.details) == (clerk, store, {"slot": 7, "note": "雨天"})
+    fresh = Parcel.objects.get(pk=parcel.pk)
+    assert [getattr(parcel, f.attname) for f in Parcel._meta.concrete_fields] == [getattr(fresh, f.attname) for f in Parcel._meta.concrete_fields]
