@@ -197,6 +197,10 @@ if REDIS_URL:
         # A worker looks for such messages every tenth tick of this many seconds (kombu's default).
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
     }
+    # One Redis client per pool instead of one per publish (pickup/broker.py). Only for redis://: a
+    # transport named here overrides the URL's scheme, and with it kombu's TLS set-up for rediss://.
+    if REDIS_URL.startswith("redis://"):
+        CELERY_BROKER_TRANSPORT = "pickup.broker:Transport"
 else:
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import django, json; django.setup(); from django.conf import settings as s; "
@@ -13,11 +15,20 @@ PROBE = (
     "'broker': s.CELERY_BROKER_URL, 'backend': s.CELERY_RESULT_BACKEND, 'cache': s.CACHES['default']['BACKEND'], "
     "'tz': s.TIME_ZONE, 'hold': s.PICKUP_HOLD_DAYS, 'batch': s.PICKUP_DAILY_BATCH_TIME.isoformat()}))"
 )
+# Each CELERY_* Django setting that names a Celery setting, as the Celery app sees it.
+CELERY_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; from pickup.celery import app; "
+    "from celery.app.defaults import DEFAULTS; "
+    "names = {n: n.removeprefix('CELERY_').lower() for n in dir(s) if n.startswith('CELERY_')}; "
+    "names = {n: key for n, key in names.items() if key in DEFAULTS}; "
+    "print(json.dumps({'checked': sorted(names.values()), 'different': sorted(n for n, key in names.items() if app.conf[key] != getattr(s, n)), "
+    "'transport': app.conf.broker_transport}))"
+)
 
 
-def probe(**env):
+def probe(code=PROBE, **env):
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "TIME_ZONE"}}
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "pickup.settings", **env}, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "pickup.settings", **env}, capture_output=True, text=True)
     return result
 
 
@@ -34,6 +45,19 @@ def test_database_url_and_redis_url_switch_to_real_services():
     assert out["engine"] == "django.db.backends.postgresql" and out["name"] == "pickup"
     assert out["broker"] == out["backend"] == "redis://cache.example:6379/2"
     assert out["cache"].endswith("RedisCache")
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "transport"),
+    [("", None), ("redis://cache.example:6379/2", "pickup.broker:Transport"), ("rediss://cache.example:6380/2", None)],
+)
+def test_every_celery_setting_reaches_celery(redis_url, transport):
+    out = json.loads(probe(CELERY_PROBE, REDIS_URL=redis_url).stdout)
+    assert out["different"] == []
+    expected = {"broker_url", "broker_transport_options", "result_backend", "task_always_eager", "task_acks_late", "beat_schedule", "imports", "timezone"}
+    assert expected <= set(out["checked"])
+    # kombu's own transport for rediss://, whose TLS set-up a transport named in the settings would skip
+    assert out["transport"] == transport
 
 
 def test_business_settings_are_read_from_the_environment():
