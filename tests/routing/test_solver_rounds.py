@@ -14,6 +14,8 @@ from routing.solver import (
     Vehicle,
     _round_of,
     _search,
+    _search_parameters,
+    _strategies,
     _Strategy,
     solve,
 )
@@ -45,6 +47,39 @@ def test_rounds_together_cool_as_one_schedule():
     assert math.isclose(rounds[-1][1], 0.0008)
     assert all(math.isclose(a[1], b[0]) for a, b in zip(rounds, rounds[1:]))
     assert math.isclose(rounds[0][1], 0.08)
+
+
+def test_the_second_capacity_worker_polishes_recreated_plans_in_the_last_round_only():
+    # given
+    problem = capacity_problem(110)
+    nodes = list(range(1, 111))
+    second = _strategies(problem, list(problem.vehicles), nodes)[1]
+
+    # when
+    deadline = time.monotonic() + 5
+    rounds = [_search_parameters(_round_of(second, r, 3), SearchParams(), 1000.0, deadline) for r in range(3)]
+
+    # then: only the last round polishes, and there only among each stop's nearest neighbours
+    polishing = [p.iterated_local_search_parameters.improve_perturbed_solution for p in rounds]
+    assert polishing == [False, False, True]
+    assert rounds[-1].ls_operator_min_neighbors == 10
+    assert rounds[-1].ls_operator_neighbors_ratio * len(nodes) < 1
+
+
+def test_a_last_round_that_polishes_recreated_plans_finds_a_plan():
+    # given: the second worker's last round, whose parameters OR-Tools must accept
+    problem = capacity_problem(110)
+    fleet = list(problem.vehicles)
+    nodes = list(range(1, 111))
+    last = _round_of(_strategies(problem, fleet, nodes)[1], 2, 3)
+
+    # when
+    deadline = time.monotonic() + 30
+    outcome = _search(problem, fleet, {}, nodes, last, SearchParams(solution_limit=20), "0/1/2", deadline)
+
+    # then
+    assert outcome is not None
+    assert outcome.dropped == 0
 
 
 def test_a_search_given_a_start_begins_from_that_plan():
