@@ -19,7 +19,7 @@ from bench.scan import Client, production_env, wait_for_server
 from tests.faults.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = "import json, types; from bench.scan import seed; print(json.dumps(seed(types.SimpleNamespace(clients=2, parcels_per_store=1500))))"
+SEED = "import json, types; from bench.scan import seed; print(json.dumps(seed(types.SimpleNamespace(clients=2, parcels_per_store=4000))))"
 
 
 @pytest.fixture
@@ -79,7 +79,10 @@ class Scanner(threading.Thread):
             if response.status == 503:
                 time.sleep(0.2)  # a client honouring Retry-After would wait longer; the test wants to see the recovery
                 continue
-            code = next(codes)
+            code = next(codes, None)
+            if code is None:
+                self.failures.append("ran out of parcels before the test stopped scanning: seed more")
+                return
 
 
 def test_scans_fail_cleanly_while_postgres_restarts_and_none_is_half_applied(private_postgres, scan_site):
