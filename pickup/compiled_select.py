@@ -12,7 +12,6 @@ fails. Values go to the database as given, without the field's conversion the OR
 only strings and integers are taken, each of its sample's type.
 """
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
@@ -42,9 +41,9 @@ class CompiledSelect:
             raise TypeError("CompiledSelect takes str and int parameters only")
         self._build = build
         self._samples = samples
-        # Per connection object: a compiler holds its connection, and each thread has its own.
+        # Per connection object: a compiler holds its connection, and each thread has its own, so
+        # each entry is written by the one thread that uses it and needs no lock.
         self._compiled: WeakKeyDictionary = WeakKeyDictionary()
-        self._lock = threading.Lock()
 
     def fetch(self, using: str = DEFAULT_DB_ALIAS, **values: str | int) -> list[Model]:
         """The model instances the query returns with `values` in place of the samples."""
@@ -94,6 +93,5 @@ class CompiledSelect:
             populators=get_related_populators(klass_info, select, using),
             converters=compiler.get_converters([column[0] for column in select[: compiler.col_count]]),
         )
-        with self._lock:
-            self._compiled[connection] = compiled
+        self._compiled[connection] = compiled
         return compiled
