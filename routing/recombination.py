@@ -77,7 +77,7 @@ def _within_reach(
     relaxation's optimum is already above the ceiling, or it could not be solved in time."""
     from ortools.linear_solver import pywraplp
 
-    solver = pywraplp.Solver.CreateSolver("CLP")
+    solver = pywraplp.Solver.CreateSolver("GLOP")
     if deadline is not None:
         solver.SetTimeLimit(max(1, round((deadline - time.monotonic()) * 1000)))
     chosen = [solver.NumVar(0, 1, "") for _ in usable]
