@@ -1,0 +1,168 @@
+"""Recombining pooled routes into a cheaper plan (the set-partitioning step between rounds)."""
+
+import time
+
+import pytest
+
+from routing.recombination import PooledRoute, cheapest_partition
+from routing.solver import (
+    Depot,
+    Problem,
+    SearchParams,
+    Stop,
+    TravelMatrix,
+    Vehicle,
+    _Outcome,
+    _recombine,
+    _route_cost,
+    _search,
+    _strategies,
+    _vehicle_classes,
+)
+from tests.routing.test_solver_rounds import capacity_problem
+
+
+def soon() -> float:
+    return time.monotonic() + 10
+
+
+@pytest.mark.parametrize("deadline", [soon, lambda: None], ids=["timed", "deterministic"])
+def test_the_cheapest_exact_cover_of_the_pool_replaces_the_incumbent(deadline):
+    # given: the incumbent pairs 1-2 and 3-4; the pool also holds 1-3 and 2-4, cheaper together
+    routes = [
+        PooledRoute(0, (1, 2), 10),
+        PooledRoute(0, (3, 4), 10),
+        PooledRoute(0, (1, 3), 6),
+        PooledRoute(0, (2, 4), 7),
+        PooledRoute(0, (4,), 4),
+    ]
+
+    # when
+    chosen = cheapest_partition(routes, [1, 2, 3, 4], {0: 2}, [0, 1], deadline())
+
+    # then
+    assert sorted(chosen) == [2, 3]
+
+
+def test_a_stop_is_never_visited_twice():
+    # given: 1-2-3 and 3-4 are the cheapest routes, but both visit 3
+    routes = [PooledRoute(0, (1, 2), 10), PooledRoute(0, (3, 4), 10), PooledRoute(0, (1, 2, 3), 1)]
+
+    # when
+    chosen = cheapest_partition(routes, [1, 2, 3, 4], {0: 2}, [0, 1], soon())
+
+    # then: no exact cover beats the incumbent
+    assert chosen is None
+
+
+def test_each_class_of_vehicle_drives_no_more_routes_than_it_has_vehicles():
+    # given: one route through every stop, cheap, but driven by a class with no free vehicle,
+    # and three single-stop routes, cheap, for a class with only two vehicles
+    routes = [
+        PooledRoute(0, (1, 2), 10),
+        PooledRoute(0, (3,), 10),
+        PooledRoute(1, (1, 2, 3), 1),
+        PooledRoute(0, (1,), 1),
+        PooledRoute(0, (2,), 1),
+    ]
+
+    # when
+    chosen = cheapest_partition(routes, [1, 2, 3], {0: 2, 1: 0}, [0, 1], soon())
+
+    # then: 1 and 2 alone and 3 would need three vehicles of class 0
+    assert chosen is None
+
+
+def test_routes_through_stops_outside_the_plan_are_left_out():
+    # given: a cheap route through stop 9, which the incumbent plan does not serve
+    routes = [PooledRoute(0, (1,), 10), PooledRoute(0, (2,), 10), PooledRoute(0, (1, 2, 9), 1)]
+
+    # when
+    chosen = cheapest_partition(routes, [1, 2], {0: 2}, [0, 1], soon())
+
+    # then
+    assert chosen is None
+
+
+def test_vehicles_that_differ_only_by_id_share_a_class():
+    # given
+    fleet = [
+        Vehicle("a", 10, 100),
+        Vehicle("b", 10, 100),
+        Vehicle("c", 10, 100, fixed_cost=5),
+        Vehicle("d", 10, 100, fixed_cost=5),
+        Vehicle("e", 12, 100),
+    ]
+
+    # when
+    classes = _vehicle_classes(fleet)
+
+    # then
+    assert classes == [0, 0, 2, 2, 4]
+
+
+def line_problem() -> Problem:
+    """Four stops on a line, 1 km apart, the depot at one end; two small trucks and one big one."""
+    places = [0, 1, 2, 3, 4]
+    distances = [[abs(a - b) * 1000 for b in places] for a in places]
+    return Problem(
+        Depot("dc"),
+        [Stop(f"s{i}", deliver_volume=1) for i in range(1, 5)],
+        [Vehicle("small1", 2, 100), Vehicle("small2", 2, 100), Vehicle("big", 4, 100, fixed_cost=500)],
+        TravelMatrix([[0] * 5 for _ in places], distances),
+    )
+
+
+def test_recombining_keeps_locked_routes_and_gives_each_route_a_vehicle_of_its_class():
+    # given: the big truck is locked to stop 4; the small ones serve 1 and 3 (6 km), then 2 (4 km);
+    # the pool holds 1 alone (2 km) and 2-3 (6 km), and a cheap route for the big truck's class
+    problem = line_problem()
+    fleet = list(problem.vehicles)
+    classes = _vehicle_classes(fleet)
+    locked = {"big": [4]}
+    best = _Outcome({0: [1, 3], 1: [2], 2: [4]}, 0, 18500)
+    pool = {(classes[0], (1, 3)), (classes[0], (2,)), (classes[0], (1,)), (classes[0], (2, 3)),
+            (classes[2], (1, 2, 3))}
+
+    # when
+    recombined = _recombine(problem, fleet, locked, best, pool, soon())
+
+    # then: 1 and 2-3 on the small trucks; the big truck keeps its locked route
+    assert recombined is not None
+    assert recombined.routes[2] == [4]
+    assert sorted(map(tuple, (recombined.routes[0], recombined.routes[1]))) == [(1,), (2, 3)]
+    expected = sum(_route_cost(problem, fleet[k], nodes) for k, nodes in recombined.routes.items())
+    assert recombined.cost == expected == 2000 + 6000 + 8500
+
+
+def test_a_pooling_search_pools_only_routes_it_could_drive_and_those_of_its_plan():
+    # given
+    problem = capacity_problem(110)
+    fleet = list(problem.vehicles)
+    nodes = list(range(1, 111))
+    strategy = _strategies(problem, fleet, nodes)[0]
+
+    # when
+    outcome = _search(
+        problem, fleet, {}, nodes, strategy, SearchParams(solution_limit=40), "0/0/0", soon(), None, True, True
+    )
+
+    # then
+    assert outcome is not None and outcome.pool
+    loads = [sum(problem.stops[n - 1].deliver_volume for n in route) for _, route in outcome.pool]
+    assert max(loads) <= 80
+    assert {(0, tuple(route)) for route in outcome.routes.values() if route} <= outcome.pool
+
+
+def test_a_plan_of_the_same_size_is_kept_to_the_incumbents_number_of_routes():
+    # given: one route through all three stops beats the incumbent's two
+    routes = [PooledRoute(0, (1, 2), 10), PooledRoute(0, (3,), 10), PooledRoute(0, (1, 2, 3), 12),
+              PooledRoute(0, (1,), 5), PooledRoute(0, (2, 3), 9)]
+
+    # when
+    any_size = cheapest_partition(routes, [1, 2, 3], {0: 3}, [0, 1], soon())
+    same_size = cheapest_partition(routes, [1, 2, 3], {0: 3}, [0, 1], soon(), same_size=True)
+
+    # then
+    assert any_size == [2]
+    assert sorted(same_size) == [3, 4]
