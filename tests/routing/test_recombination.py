@@ -1,9 +1,11 @@
 """Recombining pooled routes into a cheaper plan (the set-partitioning step between rounds)."""
 
 import time
+from dataclasses import replace
 
 import pytest
 
+from routing.checker import check
 from routing.recombination import PooledRoute, cheapest_partition
 from routing.solver import (
     Depot,
@@ -18,7 +20,9 @@ from routing.solver import (
     _search,
     _strategies,
     _vehicle_classes,
+    solve,
 )
+from tests.routing.test_solver_determinism import H, city
 from tests.routing.test_solver_rounds import capacity_problem
 
 
@@ -166,3 +170,22 @@ def test_a_plan_of_the_same_size_is_kept_to_the_incumbents_number_of_routes():
     # then
     assert any_size == [2]
     assert sorted(same_size) == [3, 4]
+
+
+def test_rounds_recombine_a_mixed_fleet_with_windows_and_a_locked_route_into_a_feasible_plan():
+    # given: 110 stores, a quarter with morning windows, deliveries and returns; vans and bigger
+    # trucks that cost a fixed amount a day; the planner's route for the first van
+    problem = replace(
+        city(110),
+        vehicles=[Vehicle(f"van{k}", 14, 500, 8 * H, 17 * H) for k in range(14)]
+        + [Vehicle(f"truck{k}", 30, 900, 7 * H, 16 * H, fixed_cost=2_000) for k in range(6)],
+        locked_routes={"van0": ["s1", "s2"]},
+    )
+
+    # when
+    solution = solve(problem, SearchParams(time_limit_s=60, seed=1, solution_limit=90, workers=2))
+
+    # then
+    assert check(problem, solution) == [] and not solution.unserved
+    locked = next(r for r in solution.routes if r.vehicle_id == "van0")
+    assert [v.stop_id for v in locked.visits] == ["s1", "s2"] and locked.locked
