@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -861,22 +862,14 @@ def _recombine(
 
     classes = _vehicle_classes(fleet)
     free_vehicles = [k for k, v in enumerate(fleet) if v.id not in locked]
+    current = [(classes[k], tuple(best.routes[k])) for k in free_vehicles if best.routes.get(k)]
+    keys = list(pool | set(current))
     # A class is the index of its first vehicle.
-    routes = [PooledRoute(c, nodes, _route_cost(problem, fleet[c], nodes)) for c, nodes in pool]
-    index = {(route.vehicle_class, route.nodes): i for i, route in enumerate(routes)}
-    incumbent = []
-    for k in free_vehicles:
-        nodes = tuple(best.routes.get(k, ()))
-        if nodes:
-            key = (classes[k], nodes)
-            if key not in index:
-                index[key] = len(routes)
-                routes.append(PooledRoute(*key, _route_cost(problem, fleet[k], nodes)))
-            incumbent.append(index[key])
-    stops = [n for i in incumbent for n in routes[i].nodes]
-    vehicles: dict[int, int] = {}
-    for k in free_vehicles:
-        vehicles[classes[k]] = vehicles.get(classes[k], 0) + 1
+    routes = [PooledRoute(c, nodes, _route_cost(problem, fleet[c], nodes)) for c, nodes in keys]
+    index = {key: i for i, key in enumerate(keys)}
+    incumbent = [index[key] for key in current]
+    stops = [n for _, nodes in current for n in nodes]
+    vehicles = Counter(classes[k] for k in free_vehicles)
     chosen = cheapest_partition(routes, stops, vehicles, incumbent, deadline, same_size)
     if chosen is None:
         return None
