@@ -656,13 +656,13 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
     benchmark instances (bench/vrp.py): hot annealing and no polishing for pure capacity problems,
     where fast iterations pay; with windows, a second worker that polishes every recreated plan.
     For capacity problems the second worker anneals from the same start down to a ten times colder
-    end, and in the last round switches to ruins twice as large (see _LAST_ROUND_RUIN); in single
+    end, and in the last round both take out twice as many stops (see _LAST_ROUND_RUIN); in single
     60 s runs on X-n200-k36 and X-n214-k11 a half-as-hot second worker did worse on both, and
     hotter, smaller or larger ruins, polishing every plan and guided local search too. Capacity
     problems get somewhat larger ruins, with longer strings where loads make routes long (see
     _CAPACITY_RUIN and _max_string).
 
-    Worse than a last-round polish the second worker had before its larger last-round ruins, or
+    Worse than a last-round polish the second worker had before the larger last-round ruins, or
     less steady, on X-n214-k11 in 60 s runs (gaps in %, seeds 0, 1, 2; the code before that polish
     gave 2.6, 3.1 to 4.0 in three runs, 3.2): recreating in
     order of demand (5.7, 6.3) or of distance from the depot (2.8, 3.2, 4.0); SISR ruins mixed at
@@ -690,16 +690,15 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
     string = _max_string(problem, fleet, free)
     removed = max(_CAPACITY_RUIN, string)
     first = _Strategy(firsts[0], temperatures=(0.8, 0.008), removed_visits=removed, max_string=string)
+    last_round = replace(first, removed_visits=_LAST_ROUND_RUIN * removed, max_string=_LAST_ROUND_RUIN * _SISR_RUIN)
     return (
-        first,
+        replace(first, last_round=last_round),
         _Strategy(
             firsts[0],
             temperatures=(0.8, 0.0008),
             removed_visits=removed,
             max_string=string,
-            last_round=replace(
-                first, removed_visits=_LAST_ROUND_RUIN * removed, max_string=_LAST_ROUND_RUIN * _SISR_RUIN
-            ),
+            last_round=last_round,
         ),
     )
 
@@ -749,14 +748,16 @@ _POLISH_SHARE = 0.05
 
 # By the last round both workers restart from a plan that ruins of the usual size rarely improve:
 # in traced 60 s runs on X-n214-k11 the first worker gained 0-30 units of about 11 200 in its 20 s,
-# and the second, which used to polish every recreated plan there, never gained anything. So the
-# second worker then anneals as the first does, but removes twice as many stops in strings up to
-# twice SISR's. X-n214-k11, 60 s, 2026-11-27, back to back seed by seed (0-5), gap in %: 3.00, 3.36,
-# 3.24, 3.60, 2.86, 3.21 (mean 3.21), against 3.43, 3.62, 3.36, 5.04, 4.61, 2.09 (mean 3.69) with
-# the polish. Six runs of it twenty minutes earlier, when this machine ran OR-Tools about 1.5 times
-# as fast, gave 2.04-2.77 (mean 2.41). Guided local search in the second worker's last round gained
-# nothing in six runs, nor did a reheated ruin of the usual size (mean 3.25 against 3.30, back to
-# back).
+# and the second, which polished every recreated plan there, never gained anything. So in the last
+# round both anneal as the first worker does, but remove twice as many stops, in strings up to twice
+# SISR's. X-n214-k11 at 60 s, 2026-11-27, each pair back to back, seeds 0-5, gap in %:
+# - the second worker alone switching to these ruins: 3.00, 3.36, 3.24, 3.60, 2.86, 3.21 (mean
+#   3.21) against 3.43, 3.62, 3.36, 5.04, 4.61, 2.09 (mean 3.69) with the polish;
+# - both switching: 2.01, 2.16, 3.62, 3.07, 2.28, 2.26 (mean 2.57) against 3.18, 3.35, 3.40, 3.56,
+#   3.32, 2.35 (mean 3.19) with the second alone.
+# X-n200-k36 and X-n502-k39 (second worker alone, seeds 0-1 and 0) did neither better nor worse:
+# their last rounds gain little either way. Guided local search in the second worker's last round
+# gained nothing in six runs, nor did a reheated ruin of the usual size (mean 3.25 against 3.30).
 _LAST_ROUND_RUIN = 2
 
 # Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).

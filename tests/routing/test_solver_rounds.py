@@ -3,6 +3,7 @@
 import math
 import random
 import time
+from dataclasses import replace
 
 from routing.checker import check
 from routing.solver import (
@@ -49,25 +50,25 @@ def test_rounds_together_cool_as_one_schedule():
     assert math.isclose(rounds[0][1], 0.08)
 
 
-def test_the_second_capacity_worker_ruins_twice_as_much_in_the_last_round_only():
+def test_capacity_workers_ruin_twice_as_much_in_the_last_round_only():
     # given
     problem = capacity_problem(110)
     nodes = list(range(1, 111))
     first, second = _strategies(problem, list(problem.vehicles), nodes)
 
     # when
-    rounds = [_round_of(second, r, 3) for r in range(3)]
+    rounds = {w: [_round_of(strategy, r, 3) for r in range(3)] for w, strategy in enumerate((first, second))}
 
-    # then: the first two rounds keep its own ruins and cooling; the last one anneals as the first
-    # worker's last round does (hotter than its own cooling had got to), with ruins twice as large,
-    # and polishes nothing
-    assert [s.removed_visits for s in rounds] == [first.removed_visits] * 2 + [2 * first.removed_visits]
-    assert rounds[-1].max_string == 20
-    assert rounds[-1].temperatures == _round_of(first, 2, 3).temperatures
-    assert rounds[-1].temperatures[0] > rounds[1].temperatures[1]
-    assert not any(s.improve_perturbed for s in rounds)
+    # then: the first two rounds keep the usual ruins; in the last one both workers
+    # anneal as the first would have, with ruins twice as large, and polish nothing
+    for own in rounds.values():
+        assert [s.removed_visits for s in own] == [first.removed_visits] * 2 + [2 * first.removed_visits]
+        assert own[-1].max_string == 20
+        assert own[-1].temperatures == _round_of(replace(first, last_round=None), 2, 3).temperatures
+        assert not any(s.improve_perturbed for s in own)
+    assert rounds[1][-1].temperatures[0] > rounds[1][1].temperatures[1]
     deadline = time.monotonic() + 5
-    last = _search_parameters(rounds[-1], SearchParams(), 1000.0, deadline).iterated_local_search_parameters
+    last = _search_parameters(rounds[1][-1], SearchParams(), 1000.0, deadline).iterated_local_search_parameters
     sisr = last.ruin_recreate_parameters.ruin_strategies[0].sisr
     assert (sisr.avg_num_removed_visits, sisr.max_removed_sequence_size) == (2 * first.removed_visits, 20)
 
