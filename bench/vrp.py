@@ -48,7 +48,8 @@ def main() -> int:
             parser.error(f"no instance with a .sol file in {args.data}: {', '.join(unknown)}")
         instances = [p for p in instances if p.stem in args.instance]
     seeds = range(args.seed, args.seed + args.runs)
-    print(f"time limit {args.time_limit:g} s, seeds {seeds[0]}-{seeds[-1]}, {args.workers} worker(s), {os.cpu_count()} cores")
+    seed_range = f"seed {args.seed}" if args.runs == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+    print(f"time limit {args.time_limit:g} s, {seed_range}, {args.workers} worker(s), {os.cpu_count()} cores")
     print(f"{'instance':<12} {'seed':>4} {'cost':>10} {'best known':>10} {'gap %':>7} {'seconds':>8} {'load':>5}  feasible")
     gaps = []
     for path in instances:
