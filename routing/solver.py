@@ -634,14 +634,12 @@ class _Strategy:
     # cost, so that they mean the same on a benchmark's unit grid as on a map in metres.
     temperatures: tuple[float, float] = (0.8, 0.008)
     # Polish every recreated plan with local search, instead of only accepting or rejecting it;
-    # fewer, better iterations. In the last round only, where set (see _round_of).
+    # fewer, better iterations.
     improve_perturbed: bool = False
-    improve_in_last_round: bool = False
-    # The polish of recreated plans moves each stop only next to this many of its nearest
-    # neighbours, which keeps it cheap; None for the full neighbourhood.
-    improve_neighbors: int | None = None
     removed_visits: int = 10
     max_string: int = 10
+    # What the worker searches with in the last of parallel rounds, where it differs (see _round_of).
+    last_round: _Strategy | None = None
 
 
 # OR-Tools runs its iterated local search until a limit, with no way to stop it when it stalls, so it
@@ -658,14 +656,15 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
     benchmark instances (bench/vrp.py): hot annealing and no polishing for pure capacity problems,
     where fast iterations pay; with windows, a second worker that polishes every recreated plan.
     For capacity problems the second worker anneals from the same start down to a ten times colder
-    end, and in the last round polishes every recreated plan (see _LAST_ROUND_NEIGHBORS); in single
+    end, and in the last round both take out twice as many stops (see _LAST_ROUND_RUIN); in single
     60 s runs on X-n200-k36 and X-n214-k11 a half-as-hot second worker did worse on both, and
     hotter, smaller or larger ruins, polishing every plan and guided local search too. Capacity
     problems get somewhat larger ruins, with longer strings where loads make routes long (see
     _CAPACITY_RUIN and _max_string).
 
-    Worse than the last-round polish, or less steady, on X-n214-k11 in 60 s runs (gaps in %, seeds
-    0, 1, 2; the code before that polish gave 2.6, 3.1 to 4.0 in three runs, 3.2): recreating in
+    Worse than a last-round polish the second worker had before the larger last-round ruins, or
+    less steady, on X-n214-k11 in 60 s runs (gaps in %, seeds 0, 1, 2; the code before that polish
+    gave 2.6, 3.1 to 4.0 in three runs, 3.2): recreating in
     order of demand (5.7, 6.3) or of distance from the depot (2.8, 3.2, 4.0); SISR ruins mixed at
     random with random-walk ruins (3.1, 1.7, 3.0; 3.6 on seed 3 against 3.8) or with two-close-route
     ruins (6.4); linear cooling (seeds 1, 2: 2.5, 2.9); rounds of 30, 15 and 15 s (seeds 1-3: 2.1,
@@ -690,15 +689,16 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
         )
     string = _max_string(problem, fleet, free)
     removed = max(_CAPACITY_RUIN, string)
+    first = _Strategy(firsts[0], temperatures=(0.8, 0.008), removed_visits=removed, max_string=string)
+    last_round = replace(first, removed_visits=_LAST_ROUND_RUIN * removed, max_string=_LAST_ROUND_RUIN * _SISR_RUIN)
     return (
-        _Strategy(firsts[0], temperatures=(0.8, 0.008), removed_visits=removed, max_string=string),
+        replace(first, last_round=last_round),
         _Strategy(
             firsts[0],
             temperatures=(0.8, 0.0008),
             removed_visits=removed,
             max_string=string,
-            improve_in_last_round=True,
-            improve_neighbors=_LAST_ROUND_NEIGHBORS,
+            last_round=last_round,
         ),
     )
 
@@ -746,15 +746,19 @@ def _stops_per_route(problem: Problem, fleet: list[Vehicle], free: list[int]) ->
 # with the full neighbourhood (2-opt, or-opt, exchanges between routes) from the best plan it found.
 _POLISH_SHARE = 0.05
 
-# By the last round, cold ruin and recreate rarely beats the best plan it restarts from (in a traced
-# 60 s run on X-n214-k11, seed 1, neither worker did in its 20 s), and the final descent takes 0.1 s
-# and little off a plan. So there the second worker polishes every recreated plan, moving stops only
-# next to their 10 nearest neighbours, which keeps the polish cheap. In 60 s runs on X-n214-k11 on
-# the shared machine, gaps in % on seeds 2 to 6 went from 3.20, 3.78, 3.14, 3.66, 2.12 to 1.99, 2.72,
-# 2.64, 2.33, 2.16 (same hour, seed by seed), but seed 0 gave 3.50 against 2.55 an hour before:
-# X-n214-k11 is still not reliably within 3%. X-n200-k36, seeds 1, 2: 2.23, 2.38 to 1.48, 1.69 (seed 0: 2.35,
-# 2.36 before).
-_LAST_ROUND_NEIGHBORS = 10
+# By the last round both workers restart from a plan that ruins of the usual size rarely improve:
+# in traced 60 s runs on X-n214-k11 the first worker gained 0-30 units of about 11 200 in its 20 s,
+# and the second, which polished every recreated plan there, never gained anything. So in the last
+# round both anneal as the first worker does, but remove twice as many stops, in strings up to twice
+# SISR's. X-n214-k11 at 60 s, 2026-11-27, each pair back to back, seeds 0-5, gap in %:
+# - the second worker alone switching to these ruins: 3.00, 3.36, 3.24, 3.60, 2.86, 3.21 (mean
+#   3.21) against 3.43, 3.62, 3.36, 5.04, 4.61, 2.09 (mean 3.69) with the polish;
+# - both switching: 2.01, 2.16, 3.62, 3.07, 2.28, 2.26 (mean 2.57) against 3.18, 3.35, 3.40, 3.56,
+#   3.32, 2.35 (mean 3.19) with the second alone.
+# X-n200-k36 and X-n502-k39 (second worker alone, seeds 0-1 and 0) did neither better nor worse:
+# their last rounds gain little either way. Guided local search in the second worker's last round
+# gained nothing in six runs, nor did a reheated ruin of the usual size (mean 3.25 against 3.30).
+_LAST_ROUND_RUIN = 2
 
 # Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).
 _GLS_EPOCH_PER_STOP = 20
@@ -908,12 +912,13 @@ _ROUNDS = 3
 
 def _round_of(strategy: _Strategy, r: int, rounds: int) -> _Strategy:
     """The strategy for round `r` of `rounds`: its share of the exponential cooling from the
-    strategy's start temperature to its end one, so that the rounds together anneal as one search;
-    a strategy that improves in the last round only does so from then on."""
+    strategy's start temperature to its end one, so that the rounds together anneal as one search.
+    The last of several rounds searches with the strategy's `last_round`, where it has one."""
+    if rounds > 1 and r == rounds - 1 and strategy.last_round is not None:
+        strategy = strategy.last_round
     hot, cold = strategy.temperatures
     step = (cold / hot) ** (1 / rounds)
-    improve = strategy.improve_perturbed or (strategy.improve_in_last_round and r == rounds - 1)
-    return replace(strategy, temperatures=(hot * step**r, hot * step ** (r + 1)), improve_perturbed=improve)
+    return replace(strategy, temperatures=(hot * step**r, hot * step ** (r + 1)))
 
 
 def _search(
@@ -1229,10 +1234,6 @@ def _search_parameters(
     search.use_iterated_local_search = True
     ils = search.iterated_local_search_parameters
     ils.improve_perturbed_solution = strategy.improve_perturbed
-    if strategy.improve_perturbed and strategy.improve_neighbors is not None:
-        # OR-Tools refuses a ratio of 0; one this small leaves the minimum in charge.
-        search.ls_operator_neighbors_ratio = 1e-6
-        search.ls_operator_min_neighbors = strategy.improve_neighbors
     ruin_recreate = ils.ruin_recreate_parameters
     del ruin_recreate.ruin_strategies[:]
     sisr = ruin_recreate.ruin_strategies.add().sisr

@@ -3,6 +3,7 @@
 import math
 import random
 import time
+from dataclasses import replace
 
 from routing.checker import check
 from routing.solver import (
@@ -49,24 +50,43 @@ def test_rounds_together_cool_as_one_schedule():
     assert math.isclose(rounds[0][1], 0.08)
 
 
-def test_the_second_capacity_worker_polishes_recreated_plans_in_the_last_round_only():
+def test_capacity_workers_ruin_twice_as_much_in_the_last_round_only():
     # given
     problem = capacity_problem(110)
     nodes = list(range(1, 111))
-    second = _strategies(problem, list(problem.vehicles), nodes)[1]
+    first, second = _strategies(problem, list(problem.vehicles), nodes)
 
     # when
+    rounds = {w: [_round_of(strategy, r, 3) for r in range(3)] for w, strategy in enumerate((first, second))}
+
+    # then: the first two rounds keep the usual ruins; in the last one both workers
+    # anneal as the first would have, with ruins twice as large, and polish nothing
+    for own in rounds.values():
+        assert [s.removed_visits for s in own] == [first.removed_visits] * 2 + [2 * first.removed_visits]
+        assert own[-1].max_string == 20
+        assert own[-1].temperatures == _round_of(replace(first, last_round=None), 2, 3).temperatures
+        assert not any(s.improve_perturbed for s in own)
+    assert rounds[1][-1].temperatures[0] > rounds[1][1].temperatures[1]
     deadline = time.monotonic() + 5
-    rounds = [_search_parameters(_round_of(second, r, 3), SearchParams(), 1000.0, deadline) for r in range(3)]
-
-    # then: only the last round polishes, and there only among each stop's nearest neighbours
-    polishing = [p.iterated_local_search_parameters.improve_perturbed_solution for p in rounds]
-    assert polishing == [False, False, True]
-    assert rounds[-1].ls_operator_min_neighbors == 10
-    assert rounds[-1].ls_operator_neighbors_ratio * len(nodes) < 1
+    last = _search_parameters(rounds[1][-1], SearchParams(), 1000.0, deadline).iterated_local_search_parameters
+    sisr = last.ruin_recreate_parameters.ruin_strategies[0].sisr
+    assert (sisr.avg_num_removed_visits, sisr.max_removed_sequence_size) == (2 * first.removed_visits, 20)
 
 
-def test_a_last_round_that_polishes_recreated_plans_finds_a_plan():
+def test_a_single_round_searches_with_the_strategy_itself():
+    # given
+    problem = capacity_problem(110)
+    second = _strategies(problem, list(problem.vehicles), list(range(1, 111)))[1]
+
+    # when
+    only = _round_of(second, 0, 1)
+
+    # then
+    assert only.removed_visits == second.removed_visits
+    assert only.temperatures == second.temperatures
+
+
+def test_a_last_round_with_large_ruins_finds_a_plan():
     # given: the second worker's last round, whose parameters OR-Tools must accept
     problem = capacity_problem(110)
     fleet = list(problem.vehicles)
@@ -80,6 +100,8 @@ def test_a_last_round_that_polishes_recreated_plans_finds_a_plan():
     # then
     assert outcome is not None
     assert outcome.dropped == 0
+    assert sorted(n for route in outcome.routes.values() for n in route) == nodes
+    assert all(sum(problem.stops[n - 1].deliver_volume for n in route) <= 80 for route in outcome.routes.values())
 
 
 def test_a_search_given_a_start_begins_from_that_plan():
