@@ -693,13 +693,7 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
     last_round = replace(first, removed_visits=_LAST_ROUND_RUIN * removed, max_string=_LAST_ROUND_RUIN * _SISR_RUIN)
     return (
         replace(first, last_round=last_round),
-        _Strategy(
-            firsts[0],
-            temperatures=(0.8, 0.0008),
-            removed_visits=removed,
-            max_string=string,
-            last_round=last_round,
-        ),
+        replace(first, temperatures=(0.8, 0.0008), last_round=last_round),
     )
 
 
