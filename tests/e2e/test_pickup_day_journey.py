@@ -26,6 +26,10 @@ def test_shopper_chooses_a_pickup_day_in_the_picker_and_moves_it_on_the_tracking
     picker = page.frame_locator("#picker-frame")
     picker.get_by_label("District, postal code or address").fill("Da'an")
     picker.get_by_label("District, postal code or address").press("Enter")
+    # (on a busy machine Enter may come before the picker's script is listening, and the search
+    # then reloads the picker: choosing a day before the results are in would choose it on a page
+    # about to be replaced)
+    expect(picker.get_by_role("button", name="Choose Da'an Heping")).to_be_visible()
     # when the shopper chooses a day and a store in the picker
     picker.get_by_label("Pickup day").select_option(chosen.isoformat())
     picker.get_by_role("button", name="Choose Da'an Heping").click()
