@@ -996,8 +996,11 @@ _ROUNDS = 3
 # 1.45, 2.49, 3.39, 2.98, 0.94, 2.99, 2.30 (mean 2.36) against 3.80, 2.99, 3.22, 1.86, 1.94, 2.68,
 # 3.07, 1.98 (mean 2.69) with three rounds on the whole plan, in the same hours; ten rounds in sectors
 # gave a mean of 2.32 (1.24 to 4.10). X-n502-k39 gained most (seed 0: 0.65 against 1.51), X-n200-k36
-# a little (2.11 against 2.56). Problems with windows keep three rounds on the whole plan: sectors
-# are untried there.
+# a little (2.11 against 2.56). Seeds 8-13 gave 3.49, 1.31, 1.88, 2.45, 3.11, 2.53 (mean 2.46);
+# against them, in the same hour, four sectors searched two at a time by each worker gave a mean of
+# 3.58, the usual ruins in the last round 2.36, temperatures taken from the whole problem's arcs
+# rather than the sector's (hotter) 3.44, and half as hot 2.59. Problems with windows keep three
+# rounds on the whole plan: sectors are untried there.
 _SECTOR_ROUNDS = 6
 
 
