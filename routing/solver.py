@@ -671,7 +671,7 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
     2.6, 3.9) or of 15, 15 and 30 s (seeds 1, 2: 2.5, 2.5).
     """
     free_stops = len(free)
-    windowed = any(s.window is not None for s in problem.stops)
+    windowed = _windowed(problem)
     if windowed:
         firsts = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
     else:
@@ -695,6 +695,10 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
         replace(first, last_round=last_round),
         replace(first, temperatures=(0.8, 0.0008), last_round=last_round),
     )
+
+
+def _windowed(problem: Problem) -> bool:
+    return any(s.window is not None for s in problem.stops)
 
 
 # The SISR paper's ruin: strings of at most 10 stops, 10 stops removed on average. For capacity
@@ -789,10 +793,9 @@ def _best_of_portfolio(
     locked_nodes = {node for nodes in locked.values() for node in nodes}
     strategies = _strategies(problem, fleet, [n for n in candidates if n not in locked_nodes])
     workers = max(1, params.workers)
-    rounds = _ROUNDS if workers > 1 and strategies[0].search == "ruin_recreate" else 1
-    by_sector = rounds > 1 and not any(s.window is not None for s in problem.stops)
-    if by_sector:
-        rounds = _SECTOR_ROUNDS
+    in_rounds = workers > 1 and strategies[0].search == "ruin_recreate"
+    by_sector = in_rounds and not _windowed(problem)
+    rounds = (_SECTOR_ROUNDS if by_sector else _ROUNDS) if in_rounds else 1
     if params.solution_limit is not None:
         params = replace(params, solution_limit=max(1, params.solution_limit // rounds))
     began = time.monotonic()
@@ -867,17 +870,16 @@ def _sectors(
         left.sort(key=lambda k: min(distances[centre][n] for n in best.routes[k]))
         share = sum(len(best.routes[k]) for k in left) / part
         taken, stops = [], 0
-        while left and stops < share and len(left) >= part:
+        while stops < share and len(left) >= part:
             taken.append(left.pop(0))
             stops += len(best.routes[taken[-1]])
         sectors.append(taken)
     sectors[-1] += left
     stops = [[n for k in sector for n in best.routes[k]] for sector in sectors]
-    locked_nodes = {n for nodes in locked.values() for n in nodes}
-    served = {n for sector in stops for n in sector} | locked_nodes
+    served = {n for nodes in best.routes.values() for n in nodes}
     for n in candidates:
         if n not in served:
-            nearest = min(range(parts), key=lambda p: min(distances[n][m] for m in stops[p] or [n]))
+            nearest = min(range(parts), key=lambda p: min(distances[n][m] for m in stops[p]))
             stops[nearest].append(n)
     for i, k in enumerate(k for k in free if not best.routes.get(k)):
         sectors[i % parts].append(k)

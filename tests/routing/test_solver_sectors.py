@@ -50,10 +50,9 @@ def test_a_sector_grows_from_a_stop_by_the_routes_nearest_it():
     def reach(n, k):
         return min(distances[n][m] for m in best.routes[k])
 
-    used = lambda vehicles: [k for k in vehicles if best.routes.get(k)]  # noqa: E731
-    assert any(
-        max(reach(n, k) for k in used(first)) <= min(reach(n, k) for k in used(second)) for n in stops
-    )
+    own = [k for k in first if best.routes.get(k)]
+    others = [k for k in second if best.routes.get(k)]
+    assert any(max(reach(n, k) for k in own) <= min(reach(n, k) for k in others) for n in stops)
 
 
 def test_a_stop_left_out_joins_the_sector_of_the_route_nearest_it():
