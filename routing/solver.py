@@ -730,16 +730,20 @@ def _stops_per_route(problem: Problem, fleet: list[Vehicle], free: list[int]) ->
     return len(free) / _fewest_vehicles(problem, fleet, free)
 
 
-def _fewest_vehicles(problem: Problem, fleet: list[Vehicle], free: list[int]) -> int:
+def _fewest_vehicles(problem: Problem, fleet: list[Vehicle], free: list[int], room: bool = False) -> int:
     """A lower bound on the vehicles that serving the `free` stops takes: each kind of load,
-    delivered and collected, counted on its own against the largest capacity for it."""
+    delivered and collected, counted on its own against the largest capacity for it. With `room`,
+    the fewest that leave room for one more stop's load of each kind, on average."""
     needed = 1
     for k in range(len(_LOADS)):
         largest = max((_capacity(_capacities(v)[k]) for v in fleet), default=0)
         if largest <= 0:
             continue
         for side in (0, 1):
-            total = sum(_demand(_loads(problem.stops[n - 1])[k][side]) for n in free)
+            loads = [_demand(_loads(problem.stops[n - 1])[k][side]) for n in free]
+            total = sum(loads)
+            if room and total:
+                total += total / sum(1 for load in loads if load)
             needed = max(needed, math.ceil(total / largest))
     return needed
 
@@ -856,8 +860,9 @@ def _first_round_fleets(
     problem: Problem, fleet: list[Vehicle], locked: dict[str, list[int]], candidates: list[int], workers: int
 ) -> list[list[Vehicle]]:
     """The vehicles each worker may use in the first round: all of them, except that the last worker
-    gets only as many as the loads need at least, where the fleet is all of one kind and nothing is
-    locked. Later rounds start from the best plan with the whole fleet again.
+    gets only the fewest that leave room for one more stop (see _fewest_vehicles), where the fleet is
+    all of one kind and nothing is locked. Later rounds start from the best plan with the whole
+    fleet again.
 
     Every route drives out from the depot and back, and ruin and recreate seldom empties a route: it
     keeps about as many routes as its first plan has. From savings, X-n200-k36 (whose best known plan
@@ -866,8 +871,14 @@ def _first_round_fleets(
     after it (see _rank), 36 trucks and 1.33% and 0.83% on seeds 0 and 1, as with a fleet of 36 all
     along (0.68%, 0.83%). A fixed cost on the vehicles beyond the fewest did not do it (37 trucks at
     half and at one mean arc a vehicle). Where the fewest cannot serve every stop, that worker's plan
-    leaves stops out and loses to the other's."""
-    fewest = _fewest_vehicles(problem, fleet, candidates)
+    leaves stops out and loses to the other's.
+
+    The room for one more stop is what the search needs to move stops between routes at all: on
+    X-n214-k11, whose loads fill its fewest, 11 trucks, to 99.7% (room for half a stop), the plan on
+    11 trucks won the first round and the run ended at 3.92% (seed 0), where 12 trucks, the fewest
+    with room, give about 2.2% (see _SECTOR_ROUNDS); X-n101-k25's best known plan uses 26 trucks, one
+    more than its loads fill to 99.9%."""
+    fewest = _fewest_vehicles(problem, fleet, candidates, room=True)
     if workers < 2 or locked or fewest >= len(fleet) or len(set(_vehicle_classes(fleet))) > 1:
         return [fleet] * workers
     return [fleet] * (workers - 1) + [fleet[:fewest]]

@@ -9,18 +9,20 @@ from tests.routing.test_solver_rounds import capacity_problem
 NODES = list(range(1, 111))
 
 
-def test_the_last_worker_starts_on_the_fewest_trucks_the_loads_fit_in():
-    # given: ten trucks of 80 for loads that need at least this many
-    problem = capacity_problem(110)
+def test_the_last_worker_starts_on_the_fewest_trucks_that_leave_room_for_one_more_stop():
+    # given: ten trucks of 80; ten stops of 20 leave room for two more in three trucks, ten of 30
+    # only for two thirds of one more in four
+    problem = capacity_problem(10)
     fleet = list(problem.vehicles)
-    fewest = -(-sum(s.deliver_volume for s in problem.stops) // 80)
-    assert fewest < len(fleet)
+    roomy = replace(problem, stops=[replace(s, deliver_volume=20) for s in problem.stops])
+    tight = replace(problem, stops=[replace(s, deliver_volume=30) for s in problem.stops])
+    nodes = list(range(1, 11))
 
     # when
-    fleets = _first_round_fleets(problem, fleet, {}, NODES, 2)
+    fleets = [_first_round_fleets(p, fleet, {}, nodes, 2) for p in (roomy, tight)]
 
     # then
-    assert fleets == [fleet, fleet[: int(fewest)]]
+    assert fleets == [[fleet, fleet[:3]], [fleet, fleet[:5]]]
 
 
 def test_every_worker_keeps_the_whole_fleet_with_locked_routes_mixed_trucks_or_no_spare():
