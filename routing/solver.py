@@ -725,18 +725,27 @@ def _max_string(problem: Problem, fleet: list[Vehicle], free: list[int]) -> int:
 
 
 def _stops_per_route(problem: Problem, fleet: list[Vehicle], free: list[int]) -> float:
-    """The free stops over the fewest vehicles that could carry their loads: each kind of load,
-    delivered and collected, counted on its own against the largest capacity for it. Time limits
-    can only make routes shorter than this."""
+    """The free stops over the fewest vehicles that could carry their loads. Time limits can only
+    make routes shorter than this."""
+    return len(free) / _fewest_vehicles(problem, fleet, free)
+
+
+def _fewest_vehicles(problem: Problem, fleet: list[Vehicle], free: list[int], room: bool = False) -> int:
+    """A lower bound on the vehicles that serving the `free` stops takes: each kind of load,
+    delivered and collected, counted on its own against the largest capacity for it. With `room`,
+    the fewest that leave room for one more stop's load of each kind, on average."""
     needed = 1
     for k in range(len(_LOADS)):
         largest = max((_capacity(_capacities(v)[k]) for v in fleet), default=0)
         if largest <= 0:
             continue
         for side in (0, 1):
-            total = sum(_demand(_loads(problem.stops[n - 1])[k][side]) for n in free)
+            loads = [_demand(_loads(problem.stops[n - 1])[k][side]) for n in free]
+            total = sum(loads)
+            if room and total:
+                total += total / sum(1 for load in loads if load)
             needed = max(needed, math.ceil(total / largest))
-    return len(free) / needed
+    return needed
 
 
 # Ruin and recreate leaves every route as cheapest insertion built it, and gets only about a hundred
@@ -801,6 +810,7 @@ def _best_of_portfolio(
     began = time.monotonic()
     recombining = rounds > 1
     recombine_s = _RECOMBINE_SHARE * (deadline - began) / rounds if recombining else 0.0
+    first_fleets = _first_round_fleets(problem, fleet, locked, candidates, workers) if by_sector else [fleet] * workers
     best: _Outcome | None = None
     pool: set[tuple[int, tuple[int, ...]]] = set()
     for r in range(rounds):
@@ -814,7 +824,8 @@ def _best_of_portfolio(
         if sectors is None:
             start = None if best is None else best.routes
             jobs = [
-                (problem, fleet, locked, candidates, searches[w], params, seeds[w], until, start, polish, recombining)
+                (problem, fleet if best else first_fleets[w], locked, candidates, searches[w], params, seeds[w], until,
+                 start, polish, recombining)
                 for w in range(workers)
             ]
         else:
@@ -833,7 +844,7 @@ def _best_of_portfolio(
         found = [o for o in [best, *outcomes] if o is not None]
         if not found:
             continue
-        best = min(found, key=lambda o: (o.dropped, o.cost))
+        best = min(found, key=lambda o: _rank(o, fewest_routes_first=by_sector and r == 0))
         if recombining:
             pool.update(route for o in outcomes if o is not None for route in o.pool)
             timed = None if params.solution_limit is not None else ends
@@ -843,6 +854,41 @@ def _best_of_portfolio(
             )[0]
             best = recombined or best
     return None if best is None else best.routes
+
+
+def _first_round_fleets(
+    problem: Problem, fleet: list[Vehicle], locked: dict[str, list[int]], candidates: list[int], workers: int
+) -> list[list[Vehicle]]:
+    """The vehicles each worker may use in the first round: all of them, except that the last worker
+    gets only the fewest that leave room for one more stop (see _fewest_vehicles), where the fleet is
+    all of one kind and nothing is locked. Later rounds start from the best plan with the whole
+    fleet again.
+
+    Every route drives out from the depot and back, and ruin and recreate seldom empties a route: it
+    keeps about as many routes as its first plan has. From savings, X-n200-k36 (whose best known plan
+    uses 36 trucks, the fewest its loads fit in) settled on 37 in every run, 2.15-2.59% over the best
+    known in four 60 s runs (2026-11-27); with this first round and the plan on fewer trucks taken
+    after it (see _rank), 36 trucks and 1.33% and 0.83% on seeds 0 and 1, as with a fleet of 36 all
+    along (0.68%, 0.83%). A fixed cost on the vehicles beyond the fewest did not do it (37 trucks at
+    half and at one mean arc a vehicle). Where the fewest cannot serve every stop, that worker's plan
+    leaves stops out and loses to the other's.
+
+    The room for one more stop is what the search needs to move stops between routes at all: on
+    X-n214-k11, whose loads fill its fewest, 11 trucks, to 99.7% (room for half a stop), the plan on
+    11 trucks won the first round and the run ended at 3.92% (seed 0), where 12 trucks, the fewest
+    with room, give about 2.2% (see _SECTOR_ROUNDS); X-n101-k25's best known plan uses 26 trucks, one
+    more than its loads fill to 99.9%."""
+    fewest = _fewest_vehicles(problem, fleet, candidates, room=True)
+    if workers < 2 or locked or fewest >= len(fleet) or len(set(_vehicle_classes(fleet))) > 1:
+        return [fleet] * workers
+    return [fleet] * (workers - 1) + [fleet[:fewest]]
+
+
+def _rank(outcome: _Outcome, fewest_routes_first: bool = False) -> tuple[int, int, int]:
+    """The order in which plans are better: fewer stops left out, then, when `fewest_routes_first`
+    (after the first round, see _first_round_fleets), fewer routes, then cheaper."""
+    routes = sum(1 for nodes in outcome.routes.values() if nodes) if fewest_routes_first else 0
+    return (outcome.dropped, routes, outcome.cost)
 
 
 def _sectors(
@@ -1003,6 +1049,26 @@ _ROUNDS = 3
 # 3.58, the usual ruins in the last round 2.36, temperatures taken from the whole problem's arcs
 # rather than the sector's (hotter) 3.44, and half as hot 2.59. Problems with windows keep three
 # rounds on the whole plan: sectors are untried there.
+#
+# What keeps X-n214-k11 near 2%: its best known plan has 11 routes, its loads fill 11 trucks to
+# 99.7%, and our plans mostly end with 12; a twelfth route is one more trip out from its central
+# depot, some 250 units (2.3%). In traced runs every round's best had 12 routes, and the last three
+# rounds gained under 60 units. Tried on 2026-11-27 without gain, each against these settings (before
+# _first_round_fleets) in the same hour, gap in %:
+# - a fleet of 11, the lower bound: 11 routes from the first round on, 3.33 against 2.10 (seed 3);
+# - capacity made soft in all rounds but the last (load over capacity charged at the end of each
+#   route through SetCumulVarSoftUpperBound on a coarse copy of the load dimension, the hard limit
+#   25% over, the plan unloaded before the last round): at 0.1 to 1 mean arc per mean stop's load
+#   the plans stayed two trucks' worth over and ended at 8.5; at 1 to 20, 9.2; and at prices high
+#   enough to forbid any overload the first round stalled at 13 680 against 11 430, because the
+#   recreate step inserts by arc cost alone, fills the room over capacity and has nearly every plan
+#   rejected; recreating by the full cost (LOCAL_CHEAPEST_COST_INSERTION) made no progress at all;
+# - every sector round annealing on its own, from the second round's start temperature down to the
+#   end one: seeds 0-20, mean 2.31 against 2.32, seed by seed -1.9 to +1.8 points apart;
+# - four rounds instead of six: seeds 0, 1, 3, 4, 10, 11, mean 1.95 against 2.04.
+# These settings gave a mean of 2.24 over 29 runs that day, two of them above 3 (3.31, 3.45). The
+# same seed gave 1.44, 2.10, 2.10 and 3.31 in four of them: the spread comes from how much each run
+# gets done, not from the seed.
 _SECTOR_ROUNDS = 6
 
 
