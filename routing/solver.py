@@ -824,7 +824,7 @@ def _best_of_portfolio(
         if sectors is None:
             start = None if best is None else best.routes
             jobs = [
-                (problem, fleet if best else first_fleets[w], locked, candidates, searches[w], params, seeds[w], until,
+                (problem, first_fleets[w] if best is None else fleet, locked, candidates, searches[w], params, seeds[w], until,
                  start, polish, recombining)
                 for w in range(workers)
             ]
