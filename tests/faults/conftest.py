@@ -210,9 +210,26 @@ class PrivateCelery:
         from tests.conftest import celery_process_start
 
         var_dir = self.directory / name  # each beat keeps its own schedule file, as on two machines
-        proc = celery_process_start(["beat", "--loglevel", "WARNING"], env=self.env(PICKUP_VAR_DIR=str(var_dir), **env), app=self.probe)
+        args = ["beat", "--loglevel", "INFO", "--logfile", str(self._beat_log(name))]
+        proc = celery_process_start(args, env=self.env(PICKUP_VAR_DIR=str(var_dir), **env), app=self.probe)
         self.procs.append(proc)
         return proc
+
+    def wait_for_beat_to_send(self, name: str, entry: str, *, timeout: float = 60) -> None:
+        """Until beat `name` has published `entry`, so that it is connected to the broker.
+
+        A beat that starts while the broker is down waits in its connect loop and sends what fell due
+        once the broker is back; a beat that was running when the broker went down loses the ticks
+        that fall due meanwhile. Tests of the second case wait here before taking the broker down.
+        Beat logs a send before it publishes and ticks one entry at a time, so the second send logged
+        is the proof that the first went out.
+        """
+        log = self._beat_log(name)
+        line = f"Sending due task {entry} "
+        wait_until(lambda: log.exists() and log.read_text().count(line) >= 2, timeout=timeout, what=f"beat {name} to send {entry}")
+
+    def _beat_log(self, name: str) -> Path:
+        return self.directory / f"{name}.log"
 
     def stop_all(self) -> None:
         from tests.conftest import celery_process_stop
@@ -221,6 +238,8 @@ class PrivateCelery:
             for pid in descendants(proc.pid):
                 _kill(pid)
             celery_process_stop(proc)
+        for log in sorted(self.directory.glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text()}")  # shown with a failing test's output
 
 
 def _kill(pid: int) -> None:

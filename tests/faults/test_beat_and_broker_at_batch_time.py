@@ -38,12 +38,14 @@ def assert_planned_once_by(run: BatchRun, parcels, trigger: str) -> None:
 
 
 def test_broker_down_across_the_batch_time_runs_the_batch_once_when_it_is_back(private_celery, private_redis, network, parcels):
-    # given a worker and a beat whose batch time is 20 s away, checking for missed days every 3 s
+    # given a worker and a running beat whose batch time is 30 s away, checking for missed days every 3 s
     Parcel.objects.update(status_changed_at=timezone.now() - timedelta(days=1))
-    batch_at = batch_time_in(network["dc"], 20)
+    batch_at = batch_time_in(network["dc"], 30)
     env = {"PICKUP_DAILY_BATCH_TIME": batch_at.time().isoformat(), "PICKUP_BATCH_CATCH_UP_SECONDS": "3", "PICKUP_ROUTING_TIME_LIMIT_S": "1"}
     private_celery.worker("w1", **env)
     private_celery.beat("beat", **env)
+    private_celery.wait_for_beat_to_send("beat", "routing-batch-catch-up")
+    assert timezone.now() < batch_at - timedelta(seconds=2), "the worker and beat took too long to start for this test"
     # when Redis goes down before the batch time and stays down past it
     private_redis.stop()
     sleep_until(batch_at + timedelta(seconds=5))
