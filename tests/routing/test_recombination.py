@@ -16,7 +16,9 @@ from routing.solver import (
     Vehicle,
     _Outcome,
     _recombine,
+    _POOL_WITHIN,
     _route_cost,
+    _route_recorder,
     _search,
     _strategies,
     _vehicle_classes,
@@ -156,6 +158,62 @@ def test_a_pooling_search_pools_only_routes_it_could_drive_and_those_of_its_plan
     loads = [sum(problem.stops[n - 1].deliver_volume for n in route) for _, route in outcome.pool]
     assert max(loads) <= 80
     assert {(0, tuple(route)) for route in outcome.routes.values() if route} <= outcome.pool
+
+
+class _Var:
+    def __init__(self):
+        self.value = 0
+
+    def Value(self):
+        return self.value
+
+
+class _SearchState:
+    """What the route recorder reads of an OR-Tools model during a search: two vehicles, starts at
+    indices 0 and 4, stops at 1-3 (matrix nodes 5-7), ends at 5 and 6."""
+
+    def __init__(self):
+        self.nexts = [_Var() for _ in range(5)]
+        self.cost = _Var()
+
+    def Size(self):
+        return 5
+
+    def NextVar(self, index):
+        return self.nexts[index]
+
+    def Start(self, vehicle):
+        return (0, 4)[vehicle]
+
+    def CostVar(self):
+        return self.cost
+
+    def IndexToNode(self, index):
+        return 0 if index in (0, 4) else index
+
+    def report(self, cost, *routes):
+        self.cost.value = cost
+        for start, end, route in zip((0, 4), (5, 6), routes):
+            path = [start, *route, end]
+            for a, b in zip(path, path[1:]):
+                self.nexts[a].value = b
+
+
+def test_the_route_recorder_keeps_each_route_at_its_cheapest_plan_and_skips_plans_too_costly_to_pool():
+    # given
+    state = _SearchState()
+    fleet = [Vehicle("a", volume_capacity=10, kg_capacity=0), Vehicle("b", volume_capacity=10, kg_capacity=0)]
+    seen = {}
+    record = _route_recorder(state, state, fleet, {}, [0, 5, 6, 7], seen)
+    over = round(1000 * (1 + 2 * _POOL_WITHIN))
+
+    # when
+    for cost, routes in [(1000, ([1, 2], [3])), (over, ([2, 1], [3])), (1005, ([1], [2, 3])), (990, ([1, 2], []))]:
+        state.report(cost, *routes)
+        record()
+
+    # then: the costlier plan's new route is left out, the route seen twice keeps its cheaper plan
+    assert seen == {(0, (5, 6)): 990, (0, (7,)): 1000, (0, (5,)): 1005, (0, (6, 7)): 1005}
 
 
 def test_a_plan_of_the_same_size_is_kept_to_the_incumbents_number_of_routes():
