@@ -1066,13 +1066,13 @@ _ROUNDS = 3
 # - every sector round annealing on its own, from the second round's start temperature down to the
 #   end one: seeds 0-20, mean 2.31 against 2.32, seed by seed -1.9 to +1.8 points apart;
 # - four rounds instead of six: seeds 0, 1, 3, 4, 10, 11, mean 1.95 against 2.04.
-# - on 2026-11-27 (later), a descent at the end of every round, not only the last: 30 runs (seeds 1-20
-#   and 1-10) with a mean of 2.01, two above 3, against 2.19 over 40 without (five above 3): within
-#   the spread, so not taken. Nor did the search a third faster per second (see _route_recorder)
-#   show: 2.26 over seeds 1-20 against 2.12 before it, both with runs above 3.
 # These settings gave a mean of 2.24 over 29 runs that day, two of them above 3 (3.31, 3.45). The
 # same seed gave 1.44, 2.10, 2.10 and 3.31 in four of them: the spread comes from how much each run
-# gets done, not from the seed.
+# gets done, not from the seed. Later that day, with _first_round_fleets, a descent at the end of
+# every round rather than only the last gave a mean of 2.01 over 30 runs (seeds 1-20 and 1-10, two
+# above 3) against 2.19 over 40 without (five above 3): within the spread, so not taken. Nor did a
+# search a third faster per second (see _route_recorder) show: 2.26 over seeds 1-20 against 2.12
+# before it, both with runs above 3.
 _SECTOR_ROUNDS = 6
 
 
