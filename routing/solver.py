@@ -808,13 +808,14 @@ def _best_of_portfolio(
     if params.solution_limit is not None:
         params = replace(params, solution_limit=max(1, params.solution_limit // rounds))
     began = time.monotonic()
+    first_share = _FIRST_SECTOR_ROUND_SHARE if by_sector else 1 / rounds
     recombining = rounds > 1
     recombine_s = _RECOMBINE_SHARE * (deadline - began) / rounds if recombining else 0.0
     first_fleets = _first_round_fleets(problem, fleet, locked, candidates, workers) if by_sector else [fleet] * workers
     best: _Outcome | None = None
     pool: set[tuple[int, tuple[int, ...]]] = set()
     for r in range(rounds):
-        ends = began + (deadline - began) * (r + 1) / rounds
+        ends = _round_end(began, deadline, r, rounds, first_share)
         searches = [_round_of(strategies[w % len(strategies)], r, rounds) for w in range(workers)]
         until, polish = ends - recombine_s, r == rounds - 1
         seeds = [f"{params.seed}/{w}/{r}" for w in range(workers)]
@@ -1034,8 +1035,9 @@ def _route_cost(problem: Problem, vehicle: Vehicle, nodes: Sequence[int]) -> int
 # one run to the next, so neither is reliably within 3% there.
 _ROUNDS = 3
 
-# Without windows, parallel workers search in six rounds, and from the second on each searches a
-# sector of the best plan (half its routes, for two workers; see _sectors) rather than all of it:
+# Without windows, parallel workers search in six rounds (the first longer, see
+# _FIRST_SECTOR_ROUND_SHARE), and from the second on each searches a sector of the best plan (half
+# its routes, for two workers; see _sectors) rather than all of it:
 # OR-Tools' ruin and recreate gets through about four times as many plans a second on half of
 # X-n214-k11's stops (2 000 plans in 1.0-1.3 s, against 5.1 s on all of them), so every part of the
 # plan is searched several times as hard as when both workers searched the whole of the same plan.
@@ -1050,10 +1052,14 @@ _ROUNDS = 3
 # rather than the sector's (hotter) 3.44, and half as hot 2.59. Problems with windows keep three
 # rounds on the whole plan: sectors are untried there.
 #
-# What keeps X-n214-k11 near 2%: its best known plan has 11 routes, its loads fill 11 trucks to
-# 99.7%, and our plans mostly end with 12; a twelfth route is one more trip out from its central
-# depot, some 250 units (2.3%). In traced runs every round's best had 12 routes, and the last three
-# rounds gained under 60 units. Tried on 2026-11-27 without gain, each against these settings (before
+# What keeps X-n214-k11 near 2%: its best known plan has 11 routes, and its loads fill 11 trucks to
+# 99.7%. Our plans mostly end with 12, but the twelfth is a single stop (load 35) 24 units from the
+# depot, 48 units (0.44%); the other eleven are nearly as full as the best known plan's (916 to 944
+# of 944, against 937 to 944), with 63 units of room among them, about one stop's load. So ruin and
+# recreate can move a stop between them only where one of nearly the same load moves back, and the
+# rest of the gap is in the shape of those eleven routes. In eight traced runs the last three rounds
+# gained 36 to 282 units, the recombination after a round 0 to 23, and the descent at the end
+# nothing. Tried on 2026-11-27 without gain, each against these settings (before
 # _first_round_fleets) in the same hour, gap in %:
 # - a fleet of 11, the lower bound: 11 routes from the first round on, 3.33 against 2.10 (seed 3);
 # - capacity made soft in all rounds but the last (load over capacity charged at the end of each
@@ -1072,8 +1078,30 @@ _ROUNDS = 3
 # every round rather than only the last gave a mean of 2.01 over 30 runs (seeds 1-20 and 1-10, two
 # above 3) against 2.19 over 40 without (five above 3): within the spread, so not taken. Nor did a
 # search a third faster per second (see _route_recorder) show: 2.26 over seeds 1-20 against 2.12
-# before it, both with runs above 3.
+# before it, both with runs above 3. Nor, next to these settings: recreating the ruined stops in
+# random order, as the SISR paper mostly does (SORTING_PROPERTY_RANDOM), seeds 1-7 mean 3.00
+# against 2.41; recreating by global cheapest insertion, 5.5 against 1.7 at 20 s (seed 1), too slow;
+# capacity 5% larger in rounds 3 to 5 and the stops over it taken out before the last round: the
+# larger trucks' plan reached 10 764 on 11 routes, but putting its 16 stops back ended at 2.12
+# against 1.97 (seed 3), and capacity tightened round by round (3, 2, 1, 0.5% over) at 3.28.
 _SECTOR_ROUNDS = 6
+
+
+# Before the sector rounds, the first round searches the whole problem from its first plan; it takes
+# this share of the time, and the sector rounds share the rest equally. A sector search reshapes
+# routes only within its half of the plan, so the layout of the routes across the whole of it comes
+# from the first round. X-n214-k11 at 60 s, 2026-11-27, each run next to one with equal rounds (a
+# sixth each), gap in %: 30% over seeds 11-26, mean 1.87 (1.18 to 2.75, none above 3) against 2.12
+# (0.79 to 3.28, two above 3); 6% over seeds 1-10, mean 2.49 against 1.84.
+_FIRST_SECTOR_ROUND_SHARE = 0.3
+
+
+def _round_end(began: float, deadline: float, r: int, rounds: int, first_share: float) -> float:
+    """When round `r` of `rounds`, searching from `began` until `deadline`, ends: the first after
+    `first_share` of the time, the others after equal shares of the rest."""
+    if r == rounds - 1:
+        return deadline
+    return began + (deadline - began) * (first_share + (1 - first_share) * r / (rounds - 1))
 
 
 def _round_of(strategy: _Strategy, r: int, rounds: int) -> _Strategy:

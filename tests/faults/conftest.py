@@ -219,10 +219,9 @@ class PrivateCelery:
         """Until beat `name` has published `entry`, so that it is connected to the broker.
 
         A beat that starts while the broker is down waits in its connect loop and sends what fell due
-        once the broker is back; a beat that was running when the broker went down loses the ticks
-        that fall due meanwhile. Tests of the second case wait here before taking the broker down.
-        Beat logs a send before it publishes and ticks one entry at a time, so the second send logged
-        is the proof that the first went out.
+        once the broker is back. Tests of an outage that a running beat meets wait here before taking
+        the broker down. Beat logs a send before it publishes and ticks one entry at a time, so the
+        second send logged is the proof that the first went out.
         """
         log = self._beat_log(name)
         line = f"Sending due task {entry} "

@@ -28,8 +28,7 @@ def sleep_until(moment: datetime) -> None:
     time.sleep(max(0.0, (moment - timezone.now()).total_seconds()))
 
 
-def assert_planned_once_by(run: BatchRun, parcels, trigger: str) -> None:
-    assert run.trigger == trigger
+def assert_planned_once(run: BatchRun, parcels) -> None:
     assert sorted(run.region_plans.values_list("region__code", "status", "attempts")) == [
         ("N", RegionPlan.Status.PLANNED, 1),
         ("W", RegionPlan.Status.PLANNED, 1),
@@ -51,14 +50,17 @@ def test_broker_down_across_the_batch_time_runs_the_batch_once_when_it_is_back(p
     sleep_until(batch_at + timedelta(seconds=5))
     assert not BatchRun.objects.exists()
     private_redis.start()
-    # then the first catch-up check after the broker is back starts the day's run, and no other
+    # then the day's run starts once the broker is back, and no other: started by the first catch-up
+    # check, or by the daily tick itself where beat was caught publishing when the broker went down
+    # (it then waits for the broker and sends what fell due meanwhile)
     wait_until(lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=90, what="the batch to finish")
     time.sleep(10)  # three more catch-up checks
     run = BatchRun.objects.get()
     assert run.plan_date == batch_at.date()
     assert run.cutoff == batch_at  # it plans what was ready at the batch time, although it started late
     assert run.started_at > batch_at
-    assert_planned_once_by(run, parcels, BatchRun.Trigger.CATCH_UP)
+    assert run.trigger in (BatchRun.Trigger.CATCH_UP, BatchRun.Trigger.BEAT)
+    assert_planned_once(run, parcels)
 
 
 def test_two_beats_sending_the_daily_batch_make_one_run(private_celery, network, parcels):
@@ -76,4 +78,6 @@ def test_two_beats_sending_the_daily_batch_make_one_run(private_celery, network,
     wait_until(lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=90, what="the batch to finish")
     time.sleep(3)
     # then
-    assert_planned_once_by(BatchRun.objects.get(), parcels, BatchRun.Trigger.BEAT)
+    run = BatchRun.objects.get()
+    assert run.trigger == BatchRun.Trigger.BEAT
+    assert_planned_once(run, parcels)

@@ -13,6 +13,7 @@ from routing.solver import (
     Stop,
     TravelMatrix,
     Vehicle,
+    _round_end,
     _round_of,
     _search,
     _search_parameters,
@@ -48,6 +49,20 @@ def test_rounds_together_cool_as_one_schedule():
     assert math.isclose(rounds[-1][1], 0.0008)
     assert all(math.isclose(a[1], b[0]) for a, b in zip(rounds, rounds[1:]))
     assert math.isclose(rounds[0][1], 0.08)
+
+
+def test_the_first_round_takes_its_share_of_the_time_and_the_others_split_the_rest():
+    # when
+    sector_rounds = [_round_end(100.0, 160.0, r, 6, 0.3) for r in range(6)]
+    equal_rounds = [_round_end(100.0, 160.0, r, 3, 1 / 3) for r in range(3)]
+
+    # then
+    assert math.isclose(sector_rounds[0], 118.0)
+    lengths = [b - a for a, b in zip(sector_rounds, sector_rounds[1:])]
+    assert all(math.isclose(length, 8.4) for length in lengths)
+    assert sector_rounds[-1] == 160.0
+    assert all(math.isclose(end, expected) for end, expected in zip(equal_rounds, (120.0, 140.0, 160.0)))
+    assert _round_end(100.0, 160.0, 0, 1, 1.0) == 160.0
 
 
 def test_capacity_workers_ruin_twice_as_much_in_the_last_round_only():
