@@ -46,7 +46,7 @@ def descend(
     if len(plan) < 2:
         return {k: list(nodes) for k, nodes in routes.items()}
     search = _Descent(distances, plan, loads, capacities, drivable)
-    pending = sorted(search.pairs(plan))
+    pending = sorted(search.pairs())
     queued = set(pending)
     while pending:
         if deadline is not None and time.monotonic() > deadline:
@@ -87,8 +87,8 @@ class _Descent:
         self.route_of = {n: k for k, route in plan.items() for n in route}
         self.total = {k: self._sum(route) for k, route in plan.items()}
 
-    def pairs(self, plan: Mapping[int, list[int]]) -> set[tuple[int, int]]:
-        return {pair for k in plan for pair in self.pairs_of(k)}
+    def pairs(self) -> set[tuple[int, int]]:
+        return {pair for k in self.plan for pair in self.pairs_of(k)}
 
     def pairs_of(self, k: int) -> set[tuple[int, int]]:
         near = {self.route_of[m] for n in self.plan[k] for m in self.neighbours[n]}
@@ -114,15 +114,17 @@ class _Descent:
         for i, u in enumerate(A):
             # u to its cheapest place in b, unless it is a's last stop (see descend).
             cost, edge = into_b[u][0]
-            if remove_a[i] + cost < 0 and len(A) > 1 and self._fits(b, self.total[b], u):
+            if remove_a[i] + cost < 0 and len(A) > 1 and self._fits(b, u):
                 moves.append((remove_a[i] + cost, A[:i] + A[i + 1:], B[:edge] + [u] + B[edge:]))
         for j, v in enumerate(B):
             cost, edge = into_a[v][0]
-            if remove_b[j] + cost < 0 and len(B) > 1 and self._fits(a, self.total[a], v):
+            if remove_b[j] + cost < 0 and len(B) > 1 and self._fits(a, v):
                 moves.append((remove_b[j] + cost, A[:edge] + [v] + A[edge:], B[:j] + B[j + 1:]))
         for i, u in enumerate(A):
             before_u, after_u = A[i - 1] if i else 0, A[i + 1] if i + 1 < len(A) else 0
             for j, v in enumerate(B):
+                # Inserting a stop adds no less than nothing where distances are shortest paths (the
+                # triangle inequality), so an exchange whose part so far gains nothing is passed over.
                 gain = remove_a[i] + remove_b[j]
                 if gain >= 0:
                     continue
@@ -149,8 +151,8 @@ class _Descent:
         places.sort()
         return places[:3]
 
-    def _fits(self, k: int, total: Loads, node: int) -> bool:
-        return all(t + x <= c for t, x, c in zip(total, self.loads[node], self.capacities[k]))
+    def _fits(self, k: int, node: int) -> bool:
+        return all(t + x <= c for t, x, c in zip(self.total[k], self.loads[node], self.capacities[k]))
 
     def _swap_fits(self, a: int, b: int, u: int, v: int) -> bool:
         lu, lv = self.loads[u], self.loads[v]

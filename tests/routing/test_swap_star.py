@@ -6,12 +6,27 @@ from dataclasses import replace
 
 import pytest
 
-from routing.solver import Depot, Problem, Stop, TravelMatrix, Vehicle, _drive, _Outcome, _route_cost, _swap_star
+from routing.checker import check
+from routing.solver import (
+    Depot,
+    Problem,
+    SearchParams,
+    Stop,
+    TravelMatrix,
+    Vehicle,
+    _drive,
+    _Outcome,
+    _route_cost,
+    _swap_star,
+    solve,
+)
 from routing.swap_star import _two_opt, descend
+from tests.routing.test_solver_rounds import capacity_problem
 
 # Node 0 is the depot; two stops far out east (1, 2) and two far out north (3, 4).
 PLACES = [(0, 0), (100, 0), (100, 10), (0, 100), (10, 100)]
 EAST, NORTH = {1, 2}, {3, 4}
+ONE_EACH = [(0,), (1,), (1,), (1,), (1,)]  # a unit of load at each stop
 
 
 def distances(places=PLACES) -> list[list[int]]:
@@ -32,7 +47,7 @@ def test_two_full_routes_that_cross_exchange_stops_each_into_its_best_place():
     routes = {0: [1, 3], 1: [4, 2]}
 
     # when
-    improved = descend(distances(), routes, [(0,), (1,), (1,), (1,), (1,)], {0: (2,), 1: (2,)}, anything_goes)
+    improved = descend(distances(), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes)
 
     # then: one route goes east, the other north
     assert {frozenset(nodes) for nodes in improved.values()} == {frozenset(EAST), frozenset(NORTH)}
@@ -68,7 +83,7 @@ def test_a_route_the_check_refuses_is_never_made_and_the_next_best_move_is_taken
         return not (vehicle == 0 and 2 in nodes)
 
     # when
-    improved = descend(distances(), {0: [1, 3], 1: [4, 2]}, [(0,), (1,), (1,), (1,), (1,)], {0: (2,), 1: (2,)}, drivable)
+    improved = descend(distances(), {0: [1, 3], 1: [4, 2]}, ONE_EACH, {0: (2,), 1: (2,)}, drivable)
 
     # then: the same split, the other way round
     assert set(improved[0]) == NORTH and set(improved[1]) == EAST
@@ -79,7 +94,7 @@ def test_a_stop_moves_to_a_route_with_room_and_the_route_is_straightened():
     routes = {0: [1, 3, 2], 1: [4]}
 
     # when
-    improved = descend(distances(), routes, [(0,), (1,), (1,), (1,), (1,)], {0: (3,), 1: (3,)}, anything_goes)
+    improved = descend(distances(), routes, ONE_EACH, {0: (3,), 1: (3,)}, anything_goes)
 
     # then: stop 3 joins stop 4, and route 0 drives out to 1 and 2 without a detour
     assert set(improved[0]) == EAST and set(improved[1]) == NORTH
@@ -91,7 +106,7 @@ def test_no_route_is_emptied_nor_opened():
     routes = {0: [1, 2], 1: [3, 4], 2: []}
 
     # when
-    improved = descend(distances(), routes, [(0,), (1,), (1,), (1,), (1,)], {0: (9,), 1: (9,), 2: (9,)}, anything_goes)
+    improved = descend(distances(), routes, ONE_EACH, {0: (9,), 1: (9,), 2: (9,)}, anything_goes)
 
     # then
     assert improved == routes
@@ -103,7 +118,7 @@ def test_a_passed_deadline_leaves_the_plan_as_it_was():
 
     # when
     improved = descend(
-        distances(), routes, [(0,), (1,), (1,), (1,), (1,)], {0: (2,), 1: (2,)}, anything_goes,
+        distances(), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes,
         deadline=time.monotonic() - 1,
     )
 
@@ -147,6 +162,23 @@ def test_in_the_solver_vehicle_0_never_gets_a_stop_it_cannot_serve_and_locked_ro
     assert improved.cost < best.cost
     assert improved.cost == sum(_route_cost(problem, fleet[k], nodes) for k, nodes in improved.routes.items())
     assert all(not isinstance(_drive(problem, fleet[k], nodes), str) for k, nodes in improved.routes.items())
+
+
+def test_a_solve_in_sector_rounds_ends_on_a_plan_the_descent_cannot_improve():
+    # given: enough stops for parallel rounds in sectors, and a budget that leaves the plans rough
+    problem = capacity_problem(110)
+
+    # when
+    solution = solve(problem, SearchParams(time_limit_s=60, seed=2, solution_limit=60, workers=2))
+
+    # then
+    assert check(problem, solution) == [] and not solution.unserved
+    fleet = list(problem.vehicles)
+    node_of = {s.id: n for n, s in enumerate(problem.stops, start=1)}
+    vehicle_of = {v.id: k for k, v in enumerate(fleet)}
+    plan = {vehicle_of[r.vehicle_id]: [node_of[v.stop_id] for v in r.visits] for r in solution.routes}
+    final = _Outcome(plan, 0, solution.objective)
+    assert _swap_star(problem, fleet, {}, final, None).cost == solution.objective
 
 
 def test_two_opt_prices_a_reversed_segment_driven_backwards():
