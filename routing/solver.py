@@ -1129,16 +1129,15 @@ _SECTOR_ROUNDS = 6
 # Before the sector rounds, the first round searches the whole problem from its first plan; it takes
 # this share of the time, and the sector rounds share the rest equally. A sector search reshapes
 # routes only within its half of the plan, so the layout of the routes across the whole of it comes
-# from the first round. X-n214-k11 at 60 s, each run next to one with the share before it, gap in %
-# (2026-11-27, with equal rounds the first had a sixth): 30% over seeds 11-26, mean 1.87 (1.18 to
-# 2.75, none above 3) against 2.12 (0.79 to 3.28, two above 3), and 6% over seeds 1-10, 2.49 against
-# 1.84; with routing.swap_star's descent after each round, 45% over seeds 60-71, 2.40 (1.11 to 3.91,
-# three above 3) against 2.82 for 30% (1.72 to 4.26, five above 3), and 60% over seeds 80-91, 2.45
-# (1.36 to 3.56, three above 3) against 2.93 for 45% (1.85 to 4.71, five above 3). Each step was worth
-# about half a point, one and a half to two standard errors of its 12 pairs; larger shares are
-# untried. The same settings' means moved by half a point between batches an hour apart (45%: 2.40,
-# then 2.93), so only runs made side by side compare.
-_FIRST_SECTOR_ROUND_SHARE = 0.6
+# from the first round. X-n214-k11 at 60 s, 2026-11-27, each run next to one with equal rounds (a
+# sixth each), gap in %: 30% over seeds 11-26, mean 1.87 (1.18 to 2.75, none above 3) against 2.12
+# (0.79 to 3.28, two above 3); 6% over seeds 1-10, mean 2.49 against 1.84. Longer first rounds
+# helped X-n214-k11 further but cost the instances that gain most from sectors: with
+# routing.swap_star's descent after each round, 45% over seeds 60-71 gave 2.40 (three above 3)
+# against 2.82 for 30% (five above 3), and 60% over seeds 80-91 2.45 (three above 3) against 2.93
+# for 45% (five above 3); but a bench/vrp.py table with 60% (seed 0) gave X-n101-k25 1.86%
+# (0.02% with 30%, the same hour and seed), X-n200-k36 1.73, X-n214-k11 3.72 and X-n502-k39 1.35.
+_FIRST_SECTOR_ROUND_SHARE = 0.3
 
 
 def _round_end(began: float, deadline: float, r: int, rounds: int, first_share: float) -> float:
