@@ -811,6 +811,7 @@ def _best_of_portfolio(
     first_share = _FIRST_SECTOR_ROUND_SHARE if by_sector else 1 / rounds
     recombining = rounds > 1
     recombine_s = _RECOMBINE_SHARE * (deadline - began) / rounds if recombining else 0.0
+    descent_s = _SWAP_STAR_SHARE * recombine_s if by_sector else 0.0
     first_fleets = _first_round_fleets(problem, fleet, locked, candidates, workers) if by_sector else [fleet] * workers
     best: _Outcome | None = None
     pool: set[tuple[int, tuple[int, ...]]] = set()
@@ -848,12 +849,14 @@ def _best_of_portfolio(
         best = min(found, key=lambda o: _rank(o, fewest_routes_first=by_sector and r == 0))
         if recombining:
             pool.update(route for o in outcomes if o is not None for route in o.pool)
-            timed = None if params.solution_limit is not None else ends
+            timed = None if params.solution_limit is not None else ends - descent_s
             recombined = run_parallel(
                 [(_recombine, (problem, fleet, locked, best, pool, timed, r < rounds - 1))],
                 deadline=ends + overrun_slack(params.time_limit_s),
             )[0]
             best = recombined or best
+        if by_sector:
+            best = _swap_star(problem, fleet, locked, best, None if params.solution_limit is not None else ends)
     return None if best is None else best.routes
 
 
@@ -1011,6 +1014,42 @@ def _recombine(
     return _Outcome(plan, best.dropped, cost)
 
 
+# Without windows, the best plan of every round, recombined, is improved by routing.swap_star's
+# descent (SWAP*, moving a stop, 2-opt) before the next round starts from it, in this share of the
+# time for recombining (0.3 s a round at 60 s). The plans the rounds end with are local optima of
+# OR-Tools' neighbourhoods, but not of SWAP*, and the recombined ones not even of 2-opt: on final
+# 60 s plans of X-n214-k11 the descent gained 10 to 30 units (0.1 to 0.3%) in 0.05 to 0.07 s; on
+# 20 s plans of X-n200-k36 and X-n502-k39, 83 (0.14%) and 172 (0.25%), the latter in 0.26 s.
+# X-n214-k11 at 60 s, 2026-11-27, seeds 40-55, each run next to one without: mean gap 2.53% (1.20
+# to 4.52, five above 3) against 2.70% (1.58 to 4.10, three above 3); the difference, 0.18 points,
+# is within the runs' spread (its standard error over the 16 pairs is 0.31) and about what the
+# final plans' gains alone account for.
+_SWAP_STAR_SHARE = 0.3
+
+
+def _swap_star(
+    problem: Problem, fleet: list[Vehicle], locked: dict[str, list[int]], best: _Outcome, deadline: float | None
+) -> _Outcome:
+    """`best` improved by routing.swap_star's descent, its locked routes as they are."""
+    from routing.swap_star import descend
+
+    free = {k: nodes for k, nodes in best.routes.items() if fleet[k].id not in locked}
+    # Only the kinds of load some stop has: the descent checks each of them for every move.
+    kinds = [
+        (kind, side) for kind in range(len(_LOADS)) for side in (0, 1)
+        if any(_demand(_loads(stop)[kind][side]) for stop in problem.stops)
+    ]
+    loads = [()] + [tuple(_demand(_loads(stop)[kind][side]) for kind, side in kinds) for stop in problem.stops]
+    capacities = {k: tuple(_capacity(_capacities(fleet[k])[kind]) for kind, _ in kinds) for k in free}
+    routes = descend(
+        problem.matrix.distances, free, loads, capacities,
+        lambda k, nodes: not isinstance(_drive(problem, fleet[k], nodes), str), deadline,
+    )
+    plan = {**best.routes, **routes}
+    cost = sum(_route_cost(problem, fleet[k], nodes) for k, nodes in plan.items())
+    return _Outcome(plan, best.dropped, cost)
+
+
 def _vehicle_classes(fleet: list[Vehicle]) -> list[int]:
     """For each vehicle, the index of the first one in `fleet` that differs from it only by id: a
     route one of them can drive, any of them can."""
@@ -1092,7 +1131,12 @@ _SECTOR_ROUNDS = 6
 # routes only within its half of the plan, so the layout of the routes across the whole of it comes
 # from the first round. X-n214-k11 at 60 s, 2026-11-27, each run next to one with equal rounds (a
 # sixth each), gap in %: 30% over seeds 11-26, mean 1.87 (1.18 to 2.75, none above 3) against 2.12
-# (0.79 to 3.28, two above 3); 6% over seeds 1-10, mean 2.49 against 1.84.
+# (0.79 to 3.28, two above 3); 6% over seeds 1-10, mean 2.49 against 1.84. Longer first rounds
+# helped X-n214-k11 further but cost the instances that gain most from sectors: with
+# routing.swap_star's descent after each round, 45% over seeds 60-71 gave 2.40 (three above 3)
+# against 2.82 for 30% (five above 3), and 60% over seeds 80-91 2.45 (three above 3) against 2.93
+# for 45% (five above 3); but a bench/vrp.py table with 60% (seed 0) gave X-n101-k25 1.86%
+# (0.02% with 30%, the same hour and seed), X-n200-k36 1.73, X-n214-k11 3.72 and X-n502-k39 1.35.
 _FIRST_SECTOR_ROUND_SHARE = 0.3
 
 

@@ -1,0 +1,216 @@
+"""A descent between routes with the one exchange OR-Tools' neighbourhoods lack: SWAP* (Vidal, 2022).
+
+OR-Tools exchanges two stops of different routes in place. Where routes are full, a stop can leave
+its route only if one of about the same load comes back, and the best place for each in the other
+route is rarely the one the other left, so in-place exchanges seldom pay. SWAP* puts each in its
+best place in the other route. For a pair of routes it first finds, for every stop of each, the
+three cheapest places to insert it into the other (of which at least one is not next to any one
+stop that leaves), so that every exchange is then priced in constant time. Moving one stop to its
+cheapest place in the other route comes for free with those tables, and each route changed is
+straightened with 2-opt.
+
+Pure data in and out, no routing model: a distance matrix, routes as lists of nodes, each node's
+loads and each route's capacities for them (a necessary condition, checked first because it is
+cheap), and a check that a route can be driven at all (the exact one: order-dependent loads, shifts).
+Every move lowers the cost by at least one unit, so the descent ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+# Route pairs are searched only where some stop of one is among this many nearest of a stop of the
+# other: routes far apart never gain from an exchange.
+_NEIGHBOURS = 20
+
+Loads = tuple[int, ...]
+
+
+def descend(
+    distances: Sequence[Sequence[int]],
+    routes: Mapping[int, list[int]],
+    loads: Sequence[Loads],
+    capacities: Mapping[int, Loads],
+    drivable: Callable[[int, list[int]], bool],
+    deadline: float | None = None,
+) -> dict[int, list[int]]:
+    """`routes` (vehicle -> nodes, node 0 the depot, left out of the lists) improved by SWAP*, moving
+    a stop to another route, and 2-opt within a route, until none of them lowers the distance or
+    `deadline` (time.monotonic()) passes. `loads[node]` must fit within `capacities[vehicle]`
+    summed over a route; `drivable(vehicle, nodes)` is asked before any route changes. The descent
+    never opens a route nor empties one: the rounds that call it keep their number of routes."""
+    plan = {k: list(nodes) for k, nodes in routes.items() if nodes}
+    if len(plan) < 2:
+        return {k: list(nodes) for k, nodes in routes.items()}
+    search = _Descent(distances, plan, loads, capacities, drivable)
+    pending = sorted(search.pairs())
+    queued = set(pending)
+    while pending:
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        pair = pending.pop()
+        queued.discard(pair)
+        changed = search.improve(*pair)
+        for k in changed:
+            for other in sorted(search.pairs_of(k)):
+                if other not in queued:
+                    queued.add(other)
+                    pending.append(other)
+    return {k: plan.get(k, list(nodes)) for k, nodes in routes.items()}
+
+
+class _Descent:
+    def __init__(
+        self,
+        distances: Sequence[Sequence[int]],
+        plan: dict[int, list[int]],
+        loads: Sequence[Loads],
+        capacities: Mapping[int, Loads],
+        drivable: Callable[[int, list[int]], bool],
+    ) -> None:
+        self.plan = plan
+        self.loads = loads
+        self.capacities = capacities
+        self.drivable = drivable
+        nodes = sorted({0, *(n for route in plan.values() for n in route)})
+        # Plain lists: indexing a numpy array element by element is several times slower.
+        self.d = {a: [int(x) for x in distances[a]] for a in nodes}
+        matrix = np.asarray(distances, dtype=np.float64)[np.ix_(nodes, nodes)]
+        np.fill_diagonal(matrix, np.inf)
+        matrix[:, 0] = np.inf  # the depot is no stop's neighbour
+        count = min(_NEIGHBOURS, len(nodes) - 2)
+        nearest = np.argsort(matrix, axis=1, kind="stable")[:, :count]
+        self.neighbours = {nodes[i]: [nodes[j] for j in nearest[i]] for i in range(1, len(nodes))}
+        self.route_of = {n: k for k, route in plan.items() for n in route}
+        self.total = {k: self._sum(route) for k, route in plan.items()}
+
+    def pairs(self) -> set[tuple[int, int]]:
+        return {pair for k in self.plan for pair in self.pairs_of(k)}
+
+    def pairs_of(self, k: int) -> set[tuple[int, int]]:
+        near = {self.route_of[m] for n in self.plan[k] for m in self.neighbours[n]}
+        near.discard(k)
+        return {(min(k, other), max(k, other)) for other in near}
+
+    def improve(self, a: int, b: int) -> tuple[int, ...]:
+        """Apply the best move between routes a and b that can be driven; the routes it changed."""
+        for _, new_a, new_b in sorted(self._moves(a, b), key=lambda move: move[0]):
+            if self.drivable(a, new_a) and self.drivable(b, new_b):
+                self._set(a, new_a)
+                self._set(b, new_b)
+                return (a, b)
+        return ()
+
+    def _moves(self, a: int, b: int) -> list[tuple[int, list[int], list[int]]]:
+        """Every improving exchange or move between a and b whose loads fit, as (gain, new a, new b)."""
+        d, A, B = self.d, self.plan[a], self.plan[b]
+        moves = []
+        remove_a, remove_b = self._removals(A), self._removals(B)
+        into_b = {u: self._cheapest_places(u, B) for u in A}
+        into_a = {v: self._cheapest_places(v, A) for v in B}
+        for i, u in enumerate(A):
+            # u to its cheapest place in b, unless it is a's last stop (see descend).
+            cost, edge = into_b[u][0]
+            if remove_a[i] + cost < 0 and len(A) > 1 and self._fits(b, u):
+                moves.append((remove_a[i] + cost, A[:i] + A[i + 1:], B[:edge] + [u] + B[edge:]))
+        for j, v in enumerate(B):
+            cost, edge = into_a[v][0]
+            if remove_b[j] + cost < 0 and len(B) > 1 and self._fits(a, v):
+                moves.append((remove_b[j] + cost, A[:edge] + [v] + A[edge:], B[:j] + B[j + 1:]))
+        for i, u in enumerate(A):
+            before_u, after_u = A[i - 1] if i else 0, A[i + 1] if i + 1 < len(A) else 0
+            for j, v in enumerate(B):
+                # Inserting a stop adds no less than nothing where distances are shortest paths (the
+                # triangle inequality), so an exchange whose part so far gains nothing is passed over.
+                gain = remove_a[i] + remove_b[j]
+                if gain >= 0:
+                    continue
+                before_v, after_v = B[j - 1] if j else 0, B[j + 1] if j + 1 < len(B) else 0
+                u_at = _best_apart(into_b[u], j, d[before_v][u] + d[u][after_v] - d[before_v][after_v])
+                if gain + u_at[0] >= 0:
+                    continue
+                v_at = _best_apart(into_a[v], i, d[before_u][v] + d[v][after_u] - d[before_u][after_u])
+                delta = gain + u_at[0] + v_at[0]
+                if delta < 0 and self._swap_fits(a, b, u, v):
+                    moves.append((delta, _exchanged(A, i, v, v_at[1]), _exchanged(B, j, u, u_at[1])))
+        return moves
+
+    def _removals(self, route: list[int]) -> list[int]:
+        d, seq = self.d, [0, *route, 0]
+        return [d[seq[i]][seq[i + 2]] - d[seq[i]][seq[i + 1]] - d[seq[i + 1]][seq[i + 2]] for i in range(len(route))]
+
+    def _cheapest_places(self, node: int, route: list[int]) -> list[tuple[int, int]]:
+        """The three cheapest (added distance, edge) to insert `node` into `route`; edge e lies
+        between the stops at e - 1 and e (the depot at either end)."""
+        d, seq = self.d, [0, *route, 0]
+        row = d[node]
+        places = [(d[seq[e]][node] + row[seq[e + 1]] - d[seq[e]][seq[e + 1]], e) for e in range(len(seq) - 1)]
+        places.sort()
+        return places[:3]
+
+    def _fits(self, k: int, node: int) -> bool:
+        return all(t + x <= c for t, x, c in zip(self.total[k], self.loads[node], self.capacities[k]))
+
+    def _swap_fits(self, a: int, b: int, u: int, v: int) -> bool:
+        lu, lv = self.loads[u], self.loads[v]
+        return all(t - x + y <= c for t, x, y, c in zip(self.total[a], lu, lv, self.capacities[a])) and all(
+            t - y + x <= c for t, x, y, c in zip(self.total[b], lu, lv, self.capacities[b])
+        )
+
+    def _set(self, k: int, route: list[int]) -> None:
+        straightened = _two_opt(self.d, route)
+        if straightened != route and self.drivable(k, straightened):
+            route = straightened
+        self.plan[k] = route
+        self.total[k] = self._sum(route)
+        self.route_of.update((n, k) for n in route)
+
+    def _sum(self, route: list[int]) -> Loads:
+        return tuple(int(x) for x in np.sum([self.loads[n] for n in route], axis=0))
+
+
+def _best_apart(places: list[tuple[int, int]], leaving: int, in_place: int) -> tuple[int, int | None]:
+    """The cheapest place among `places` on neither edge next to the stop at index `leaving`, or its
+    own place (edge None) if that is cheaper."""
+    for cost, edge in places:
+        if edge != leaving and edge != leaving + 1:
+            return (cost, edge) if cost < in_place else (in_place, None)
+    return in_place, None
+
+
+def _exchanged(route: list[int], leaving: int, node: int, edge: int | None) -> list[int]:
+    """`route` without its stop at `leaving` and with `node` at `edge` of the original route, or in
+    the leaving stop's place."""
+    if edge is None:
+        return route[:leaving] + [node] + route[leaving + 1:]
+    rest = route[:leaving] + route[leaving + 1:]
+    at = edge if edge <= leaving else edge - 1
+    return rest[:at] + [node] + rest[at:]
+
+
+def _two_opt(d: Mapping[int, list[int]], route: list[int]) -> list[int]:
+    """`route` with segments reversed until no reversal shortens it. Road distances need not be
+    the same both ways, so a reversed segment is priced driven backwards."""
+    seq = [0, *route, 0]
+    improved = True
+    while improved:
+        improved = False
+        # forward[i] / backward[i]: the first i legs of seq driven as they are / the other way.
+        forward, backward = [0], [0]
+        for a, b in zip(seq, seq[1:]):
+            forward.append(forward[-1] + d[a][b])
+            backward.append(backward[-1] + d[b][a])
+        for i in range(len(seq) - 3):
+            for j in range(i + 2, len(seq) - 1):
+                before = d[seq[i]][seq[i + 1]] + d[seq[j]][seq[j + 1]] + forward[j] - forward[i + 1]
+                after = d[seq[i]][seq[j]] + d[seq[i + 1]][seq[j + 1]] + backward[j] - backward[i + 1]
+                if after < before:
+                    seq[i + 1 : j + 1] = seq[j:i:-1]
+                    improved = True
+                    break
+            if improved:
+                break
+    return seq[1:-1]

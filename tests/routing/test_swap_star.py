@@ -1,0 +1,208 @@
+"""The descent between routes the rounds end with: SWAP*, moving a stop, 2-opt (routing.swap_star)."""
+
+import math
+import time
+from dataclasses import replace
+
+import pytest
+
+from routing.checker import check
+from routing.solver import (
+    Depot,
+    Problem,
+    SearchParams,
+    Stop,
+    TravelMatrix,
+    Vehicle,
+    _drive,
+    _Outcome,
+    _route_cost,
+    _swap_star,
+    solve,
+)
+from routing.swap_star import _two_opt, descend
+from tests.routing.test_solver_rounds import capacity_problem
+
+# Node 0 is the depot; two stops far out east (1, 2) and two far out north (3, 4).
+PLACES = [(0, 0), (100, 0), (100, 10), (0, 100), (10, 100)]
+EAST, NORTH = {1, 2}, {3, 4}
+ONE_EACH = [(0,), (1,), (1,), (1,), (1,)]  # a unit of load at each stop
+
+
+def distances(places=PLACES) -> list[list[int]]:
+    return [[round(math.dist(a, b)) for b in places] for a in places]
+
+
+def length(routes: dict[int, list[int]], d=None) -> int:
+    d = d or distances()
+    return sum(d[a][b] for nodes in routes.values() if nodes for a, b in zip([0, *nodes], [*nodes, 0]))
+
+
+def anything_goes(vehicle: int, nodes: list[int]) -> bool:
+    return True
+
+
+def test_two_full_routes_that_cross_exchange_stops_each_into_its_best_place():
+    # given: each route carries one stop east and one north, and has no room for a third
+    routes = {0: [1, 3], 1: [4, 2]}
+
+    # when
+    improved = descend(distances(), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes)
+
+    # then: one route goes east, the other north
+    assert {frozenset(nodes) for nodes in improved.values()} == {frozenset(EAST), frozenset(NORTH)}
+    assert length(improved) < length(routes)
+    assert routes == {0: [1, 3], 1: [4, 2]}  # the caller's plan is left as it was
+
+
+def test_an_exchange_that_would_overload_a_route_is_not_made():
+    # given: the east stops are twice as large, and no truck carries both
+    routes = {0: [1, 3], 1: [4, 2]}
+
+    # when
+    improved = descend(distances(), routes, [(0,), (2,), (2,), (1,), (1,)], {0: (3,), 1: (3,)}, anything_goes)
+
+    # then
+    assert improved == routes
+
+
+def test_every_kind_of_load_must_fit():
+    # given: volumes fit either way, but weights do not fit stop 2 on vehicle 0
+    loads = [(0, 0), (1, 1), (1, 9), (1, 1), (1, 1)]
+
+    # when
+    improved = descend(distances(), {0: [1, 3], 1: [4, 2]}, loads, {0: (2, 5), 1: (2, 10)}, anything_goes)
+
+    # then: the east stops go together on vehicle 1, whose payload carries stop 2
+    assert set(improved[1]) == EAST and set(improved[0]) == NORTH
+
+
+def test_a_route_the_check_refuses_is_never_made_and_the_next_best_move_is_taken():
+    # given: vehicle 0 may not serve stop 2 (a shift, a compartment: whatever the caller knows)
+    def drivable(vehicle, nodes):
+        return not (vehicle == 0 and 2 in nodes)
+
+    # when
+    improved = descend(distances(), {0: [1, 3], 1: [4, 2]}, ONE_EACH, {0: (2,), 1: (2,)}, drivable)
+
+    # then: the same split, the other way round
+    assert set(improved[0]) == NORTH and set(improved[1]) == EAST
+
+
+def test_a_stop_moves_to_a_route_with_room_and_the_route_is_straightened():
+    # given: route 0 goes east, then north, and back; route 1 has room for one more
+    routes = {0: [1, 3, 2], 1: [4]}
+
+    # when
+    improved = descend(distances(), routes, ONE_EACH, {0: (3,), 1: (3,)}, anything_goes)
+
+    # then: stop 3 joins stop 4, and route 0 drives out to 1 and 2 without a detour
+    assert set(improved[0]) == EAST and set(improved[1]) == NORTH
+    assert length(improved) == length({0: [1, 2], 1: [3, 4]})
+
+
+def test_no_route_is_emptied_nor_opened():
+    # given: one truck could serve all four stops more cheaply than two; vehicle 2 stands empty
+    routes = {0: [1, 2], 1: [3, 4], 2: []}
+
+    # when
+    improved = descend(distances(), routes, ONE_EACH, {0: (9,), 1: (9,), 2: (9,)}, anything_goes)
+
+    # then
+    assert improved == routes
+
+
+def test_a_passed_deadline_leaves_the_plan_as_it_was():
+    # given
+    routes = {0: [1, 3], 1: [4, 2]}
+
+    # when
+    improved = descend(
+        distances(), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes,
+        deadline=time.monotonic() - 1,
+    )
+
+    # then
+    assert improved == routes
+
+
+@pytest.mark.parametrize(
+    "east_2, vehicle_0",
+    [
+        (Stop("e2", deliver_volume=1, deliver_chilled_volume=1), {}),
+        (Stop("e2", deliver_volume=1, window=(0, 150)), {"shift_start": 100}),
+    ],
+    ids=["chilled goods, no chilled compartment", "window closed before the shift starts"],
+)
+def test_in_the_solver_vehicle_0_never_gets_a_stop_it_cannot_serve_and_locked_routes_stay(east_2, vehicle_0):
+    # given: vehicle 0 cannot serve stop 2, vehicle 1 can; vehicle 2's route is the planner's and
+    # crosses the others
+    places = [*PLACES, (105, 5), (5, 105)]
+    d = distances(places)
+    stops = [
+        Stop("e1", deliver_volume=1), east_2, Stop("n3", deliver_volume=1), Stop("n4", deliver_volume=1),
+        Stop("e5", deliver_volume=1), Stop("n6", deliver_volume=1),
+    ]
+    truck = Vehicle("v", volume_capacity=2, kg_capacity=0, chilled_volume_capacity=2)
+    fleet = [
+        replace(truck, id="v0", chilled_volume_capacity=0, **vehicle_0),
+        replace(truck, id="v1"),
+        replace(truck, id="v2"),
+    ]
+    problem = Problem(Depot("dc"), stops, fleet, TravelMatrix(d, d), locked_routes={"v2": ["e5", "n6"]})
+    plan = {0: [3, 1], 1: [2, 4], 2: [5, 6]}
+    best = _Outcome(plan, 0, sum(_route_cost(problem, fleet[k], nodes) for k, nodes in plan.items()))
+
+    # when
+    improved = _swap_star(problem, fleet, {"v2": [5, 6]}, best, None)
+
+    # then
+    assert set(improved.routes[0]) == NORTH and set(improved.routes[1]) == EAST
+    assert improved.routes[2] == [5, 6]
+    assert improved.cost < best.cost
+    assert improved.cost == sum(_route_cost(problem, fleet[k], nodes) for k, nodes in improved.routes.items())
+    assert all(not isinstance(_drive(problem, fleet[k], nodes), str) for k, nodes in improved.routes.items())
+
+
+def test_a_solve_in_sector_rounds_ends_on_a_plan_the_descent_cannot_improve():
+    # given: enough stops for parallel rounds in sectors, and a budget that leaves the plans rough
+    problem = capacity_problem(110)
+
+    # when
+    solution = solve(problem, SearchParams(time_limit_s=60, seed=2, solution_limit=60, workers=2))
+
+    # then
+    assert check(problem, solution) == [] and not solution.unserved
+    fleet = list(problem.vehicles)
+    node_of = {s.id: n for n, s in enumerate(problem.stops, start=1)}
+    vehicle_of = {v.id: k for k, v in enumerate(fleet)}
+    plan = {vehicle_of[r.vehicle_id]: [node_of[v.stop_id] for v in r.visits] for r in solution.routes}
+    final = _Outcome(plan, 0, solution.objective)
+    assert _swap_star(problem, fleet, {}, final, None).cost == solution.objective
+
+
+def test_two_opt_prices_a_reversed_segment_driven_backwards():
+    # given: a one-way loop 0 -> 1 -> 2 -> 3 -> 0, cheap forwards and dear backwards; the shortcut
+    # 1 -> 3 makes reversing 1-2 look cheaper to a count of the two new legs alone
+    dear = 10
+    d = {
+        0: [0, 1, 1, dear],
+        1: [dear, 0, 1, 0],
+        2: [dear, dear, 0, 1],
+        3: [1, dear, dear, 0],
+    }
+
+    # when / then: driving 2 -> 1 costs more than the new legs save
+    assert _two_opt(d, [1, 2, 3]) == [1, 2, 3]
+
+
+def test_two_opt_uncrosses_a_route():
+    # given: east and north stops served out, across and back
+    d = dict(enumerate(distances()))
+
+    # when
+    straightened = _two_opt(d, [1, 3, 2, 4])
+
+    # then: out east, across, back from the north
+    assert straightened == [1, 2, 4, 3]
+    assert length({0: straightened}) < length({0: [1, 3, 2, 4]})
