@@ -813,6 +813,7 @@ def _best_of_portfolio(
     recombine_s = _RECOMBINE_SHARE * (deadline - began) / rounds if recombining else 0.0
     descent_s = _SWAP_STAR_SHARE * recombine_s if by_sector else 0.0
     first_fleets = _first_round_fleets(problem, fleet, locked, candidates, workers) if by_sector else [fleet] * workers
+    descent = _swap_star(problem, fleet, locked) if by_sector else None
     best: _Outcome | None = None
     pool: set[tuple[int, tuple[int, ...]]] = set()
     for r in range(rounds):
@@ -855,8 +856,8 @@ def _best_of_portfolio(
                 deadline=ends + overrun_slack(params.time_limit_s),
             )[0]
             best = recombined or best
-        if by_sector:
-            best = _swap_star(problem, fleet, locked, best, None if params.solution_limit is not None else ends)
+        if descent is not None:
+            best = descent(best, None if params.solution_limit is not None else ends)
     return None if best is None else best.routes
 
 
@@ -1028,26 +1029,35 @@ _SWAP_STAR_SHARE = 0.3
 
 
 def _swap_star(
-    problem: Problem, fleet: list[Vehicle], locked: dict[str, list[int]], best: _Outcome, deadline: float | None
-) -> _Outcome:
-    """`best` improved by routing.swap_star's descent, its locked routes as they are."""
-    from routing.swap_star import descend
+    problem: Problem, fleet: list[Vehicle], locked: dict[str, list[int]]
+) -> Callable[[_Outcome, float | None], _Outcome]:
+    """routing.swap_star's descent for `problem`: a function of a plan and a deadline that returns
+    the plan improved, its locked routes as they are. What does not change from one plan to the
+    next (distances, nearest stops, loads) is built here, once a solve."""
+    from routing.swap_star import Neighbourhood, descend
 
-    free = {k: nodes for k, nodes in best.routes.items() if fleet[k].id not in locked}
+    near = Neighbourhood(problem.matrix.distances)
     # Only the kinds of load some stop has: the descent checks each of them for every move.
     kinds = [
         (kind, side) for kind in range(len(_LOADS)) for side in (0, 1)
         if any(_demand(_loads(stop)[kind][side]) for stop in problem.stops)
     ]
     loads = [()] + [tuple(_demand(_loads(stop)[kind][side]) for kind, side in kinds) for stop in problem.stops]
-    capacities = {k: tuple(_capacity(_capacities(fleet[k])[kind]) for kind, _ in kinds) for k in free}
-    routes = descend(
-        problem.matrix.distances, free, loads, capacities,
-        lambda k, nodes: not isinstance(_drive(problem, fleet[k], nodes), str), deadline,
-    )
-    plan = {**best.routes, **routes}
-    cost = sum(_route_cost(problem, fleet[k], nodes) for k, nodes in plan.items())
-    return _Outcome(plan, best.dropped, cost)
+    capacities = {
+        k: tuple(_capacity(_capacities(v)[kind]) for kind, _ in kinds)
+        for k, v in enumerate(fleet) if v.id not in locked
+    }
+
+    def improved(best: _Outcome, deadline: float | None) -> _Outcome:
+        routes = descend(
+            near, {k: nodes for k, nodes in best.routes.items() if k in capacities}, loads, capacities,
+            lambda k, nodes: not isinstance(_drive(problem, fleet[k], nodes), str), deadline,
+        )
+        plan = {**best.routes, **routes}
+        cost = sum(_route_cost(problem, fleet[k], nodes) for k, nodes in plan.items())
+        return _Outcome(plan, best.dropped, cost)
+
+    return improved
 
 
 def _vehicle_classes(fleet: list[Vehicle]) -> list[int]:

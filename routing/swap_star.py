@@ -29,8 +29,23 @@ _NEIGHBOURS = 20
 Loads = tuple[int, ...]
 
 
+class Neighbourhood:
+    """The distances as the descent reads them, built once for a problem and used by every descent
+    on its plans: each node's row as a plain list (indexing a numpy array element by element is
+    several times slower) and each stop's nearest other stops."""
+
+    def __init__(self, distances: Sequence[Sequence[int]]) -> None:
+        self.d = [[int(x) for x in row] for row in distances]
+        matrix = np.asarray(distances, dtype=np.float64)
+        np.fill_diagonal(matrix, np.inf)
+        matrix[:, 0] = np.inf  # the depot is no stop's neighbour
+        count = max(0, min(_NEIGHBOURS, len(matrix) - 2))
+        nearest = np.argsort(matrix, axis=1, kind="stable")[:, :count]
+        self.nearest = [[int(j) for j in row] for row in nearest]
+
+
 def descend(
-    distances: Sequence[Sequence[int]],
+    near: Neighbourhood,
     routes: Mapping[int, list[int]],
     loads: Sequence[Loads],
     capacities: Mapping[int, Loads],
@@ -45,7 +60,7 @@ def descend(
     plan = {k: list(nodes) for k, nodes in routes.items() if nodes}
     if len(plan) < 2:
         return {k: list(nodes) for k, nodes in routes.items()}
-    search = _Descent(distances, plan, loads, capacities, drivable)
+    search = _Descent(near, plan, loads, capacities, drivable)
     pending = sorted(search.pairs())
     queued = set(pending)
     while pending:
@@ -65,7 +80,7 @@ def descend(
 class _Descent:
     def __init__(
         self,
-        distances: Sequence[Sequence[int]],
+        near: Neighbourhood,
         plan: dict[int, list[int]],
         loads: Sequence[Loads],
         capacities: Mapping[int, Loads],
@@ -75,15 +90,8 @@ class _Descent:
         self.loads = loads
         self.capacities = capacities
         self.drivable = drivable
-        nodes = sorted({0, *(n for route in plan.values() for n in route)})
-        # Plain lists: indexing a numpy array element by element is several times slower.
-        self.d = {a: [int(x) for x in distances[a]] for a in nodes}
-        matrix = np.asarray(distances, dtype=np.float64)[np.ix_(nodes, nodes)]
-        np.fill_diagonal(matrix, np.inf)
-        matrix[:, 0] = np.inf  # the depot is no stop's neighbour
-        count = min(_NEIGHBOURS, len(nodes) - 2)
-        nearest = np.argsort(matrix, axis=1, kind="stable")[:, :count]
-        self.neighbours = {nodes[i]: [nodes[j] for j in nearest[i]] for i in range(1, len(nodes))}
+        self.d = near.d
+        self.nearest = near.nearest
         self.route_of = {n: k for k, route in plan.items() for n in route}
         self.total = {k: self._sum(route) for k, route in plan.items()}
 
@@ -91,8 +99,8 @@ class _Descent:
         return {pair for k in self.plan for pair in self.pairs_of(k)}
 
     def pairs_of(self, k: int) -> set[tuple[int, int]]:
-        near = {self.route_of[m] for n in self.plan[k] for m in self.neighbours[n]}
-        near.discard(k)
+        # A stop's nearest may be on a route the descent leaves alone (locked) or on none (left out).
+        near = {self.route_of.get(m) for n in self.plan[k] for m in self.nearest[n]} - {k, None}
         return {(min(k, other), max(k, other)) for other in near}
 
     def improve(self, a: int, b: int) -> tuple[int, ...]:
@@ -191,7 +199,7 @@ def _exchanged(route: list[int], leaving: int, node: int, edge: int | None) -> l
     return rest[:at] + [node] + rest[at:]
 
 
-def _two_opt(d: Mapping[int, list[int]], route: list[int]) -> list[int]:
+def _two_opt(d: Sequence[Sequence[int]], route: list[int]) -> list[int]:
     """`route` with segments reversed until no reversal shortens it. Road distances need not be
     the same both ways, so a reversed segment is priced driven backwards."""
     seq = [0, *route, 0]

@@ -20,7 +20,7 @@ from routing.solver import (
     _swap_star,
     solve,
 )
-from routing.swap_star import _two_opt, descend
+from routing.swap_star import Neighbourhood, _two_opt, descend
 from tests.routing.test_solver_rounds import capacity_problem
 
 # Node 0 is the depot; two stops far out east (1, 2) and two far out north (3, 4).
@@ -47,7 +47,7 @@ def test_two_full_routes_that_cross_exchange_stops_each_into_its_best_place():
     routes = {0: [1, 3], 1: [4, 2]}
 
     # when
-    improved = descend(distances(), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes)
+    improved = descend(Neighbourhood(distances()), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes)
 
     # then: one route goes east, the other north
     assert {frozenset(nodes) for nodes in improved.values()} == {frozenset(EAST), frozenset(NORTH)}
@@ -58,9 +58,10 @@ def test_two_full_routes_that_cross_exchange_stops_each_into_its_best_place():
 def test_an_exchange_that_would_overload_a_route_is_not_made():
     # given: the east stops are twice as large, and no truck carries both
     routes = {0: [1, 3], 1: [4, 2]}
+    loads = [(0,), (2,), (2,), (1,), (1,)]
 
     # when
-    improved = descend(distances(), routes, [(0,), (2,), (2,), (1,), (1,)], {0: (3,), 1: (3,)}, anything_goes)
+    improved = descend(Neighbourhood(distances()), routes, loads, {0: (3,), 1: (3,)}, anything_goes)
 
     # then
     assert improved == routes
@@ -69,9 +70,10 @@ def test_an_exchange_that_would_overload_a_route_is_not_made():
 def test_every_kind_of_load_must_fit():
     # given: volumes fit either way, but weights do not fit stop 2 on vehicle 0
     loads = [(0, 0), (1, 1), (1, 9), (1, 1), (1, 1)]
+    capacities = {0: (2, 5), 1: (2, 10)}
 
     # when
-    improved = descend(distances(), {0: [1, 3], 1: [4, 2]}, loads, {0: (2, 5), 1: (2, 10)}, anything_goes)
+    improved = descend(Neighbourhood(distances()), {0: [1, 3], 1: [4, 2]}, loads, capacities, anything_goes)
 
     # then: the east stops go together on vehicle 1, whose payload carries stop 2
     assert set(improved[1]) == EAST and set(improved[0]) == NORTH
@@ -83,7 +85,7 @@ def test_a_route_the_check_refuses_is_never_made_and_the_next_best_move_is_taken
         return not (vehicle == 0 and 2 in nodes)
 
     # when
-    improved = descend(distances(), {0: [1, 3], 1: [4, 2]}, ONE_EACH, {0: (2,), 1: (2,)}, drivable)
+    improved = descend(Neighbourhood(distances()), {0: [1, 3], 1: [4, 2]}, ONE_EACH, {0: (2,), 1: (2,)}, drivable)
 
     # then: the same split, the other way round
     assert set(improved[0]) == NORTH and set(improved[1]) == EAST
@@ -94,7 +96,7 @@ def test_a_stop_moves_to_a_route_with_room_and_the_route_is_straightened():
     routes = {0: [1, 3, 2], 1: [4]}
 
     # when
-    improved = descend(distances(), routes, ONE_EACH, {0: (3,), 1: (3,)}, anything_goes)
+    improved = descend(Neighbourhood(distances()), routes, ONE_EACH, {0: (3,), 1: (3,)}, anything_goes)
 
     # then: stop 3 joins stop 4, and route 0 drives out to 1 and 2 without a detour
     assert set(improved[0]) == EAST and set(improved[1]) == NORTH
@@ -106,7 +108,7 @@ def test_no_route_is_emptied_nor_opened():
     routes = {0: [1, 2], 1: [3, 4], 2: []}
 
     # when
-    improved = descend(distances(), routes, ONE_EACH, {0: (9,), 1: (9,), 2: (9,)}, anything_goes)
+    improved = descend(Neighbourhood(distances()), routes, ONE_EACH, {0: (9,), 1: (9,), 2: (9,)}, anything_goes)
 
     # then
     assert improved == routes
@@ -118,7 +120,7 @@ def test_a_passed_deadline_leaves_the_plan_as_it_was():
 
     # when
     improved = descend(
-        distances(), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes,
+        Neighbourhood(distances()), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes,
         deadline=time.monotonic() - 1,
     )
 
@@ -154,7 +156,7 @@ def test_in_the_solver_vehicle_0_never_gets_a_stop_it_cannot_serve_and_locked_ro
     best = _Outcome(plan, 0, sum(_route_cost(problem, fleet[k], nodes) for k, nodes in plan.items()))
 
     # when
-    improved = _swap_star(problem, fleet, {"v2": [5, 6]}, best, None)
+    improved = _swap_star(problem, fleet, {"v2": [5, 6]})(best, None)
 
     # then
     assert set(improved.routes[0]) == NORTH and set(improved.routes[1]) == EAST
@@ -178,7 +180,7 @@ def test_a_solve_in_sector_rounds_ends_on_a_plan_the_descent_cannot_improve():
     vehicle_of = {v.id: k for k, v in enumerate(fleet)}
     plan = {vehicle_of[r.vehicle_id]: [node_of[v.stop_id] for v in r.visits] for r in solution.routes}
     final = _Outcome(plan, 0, solution.objective)
-    assert _swap_star(problem, fleet, {}, final, None).cost == solution.objective
+    assert _swap_star(problem, fleet, {})(final, None).cost == solution.objective
 
 
 def test_two_opt_prices_a_reversed_segment_driven_backwards():
