@@ -1017,10 +1017,13 @@ def _recombine(
 
 # Without windows, the best plan of every round, recombined, is improved by routing.swap_star's
 # descent (SWAP*, moving a stop, 2-opt) before the next round starts from it, in this share of the
-# time for recombining (0.3 s a round at 60 s). The plans the rounds end with are local optima of
-# OR-Tools' neighbourhoods, but not of SWAP*, and the recombined ones not even of 2-opt: on final
-# 60 s plans of X-n214-k11 the descent gained 10 to 30 units (0.1 to 0.3%) in 0.05 to 0.07 s; on
-# 20 s plans of X-n200-k36 and X-n502-k39, 83 (0.14%) and 172 (0.25%), the latter in 0.26 s.
+# time for recombining (0.3 s a round at 60 s). Ruin and recreate returns the best plan it recreated,
+# which no descent has touched (only the last round polishes), and recombined plans are not even
+# 2-opt optimal: in three traced 60 s runs on X-n214-k11 (2026-11-27, seeds 7, 8, 104) the descent
+# took the first round's plan down by 176 to 276 units (1.5 to 2.4%), the second's by 62 to 113,
+# and the later ones' by 0 to 33, each in under 0.1 s. On final 60 s plans of X-n214-k11 it gained
+# 10 to 30 units (0.1 to 0.3%); on 20 s plans of X-n200-k36 and X-n502-k39, 83 (0.14%) and 172
+# (0.25%), the latter in 0.26 s.
 # X-n214-k11 at 60 s, 2026-11-27, seeds 40-55, each run next to one without: mean gap 2.53% (1.20
 # to 4.52, five above 3) against 2.70% (1.58 to 4.10, three above 3); the difference, 0.18 points,
 # is within the runs' spread (its standard error over the 16 pairs is 0.31) and about what the
@@ -1147,6 +1150,11 @@ _SECTOR_ROUNDS = 6
 # against 2.82 for 30% (five above 3), and 60% over seeds 80-91 2.45 (three above 3) against 2.93
 # for 45% (five above 3); but a bench/vrp.py table with 60% (seed 0) gave X-n101-k25 1.86%
 # (0.02% with 30%, the same hour and seed), X-n200-k36 1.73, X-n214-k11 3.72 and X-n502-k39 1.35.
+# Later that day, on a machine that got more done (the routing tests in half the time), 60% for
+# X-n214-k11 alone lost to 30% (seeds 100-104: mean 3.23 against 1.99), 15% tied with it (seeds
+# 200-209: 1.91 against 1.95), and the first round split in two of 15%, with the descent between
+# them, lost (2.45): the best share moves with how much the machine gets done in it, and 30% lies
+# between the shares that won in the slow hours and in the fast ones.
 _FIRST_SECTOR_ROUND_SHARE = 0.3
 
 
