@@ -765,6 +765,11 @@ _POLISH_SHARE = 0.05
 # X-n200-k36 and X-n502-k39 (second worker alone, seeds 0-1 and 0) did neither better nor worse:
 # their last rounds gain little either way. Guided local search in the second worker's last round
 # gained nothing in six runs, nor did a reheated ruin of the usual size (mean 3.25 against 3.30).
+# With the rounds in sectors and the descent, these larger ruins in every sector round rather than
+# the last alone gave X-n214-k11 (seeds 300-315, each next to the landed settings) a mean of 2.08
+# against 2.24, two runs above 3 against one: the difference, 0.16, within its standard error of
+# 0.23. Polishing every recreated plan in the sector rounds (improve_perturbed) gave 2.95, 4.00 and
+# 2.99 against 2.44, 3.08 and 2.96 (seeds 300-302), and was stopped there.
 _LAST_ROUND_RUIN = 2
 
 # Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).
