@@ -1,4 +1,5 @@
-"""kombu's Redis transport with one Redis client per connection pool, instead of one per command.
+"""kombu's Redis transport, with two changes: one Redis client per connection pool instead of one
+per command, and a lost connection that fails as a lost connection while the worker cleans it up.
 
 Outside the worker's event loop, kombu builds a new `redis.Redis` for every command it sends (each
 task published, each ack, each restore of unacked messages), and redis-py fills a dict of some 170
@@ -10,6 +11,7 @@ stay as kombu makes them.
 """
 
 from kombu.transport import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 
 class Channel(redis.Channel):
@@ -22,6 +24,21 @@ class Channel(redis.Channel):
         if client is None or client.connection_pool is not self.pool:
             client = self._pooled_client = super()._create_client()
         return client
+
+    def _connparams(self, asynchronous=False):
+        # When Redis dies while the worker has a BRPOP in flight on two channels and a task message
+        # not yet acknowledged, Celery's consumer collects the connection: closing the first channel
+        # fails on its dead BRPOP, closing the second ends the loop over the others, and the transport
+        # is detached from its connection with the task's channel still open. The consumer then closes
+        # the connection; that channel tries to put the message back, needs a new pool, and kombu reads
+        # the host from the detached connection: an AttributeError, which stops the worker for good.
+        # A task that finishes after the clean-up and acknowledges on that channel meets the same.
+        # As a connection error it is what both expect: the restore or the ack is given up, logged,
+        # and the message waits in the unacknowledged set until the visibility timeout hands it out
+        # again (a task runs at least once).
+        if self.connection.client is None:
+            raise RedisConnectionError("the broker connection was closed")
+        return super()._connparams(asynchronous=asynchronous)
 
 
 class Transport(redis.Transport):
