@@ -9,6 +9,10 @@ stop that leaves), so that every exchange is then priced in constant time. Movin
 cheapest place in the other route comes for free with those tables, and each route changed is
 straightened with 2-opt.
 
+Full routes also exchange their ends (2-opt*): where no single stop fits into the other route, an
+end of several small stops can trade places with one of a large stop, which no exchange of one stop
+for another can do.
+
 Pure data in and out, no routing model: a distance matrix, routes as lists of nodes, each node's
 loads and each route's capacities for them (a necessary condition, checked first because it is
 cheap), and a check that a route can be driven at all (the exact one: order-dependent loads, shifts).
@@ -53,10 +57,11 @@ def descend(
     deadline: float | None = None,
 ) -> dict[int, list[int]]:
     """`routes` (vehicle -> nodes, node 0 the depot, left out of the lists) improved by SWAP*, moving
-    a stop to another route, and 2-opt within a route, until none of them lowers the distance or
-    `deadline` (time.monotonic()) passes. `loads[node]` must fit within `capacities[vehicle]`
-    summed over a route; `drivable(vehicle, nodes)` is asked before any route changes. The descent
-    never opens a route nor empties one: the rounds that call it keep their number of routes."""
+    a stop to another route, exchanging route ends (2-opt*) and 2-opt within a route, until none of
+    them lowers the distance or `deadline` (time.monotonic()) passes. `loads[node]` must fit within
+    `capacities[vehicle]` summed over a route; `drivable(vehicle, nodes)` is asked before any route
+    changes. The descent never opens a route nor empties one: the rounds that call it keep their
+    number of routes."""
     plan = {k: list(nodes) for k, nodes in routes.items() if nodes}
     if len(plan) < 2:
         return {k: list(nodes) for k, nodes in routes.items()}
@@ -128,6 +133,7 @@ class _Descent:
             cost, edge = into_a[v][0]
             if remove_b[j] + cost < 0 and len(B) > 1 and self._fits(a, v):
                 moves.append((remove_b[j] + cost, A[:edge] + [v] + A[edge:], B[:j] + B[j + 1:]))
+        moves.extend(self._tail_exchanges(a, b))
         for i, u in enumerate(A):
             before_u, after_u = A[i - 1] if i else 0, A[i + 1] if i + 1 < len(A) else 0
             for j, v in enumerate(B):
@@ -145,6 +151,40 @@ class _Descent:
                 if delta < 0 and self._swap_fits(a, b, u, v):
                     moves.append((delta, _exchanged(A, i, v, v_at[1]), _exchanged(B, j, u, u_at[1])))
         return moves
+
+    def _tail_exchanges(self, a: int, b: int) -> list[tuple[int, list[int], list[int]]]:
+        """2-opt*: every improving exchange of the routes' ends, a's first i stops followed by b's
+        stops from j on, and b's first j followed by a's from i on, that empties neither route and
+        whose loads fit. Each end keeps its direction, so the price holds on one-way distances."""
+        d, A, B = self.d, self.plan[a], self.plan[b]
+        heads_a, heads_b = self._heads(A), self._heads(B)
+        total_a, total_b = self.total[a], self.total[b]
+        seq_a, seq_b = [0, *A, 0], [0, *B, 0]
+        moves = []
+        for i in range(len(A) + 1):
+            # a is cut between seq_a[i] and seq_a[i + 1], b between seq_b[j] and seq_b[j + 1].
+            p, q = seq_a[i], seq_a[i + 1]
+            for j in range(len(B) + 1):
+                if (i == 0 and j == len(B)) or (j == 0 and i == len(A)):
+                    continue
+                r, t = seq_b[j], seq_b[j + 1]
+                delta = d[p][t] + d[r][q] - d[p][q] - d[r][t]
+                if delta >= 0:
+                    continue
+                load_a = [h + t_b - h_b for h, t_b, h_b in zip(heads_a[i], total_b, heads_b[j])]
+                load_b = [h + t_a - h_a for h, t_a, h_a in zip(heads_b[j], total_a, heads_a[i])]
+                if all(x <= c for x, c in zip(load_a, self.capacities[a])) and all(
+                    x <= c for x, c in zip(load_b, self.capacities[b])
+                ):
+                    moves.append((delta, A[:i] + B[j:], B[:j] + A[i:]))
+        return moves
+
+    def _heads(self, route: list[int]) -> list[Loads]:
+        """The loads of the route's first i stops, for i from 0 to its length."""
+        heads = [(0,) * len(self.loads[route[0]])]
+        for n in route:
+            heads.append(tuple(h + x for h, x in zip(heads[-1], self.loads[n])))
+        return heads
 
     def _removals(self, route: list[int]) -> list[int]:
         d, seq = self.d, [0, *route, 0]

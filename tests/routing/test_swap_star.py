@@ -103,6 +103,23 @@ def test_a_stop_moves_to_a_route_with_room_and_the_route_is_straightened():
     assert length(improved) == length({0: [1, 2], 1: [3, 4]})
 
 
+def test_full_routes_exchange_their_ends_where_no_single_stop_fits_the_other():
+    # given: four small stops east (1-4) and three north (5-7), 5 twice as large; both trucks are
+    # full and drive east and north. Any one stop for another leaves both routes driving both ways
+    # (stops in one place are 0 apart), and only 5 for one east stop would separate them, which
+    # overloads route 1
+    places = [(0, 0)] + [(100, 0)] * 4 + [(0, 100)] * 3
+    loads = [(0,), (1,), (1,), (1,), (1,), (2,), (1,), (1,)]
+    routes = {0: [1, 2, 5], 1: [6, 7, 3, 4]}
+
+    # when
+    improved = descend(Neighbourhood(distances(places)), routes, loads, {0: (4,), 1: (4,)}, anything_goes)
+
+    # then: route 0 keeps its east head and takes route 1's east end, and route 1 the north stop
+    assert improved == {0: [1, 2, 3, 4], 1: [6, 7, 5]}
+    assert length(improved, distances(places)) == 400 < length(routes, distances(places))
+
+
 def test_no_route_is_emptied_nor_opened():
     # given: one truck could serve all four stops more cheaply than two; vehicle 2 stands empty
     routes = {0: [1, 2], 1: [3, 4], 2: []}
