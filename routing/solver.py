@@ -1021,14 +1021,14 @@ def _recombine(
 
 
 # Without windows, the best plan of every round, recombined, is improved by routing.swap_star's
-# descent (SWAP*, moving a stop, 2-opt) before the next round starts from it, in this share of the
-# time for recombining (0.3 s a round at 60 s). Ruin and recreate returns the best plan it recreated,
-# which no descent has touched (only the last round polishes), and recombined plans are not even
-# 2-opt optimal: in three traced 60 s runs on X-n214-k11 (2026-11-27, seeds 7, 8, 104) the descent
-# took the first round's plan down by 176 to 276 units (1.5 to 2.4%), the second's by 62 to 113,
-# and the later ones' by 0 to 33, each in under 0.1 s. On final 60 s plans of X-n214-k11 it gained
-# 10 to 30 units (0.1 to 0.3%); on 20 s plans of X-n200-k36 and X-n502-k39, 83 (0.14%) and 172
-# (0.25%), the latter in 0.26 s.
+# descent (SWAP*, moving a stop, exchanging route ends, 2-opt) before the next round starts from it,
+# in this share of the time for recombining (0.3 s a round at 60 s). Ruin and recreate returns the
+# best plan it recreated, which no descent has touched (only the last round polishes), and
+# recombined plans are not even 2-opt optimal: in three traced 60 s runs on X-n214-k11 (2026-11-27,
+# seeds 7, 8, 104; before route ends were exchanged) the descent took the first round's plan down by
+# 176 to 276 units (1.5 to 2.4%), the second's by 62 to 113, and the later ones' by 0 to 33, each in
+# under 0.1 s. On final 60 s plans of X-n214-k11 it gained 10 to 30 units (0.1 to 0.3%); on 20 s
+# plans of X-n200-k36 and X-n502-k39, 83 (0.14%) and 172 (0.25%), the latter in 0.26 s.
 # X-n214-k11 at 60 s, 2026-11-27, seeds 40-55, each run next to one without: mean gap 2.53% (1.20
 # to 4.52, five above 3) against 2.70% (1.58 to 4.10, three above 3); the difference, 0.18 points,
 # is within the runs' spread (its standard error over the 16 pairs is 0.31) and about what the

@@ -173,9 +173,7 @@ class _Descent:
                     continue
                 load_a = [h + t_b - h_b for h, t_b, h_b in zip(heads_a[i], total_b, heads_b[j])]
                 load_b = [h + t_a - h_a for h, t_a, h_a in zip(heads_b[j], total_a, heads_a[i])]
-                if all(x <= c for x, c in zip(load_a, self.capacities[a])) and all(
-                    x <= c for x, c in zip(load_b, self.capacities[b])
-                ):
+                if self._within(a, load_a) and self._within(b, load_b):
                     moves.append((delta, A[:i] + B[j:], B[:j] + A[i:]))
         return moves
 
@@ -199,13 +197,17 @@ class _Descent:
         places.sort()
         return places[:3]
 
+    def _within(self, k: int, load: Sequence[int]) -> bool:
+        """`load` fits route k's capacities, kind by kind."""
+        return all(x <= c for x, c in zip(load, self.capacities[k]))
+
     def _fits(self, k: int, node: int) -> bool:
-        return all(t + x <= c for t, x, c in zip(self.total[k], self.loads[node], self.capacities[k]))
+        return self._within(k, [t + x for t, x in zip(self.total[k], self.loads[node])])
 
     def _swap_fits(self, a: int, b: int, u: int, v: int) -> bool:
         lu, lv = self.loads[u], self.loads[v]
-        return all(t - x + y <= c for t, x, y, c in zip(self.total[a], lu, lv, self.capacities[a])) and all(
-            t - y + x <= c for t, x, y, c in zip(self.total[b], lu, lv, self.capacities[b])
+        return self._within(a, [t - x + y for t, x, y in zip(self.total[a], lu, lv)]) and self._within(
+            b, [t - y + x for t, x, y in zip(self.total[b], lu, lv)]
         )
 
     def _set(self, k: int, route: list[int]) -> None:
