@@ -1021,14 +1021,15 @@ def _recombine(
 
 
 # Without windows, the best plan of every round, recombined, is improved by routing.swap_star's
-# descent (SWAP*, moving a stop, exchanging route ends, 2-opt) before the next round starts from it,
-# in this share of the time for recombining (0.3 s a round at 60 s). Ruin and recreate returns the
-# best plan it recreated, which no descent has touched (only the last round polishes), and
-# recombined plans are not even 2-opt optimal: in three traced 60 s runs on X-n214-k11 (2026-11-27,
-# seeds 7, 8, 104; before route ends were exchanged) the descent took the first round's plan down by
-# 176 to 276 units (1.5 to 2.4%), the second's by 62 to 113, and the later ones' by 0 to 33, each in
-# under 0.1 s. On final 60 s plans of X-n214-k11 it gained 10 to 30 units (0.1 to 0.3%); on 20 s
-# plans of X-n200-k36 and X-n502-k39, 83 (0.14%) and 172 (0.25%), the latter in 0.26 s.
+# descent (SWAP*, moving strings of stops, exchanging route ends, 2-opt) before the next round
+# starts from it, in this share of the time for recombining (0.3 s a round at 60 s). Ruin and
+# recreate returns the best plan it recreated, which no descent has touched (only the last round
+# polishes), and recombined plans are not even 2-opt optimal: in three traced 60 s runs on
+# X-n214-k11 (2026-11-27, seeds 7, 8, 104; before route ends were exchanged) the descent took the
+# first round's plan down by 176 to 276 units (1.5 to 2.4%), the second's by 62 to 113, and the
+# later ones' by 0 to 33, each in under 0.1 s. On final 60 s plans of X-n214-k11 it gained 10 to
+# 30 units (0.1 to 0.3%); on 20 s plans of X-n200-k36 and X-n502-k39, 83 (0.14%) and 172 (0.25%),
+# the latter in 0.26 s.
 # X-n214-k11 at 60 s, 2026-11-27, seeds 40-55, each run next to one without: mean gap 2.53% (1.20
 # to 4.52, five above 3) against 2.70% (1.58 to 4.10, three above 3); the difference, 0.18 points,
 # is within the runs' spread (its standard error over the 16 pairs is 0.31) and about what the
@@ -1039,6 +1040,12 @@ def _recombine(
 # error of 0.24. On seeds 400-401, X-n101-k25 0.00 and 0.00 against 0.27 and 0.22, X-n502-k39 0.47
 # and 0.62 against 0.61 and 1.01; X-n200-k36 (seeds 400-403) 1.10, 1.33, 1.12, 1.34 against 0.76,
 # 0.74, 1.13, 1.28, within its spread from run to run.
+# Moving strings of two and three stops between routes, either way round, joined it later still:
+# X-n214-k11 at 60 s, seeds 600-615, each run next to one without, mean gap 2.12% (1.09 to 3.68,
+# two above 3) against 2.43% (1.35 to 3.74, three above 3), 10 of the 16 pairs won, the difference
+# 0.32 points with a standard error of 0.30. On seeds 600-601, X-n502-k39 0.81 and 0.72 against
+# 1.07 and 0.56, X-n200-k36 0.74 and 0.80 against 0.73 and 0.90, X-n101-k25 0.02 and 0.22
+# against 0.22 and 0.27.
 _SWAP_STAR_SHARE = 0.3
 
 

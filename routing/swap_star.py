@@ -5,9 +5,12 @@ its route only if one of about the same load comes back, and the best place for 
 route is rarely the one the other left, so in-place exchanges seldom pay. SWAP* puts each in its
 best place in the other route. For a pair of routes it first finds, for every stop of each, the
 three cheapest places to insert it into the other (of which at least one is not next to any one
-stop that leaves), so that every exchange is then priced in constant time. Moving one stop to its
-cheapest place in the other route comes for free with those tables, and each route changed is
+stop that leaves), so that every exchange is then priced in constant time. Each route changed is
 straightened with 2-opt.
+
+A string of one to three consecutive stops also moves to its cheapest place in the other route,
+driven either way (or-opt between routes): where two stops lie close together, moving either one
+alone saves nothing while the other still draws its route there.
 
 Full routes also exchange their ends (2-opt*): where no single stop fits into the other route, an
 end of several small stops can trade places with one of a large stop, which no exchange of one stop
@@ -29,6 +32,9 @@ import numpy as np
 # Route pairs are searched only where some stop of one is among this many nearest of a stop of the
 # other: routes far apart never gain from an exchange.
 _NEIGHBOURS = 20
+
+# The longest string of consecutive stops that moves from one route to another.
+_MAX_STRING = 3
 
 Loads = tuple[int, ...]
 
@@ -57,11 +63,11 @@ def descend(
     deadline: float | None = None,
 ) -> dict[int, list[int]]:
     """`routes` (vehicle -> nodes, node 0 the depot, left out of the lists) improved by SWAP*, moving
-    a stop to another route, exchanging route ends (2-opt*) and 2-opt within a route, until none of
-    them lowers the distance or `deadline` (time.monotonic()) passes. `loads[node]` must fit within
-    `capacities[vehicle]` summed over a route; `drivable(vehicle, nodes)` is asked before any route
-    changes. The descent never opens a route nor empties one: the rounds that call it keep their
-    number of routes."""
+    strings of up to three stops to another route, exchanging route ends (2-opt*) and 2-opt within
+    a route, until none of them lowers the distance or `deadline` (time.monotonic()) passes.
+    `loads[node]` must fit within `capacities[vehicle]` summed over a route; `drivable(vehicle,
+    nodes)` is asked before any route changes. The descent never opens a route nor empties one:
+    the rounds that call it keep their number of routes."""
     plan = {k: list(nodes) for k, nodes in routes.items() if nodes}
     if len(plan) < 2:
         return {k: list(nodes) for k, nodes in routes.items()}
@@ -124,15 +130,8 @@ class _Descent:
         remove_a, remove_b = self._removals(A), self._removals(B)
         into_b = {u: self._cheapest_places(u, B) for u in A}
         into_a = {v: self._cheapest_places(v, A) for v in B}
-        for i, u in enumerate(A):
-            # u to its cheapest place in b, unless it is a's last stop (see descend).
-            cost, edge = into_b[u][0]
-            if remove_a[i] + cost < 0 and len(A) > 1 and self._fits(b, u):
-                moves.append((remove_a[i] + cost, A[:i] + A[i + 1:], B[:edge] + [u] + B[edge:]))
-        for j, v in enumerate(B):
-            cost, edge = into_a[v][0]
-            if remove_b[j] + cost < 0 and len(B) > 1 and self._fits(a, v):
-                moves.append((remove_b[j] + cost, A[:edge] + [v] + A[edge:], B[:j] + B[j + 1:]))
+        moves.extend(self._relocations(a, b))
+        moves.extend((gain, into, rest) for gain, rest, into in self._relocations(b, a))
         moves.extend(self._tail_exchanges(a, b))
         for i, u in enumerate(A):
             before_u, after_u = A[i - 1] if i else 0, A[i + 1] if i + 1 < len(A) else 0
@@ -150,6 +149,37 @@ class _Descent:
                 delta = gain + u_at[0] + v_at[0]
                 if delta < 0 and self._swap_fits(a, b, u, v):
                     moves.append((delta, _exchanged(A, i, v, v_at[1]), _exchanged(B, j, u, u_at[1])))
+        return moves
+
+    def _relocations(self, a: int, b: int) -> list[tuple[int, list[int], list[int]]]:
+        """Every string of one to three consecutive stops of a, moved to its cheapest place in b,
+        driven either way, that leaves a stop in a and whose loads fit, as (gain, new a, new b)."""
+        d, A, B = self.d, self.plan[a], self.plan[b]
+        seq_a, seq_b = [0, *A, 0], [0, *B, 0]
+        heads = self._heads(A)
+        moves = []
+        for length in range(1, min(_MAX_STRING, len(A) - 1) + 1):
+            for i in range(len(A) - length + 1):
+                string = A[i:i + length]
+                after = [t + h - g for t, h, g in zip(self.total[b], heads[i + length], heads[i])]
+                if not self._within(b, after):
+                    continue
+                first, last, p, q = string[0], string[-1], seq_a[i], seq_a[i + length + 1]
+                inner = sum(d[x][y] for x, y in zip(string, string[1:]))
+                backwards = sum(d[y][x] for x, y in zip(string, string[1:]))
+                removal = d[p][q] - d[p][first] - inner - d[last][q]
+                gain, at, moved = 0, 0, string
+                for e in range(len(B) + 1):
+                    x, y = seq_b[e], seq_b[e + 1]
+                    ahead = removal + d[x][first] + inner + d[last][y] - d[x][y]
+                    if ahead < gain:
+                        gain, at, moved = ahead, e, string
+                    if length > 1:
+                        back = removal + d[x][last] + backwards + d[first][y] - d[x][y]
+                        if back < gain:
+                            gain, at, moved = back, e, string[::-1]
+                if gain < 0:
+                    moves.append((gain, A[:i] + A[i + length:], B[:at] + moved + B[at:]))
         return moves
 
     def _tail_exchanges(self, a: int, b: int) -> list[tuple[int, list[int], list[int]]]:
@@ -200,9 +230,6 @@ class _Descent:
     def _within(self, k: int, load: Sequence[int]) -> bool:
         """`load` fits route k's capacities, kind by kind."""
         return all(x <= c for x, c in zip(load, self.capacities[k]))
-
-    def _fits(self, k: int, node: int) -> bool:
-        return self._within(k, [t + x for t, x in zip(self.total[k], self.loads[node])])
 
     def _swap_fits(self, a: int, b: int, u: int, v: int) -> bool:
         lu, lv = self.loads[u], self.loads[v]

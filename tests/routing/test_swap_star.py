@@ -1,4 +1,5 @@
-"""The descent between routes the rounds end with: SWAP*, moving a stop, 2-opt (routing.swap_star)."""
+"""The descent between routes the rounds end with: SWAP*, moving strings of stops, exchanging route
+ends, 2-opt (routing.swap_star)."""
 
 import math
 import time
@@ -118,6 +119,44 @@ def test_full_routes_exchange_their_ends_where_no_single_stop_fits_the_other():
     # then: route 0 keeps its east head and takes route 1's east end, and route 1 the north stop
     assert improved == {0: [1, 2, 3, 4], 1: [6, 7, 5]}
     assert length(improved, distances(places)) == 400 < length(routes, distances(places))
+
+
+def test_two_stops_in_one_place_move_together_where_neither_can_move_alone():
+    # given: route 0 drives north, east to two stops in one place, north again; route 1 serves one
+    # stop in that eastern place, twice as large, so no exchange fits route 0. Moving one eastern
+    # stop saves nothing while the other keeps route 0 driving east, and no exchange of route ends
+    # is shorter either
+    places = [(0, 0), (0, 100), (100, 0), (100, 0), (0, 100), (100, 0)]
+    loads = [(0,), (1,), (1,), (1,), (1,), (2,)]
+    routes = {0: [1, 2, 3, 4], 1: [5]}
+
+    # when
+    improved = descend(Neighbourhood(distances(places)), routes, loads, {0: (4,), 1: (4,)}, anything_goes)
+
+    # then: both eastern stops of route 0 join route 1, which goes east anyway
+    assert improved == {0: [1, 4], 1: [2, 3, 5]}
+    assert length(improved, distances(places)) == 400 < length(routes, distances(places))
+
+
+def test_a_string_moves_driven_the_other_way_round_where_only_that_way_can_be_driven():
+    # given: stops 2 and 3 lie on route 1's way out east, in the reverse of route 0's order; vehicle
+    # 1 may serve them only together and 3 first (whatever the caller knows), and route 0 has no
+    # room for route 1's stops
+    places = [(0, 0), (0, 100), (200, 0), (150, 0), (100, 0), (300, 0)]
+    loads = [(0,)] + [(1,)] * 5
+    routes = {0: [1, 2, 3], 1: [4, 5]}
+
+    def drivable(vehicle, nodes):
+        if vehicle == 1 and {2, 3} & set(nodes):
+            return {2, 3} <= set(nodes) and nodes.index(3) < nodes.index(2)
+        return True
+
+    # when
+    improved = descend(Neighbourhood(distances(places)), routes, loads, {0: (3,), 1: (4,)}, drivable)
+
+    # then
+    assert improved == {0: [1], 1: [4, 3, 2, 5]}
+    assert length(improved, distances(places)) == 800 < length(routes, distances(places))
 
 
 def test_no_route_is_emptied_nor_opened():
