@@ -24,8 +24,7 @@ from routing.solver import (
     _vehicle_classes,
     solve,
 )
-from tests.routing.test_solver_determinism import H, city
-from tests.routing.test_solver_rounds import capacity_problem
+from tests.routing.problems import H, capacity_problem, city
 
 
 def soon() -> float:

@@ -1,33 +1,8 @@
 """Same input, seed and solution budget: same routes, in one process or several."""
 
-import math
-import random
-
 from routing.checker import check
-from routing.solver import Depot, Problem, SearchParams, Stop, TravelMatrix, Vehicle, solve
-
-H = 3600
-
-
-def city(stops: int, seed: int = 7) -> Problem:
-    rng = random.Random(seed)
-    places = [(0.0, 0.0)] + [(rng.uniform(-10, 10), rng.uniform(-10, 10)) for _ in range(stops)]
-    distances = [[round(math.dist(a, b) * 1000) for b in places] for a in places]
-    durations = [[math.ceil(d / 9) for d in row] for row in distances]
-    return Problem(
-        Depot("dc", 6 * H, 22 * H),
-        [
-            Stop(f"s{i}", deliver_volume=rng.randint(1, 4), collect_volume=rng.randint(0, 2), service_fixed_s=240,
-                 window=(9 * H, 12 * H) if i % 4 == 0 else None)
-            for i in range(1, stops + 1)
-        ],
-        [Vehicle(f"v{k}", 14, 500, 8 * H, 17 * H) for k in range(4)],
-        TravelMatrix(durations, distances),
-    )
-
-
-def plan(solution):
-    return [(r.vehicle_id, [v.stop_id for v in r.visits]) for r in solution.routes]
+from routing.solver import SearchParams, solve
+from tests.routing.problems import city, plan
 
 
 def test_two_solves_in_a_row_in_one_process_give_the_same_routes():

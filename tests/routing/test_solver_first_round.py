@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from routing.checker import check
 from routing.solver import SearchParams, _first_round_fleets, _Outcome, _rank, solve
-from tests.routing.test_solver_rounds import capacity_problem
+from tests.routing.problems import capacity_problem
 
 NODES = list(range(1, 111))
 

@@ -1,18 +1,12 @@
 """Parallel ruin and recreate searches in rounds, each restarting from the best plan so far."""
 
 import math
-import random
 import time
 from dataclasses import replace
 
 from routing.checker import check
 from routing.solver import (
-    Depot,
-    Problem,
     SearchParams,
-    Stop,
-    TravelMatrix,
-    Vehicle,
     _round_end,
     _round_of,
     _search,
@@ -21,20 +15,7 @@ from routing.solver import (
     _Strategy,
     solve,
 )
-from tests.routing.test_solver_determinism import plan
-
-
-def capacity_problem(stops: int, seed: int = 11) -> Problem:
-    """Stops scattered around a depot, loads filling most of eight trucks: no clock, no windows."""
-    rng = random.Random(seed)
-    places = [(0.0, 0.0)] + [(rng.uniform(-10, 10), rng.uniform(-10, 10)) for _ in range(stops)]
-    distances = [[round(math.dist(a, b) * 1000) for b in places] for a in places]
-    return Problem(
-        Depot("dc"),
-        [Stop(f"s{i}", deliver_volume=rng.randint(1, 9)) for i in range(1, stops + 1)],
-        [Vehicle(f"v{k}", volume_capacity=80, kg_capacity=0) for k in range(10)],
-        TravelMatrix([[0] * len(places) for _ in places], distances),
-    )
+from tests.routing.problems import capacity_problem, plan
 
 
 def test_rounds_together_cool_as_one_schedule():

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from routing.checker import check
 from routing.solver import SearchParams, _joined, _Outcome, _search, _sectors, _Strategy, solve
-from tests.routing.test_solver_rounds import capacity_problem
+from tests.routing.problems import capacity_problem
 
 NODES = list(range(1, 111))
 

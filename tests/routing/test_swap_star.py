@@ -22,7 +22,7 @@ from routing.solver import (
     solve,
 )
 from routing.swap_star import Neighbourhood, _two_opt, descend
-from tests.routing.test_solver_rounds import capacity_problem
+from tests.routing.problems import capacity_problem
 
 # Node 0 is the depot; two stops far out east (1, 2) and two far out north (3, 4).
 PLACES = [(0, 0), (100, 0), (100, 10), (0, 100), (10, 100)]
