@@ -130,9 +130,10 @@ class _Descent:
         remove_a, remove_b = self._removals(A), self._removals(B)
         into_b = {u: self._cheapest_places(u, B) for u in A}
         into_a = {v: self._cheapest_places(v, A) for v in B}
-        moves.extend(self._relocations(a, b))
-        moves.extend((gain, into, rest) for gain, rest, into in self._relocations(b, a))
-        moves.extend(self._tail_exchanges(a, b))
+        heads_a, heads_b = self._heads(A), self._heads(B)
+        moves.extend(self._relocations(a, b, heads_a))
+        moves.extend((gain, into, rest) for gain, rest, into in self._relocations(b, a, heads_b))
+        moves.extend(self._tail_exchanges(a, b, heads_a, heads_b))
         for i, u in enumerate(A):
             before_u, after_u = A[i - 1] if i else 0, A[i + 1] if i + 1 < len(A) else 0
             for j, v in enumerate(B):
@@ -151,12 +152,12 @@ class _Descent:
                     moves.append((delta, _exchanged(A, i, v, v_at[1]), _exchanged(B, j, u, u_at[1])))
         return moves
 
-    def _relocations(self, a: int, b: int) -> list[tuple[int, list[int], list[int]]]:
+    def _relocations(self, a: int, b: int, heads: list[Loads]) -> list[tuple[int, list[int], list[int]]]:
         """Every string of one to three consecutive stops of a, moved to its cheapest place in b,
-        driven either way, that leaves a stop in a and whose loads fit, as (gain, new a, new b)."""
+        driven either way, that leaves a stop in a and whose loads fit, as (gain, new a, new b).
+        `heads` are a's running loads (see _heads)."""
         d, A, B = self.d, self.plan[a], self.plan[b]
         seq_a, seq_b = [0, *A, 0], [0, *B, 0]
-        heads = self._heads(A)
         moves = []
         for length in range(1, min(_MAX_STRING, len(A) - 1) + 1):
             for i in range(len(A) - length + 1):
@@ -182,12 +183,13 @@ class _Descent:
                     moves.append((gain, A[:i] + A[i + length:], B[:at] + moved + B[at:]))
         return moves
 
-    def _tail_exchanges(self, a: int, b: int) -> list[tuple[int, list[int], list[int]]]:
+    def _tail_exchanges(
+        self, a: int, b: int, heads_a: list[Loads], heads_b: list[Loads]
+    ) -> list[tuple[int, list[int], list[int]]]:
         """2-opt*: every improving exchange of the routes' ends, a's first i stops followed by b's
         stops from j on, and b's first j followed by a's from i on, that empties neither route and
         whose loads fit. Each end keeps its direction, so the price holds on one-way distances."""
         d, A, B = self.d, self.plan[a], self.plan[b]
-        heads_a, heads_b = self._heads(A), self._heads(B)
         total_a, total_b = self.total[a], self.total[b]
         seq_a, seq_b = [0, *A, 0], [0, *B, 0]
         moves = []
