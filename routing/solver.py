@@ -638,8 +638,9 @@ class _Strategy:
     improve_perturbed: bool = False
     removed_visits: int = 10
     max_string: int = 10
-    # What the worker searches with in the last of parallel rounds, where it differs (see _round_of).
-    last_round: _Strategy | None = None
+    # What the worker searches with in the parallel rounds after the first, where it differs (see
+    # _round_of).
+    later_rounds: _Strategy | None = None
 
 
 # OR-Tools runs its iterated local search until a limit, with no way to stop it when it stalls, so it
@@ -656,7 +657,7 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
     benchmark instances (bench/vrp.py): hot annealing and no polishing for pure capacity problems,
     where fast iterations pay; with windows, a second worker that polishes every recreated plan.
     For capacity problems the second worker anneals from the same start down to a ten times colder
-    end, and in the last round both take out twice as many stops (see _LAST_ROUND_RUIN); in single
+    end, and after the first round both take out twice as many stops (see _LATER_ROUND_RUIN); in single
     60 s runs on X-n200-k36 and X-n214-k11 a half-as-hot second worker did worse on both, and
     hotter, smaller or larger ruins, polishing every plan and guided local search too. Capacity
     problems get somewhat larger ruins, with longer strings where loads make routes long (see
@@ -690,10 +691,10 @@ def _strategies(problem: Problem, fleet: list[Vehicle], free: list[int]) -> tupl
     string = _max_string(problem, fleet, free)
     removed = max(_CAPACITY_RUIN, string)
     first = _Strategy(firsts[0], temperatures=(0.8, 0.008), removed_visits=removed, max_string=string)
-    last_round = replace(first, removed_visits=_LAST_ROUND_RUIN * removed, max_string=_LAST_ROUND_RUIN * _SISR_RUIN)
+    later = replace(first, removed_visits=_LATER_ROUND_RUIN * removed, max_string=_LATER_ROUND_RUIN * _SISR_RUIN)
     return (
-        replace(first, last_round=last_round),
-        replace(first, temperatures=(0.8, 0.0008), last_round=last_round),
+        replace(first, later_rounds=later),
+        replace(first, temperatures=(0.8, 0.0008), later_rounds=later),
     )
 
 
@@ -770,7 +771,15 @@ _POLISH_SHARE = 0.05
 # against 2.24, two runs above 3 against one: the difference, 0.16, within its standard error of
 # 0.23. Polishing every recreated plan in the sector rounds (improve_perturbed) gave 2.95, 4.00 and
 # 2.99 against 2.44, 3.08 and 2.96 (seeds 300-302), and was stopped there.
-_LAST_ROUND_RUIN = 2
+# Tried again on 2026-11-28, with the descent by then moving strings of stops and route ends between
+# rounds: seeds 960-975, each run next to one with these ruins in the last round alone, mean 1.75
+# (0.82 to 2.60) against 1.98 (1.03 to 2.65), none above 3 in either, 10 of 16 pairs won, the
+# difference 0.22 with a standard error of 0.15. Both trials leaned the same way, 0.19 points over
+# their 32 pairs, so every round after the first now takes these ruins (and the second worker,
+# which cools ten times further, does so only in the first round). In eight traced runs that day
+# the last two rounds had gained 0 to 56 units each, of about 11 000: the plan stalls, and larger
+# ruins reach further from it.
+_LATER_ROUND_RUIN = 2
 
 # Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).
 _GLS_EPOCH_PER_STOP = 20
@@ -1046,6 +1055,13 @@ def _recombine(
 # 0.32 points with a standard error of 0.30. On seeds 600-601, X-n502-k39 0.81 and 0.72 against
 # 1.07 and 0.56, X-n200-k36 0.74 and 0.80 against 0.73 and 0.90, X-n101-k25 0.02 and 0.22
 # against 0.22 and 0.27.
+# By then the descent runs out of moves, not time: traced on X-n214-k11 (2026-11-28, seed 901) it
+# gained 51 and 18 units after the first two rounds and nothing after the other four, each time done
+# in 0.02 to 0.05 s with 0.24 to 0.77 s of its time still left. Exchanging strings of up to three
+# stops between routes (cross-exchange, at least one of the two longer than one stop, each driven
+# the cheaper way in the other's place) gained nothing either: seeds 900-915, each run next to one
+# without, mean 1.97 (none above 3) against 2.01 (one above 3), 7 of 16 pairs won, the difference
+# 0.05 points with a standard error of 0.23.
 _SWAP_STAR_SHARE = 0.3
 
 
@@ -1154,6 +1170,13 @@ _ROUNDS = 3
 # capacity 5% larger in rounds 3 to 5 and the stops over it taken out before the last round: the
 # larger trucks' plan reached 10 764 on 11 routes, but putting its 16 stops back ended at 2.12
 # against 1.97 (seed 3), and capacity tightened round by round (3, 2, 1, 0.5% over) at 3.28.
+# On 2026-11-28, sectors grown as wedges around the depot rather than by the routes nearest a stop
+# (routes taken in order of the angle at the depot between their medoid stop and that of the random
+# stop's route, worked out from the three distances) made no difference: seeds 930-945, each run
+# next to one with these sectors, mean 2.09 (one above 3) against 2.11 (two above 3), 8 of 16 pairs
+# won, the difference 0.01 points with a standard error of 0.18. On a plan of X-n214-k11's, whose
+# routes fan out from a central depot, a half of the routes nearest a random stop lay in one piece
+# of the fan in 14% of 2 000 draws and in two to five pieces otherwise; the wedges, in one or two.
 _SECTOR_ROUNDS = 6
 
 
@@ -1187,9 +1210,9 @@ def _round_end(began: float, deadline: float, r: int, rounds: int, first_share: 
 def _round_of(strategy: _Strategy, r: int, rounds: int) -> _Strategy:
     """The strategy for round `r` of `rounds`: its share of the exponential cooling from the
     strategy's start temperature to its end one, so that the rounds together anneal as one search.
-    The last of several rounds searches with the strategy's `last_round`, where it has one."""
-    if rounds > 1 and r == rounds - 1 and strategy.last_round is not None:
-        strategy = strategy.last_round
+    Every round after the first searches with the strategy's `later_rounds`, where it has one."""
+    if r > 0 and strategy.later_rounds is not None:
+        strategy = strategy.later_rounds
     hot, cold = strategy.temperatures
     step = (cold / hot) ** (1 / rounds)
     return replace(strategy, temperatures=(hot * step**r, hot * step ** (r + 1)))

@@ -46,7 +46,7 @@ def test_the_first_round_takes_its_share_of_the_time_and_the_others_split_the_re
     assert _round_end(100.0, 160.0, 0, 1, 1.0) == 160.0
 
 
-def test_capacity_workers_ruin_twice_as_much_in_the_last_round_only():
+def test_capacity_workers_ruin_twice_as_much_in_every_round_after_the_first():
     # given
     problem = capacity_problem(110)
     nodes = list(range(1, 111))
@@ -55,14 +55,16 @@ def test_capacity_workers_ruin_twice_as_much_in_the_last_round_only():
     # when
     rounds = {w: [_round_of(strategy, r, 3) for r in range(3)] for w, strategy in enumerate((first, second))}
 
-    # then: the first two rounds keep the usual ruins; in the last one both workers
-    # anneal as the first would have, with ruins twice as large, and polish nothing
+    # then: the first round keeps the usual ruins; in the later ones both workers anneal as the
+    # first would have, with ruins twice as large, and polish nothing
     for own in rounds.values():
-        assert [s.removed_visits for s in own] == [first.removed_visits] * 2 + [2 * first.removed_visits]
-        assert own[-1].max_string == 20
-        assert own[-1].temperatures == _round_of(replace(first, last_round=None), 2, 3).temperatures
+        assert [s.removed_visits for s in own] == [first.removed_visits] + [2 * first.removed_visits] * 2
+        assert [s.max_string for s in own[1:]] == [20, 20]
+        for r in (1, 2):
+            assert own[r].temperatures == _round_of(replace(first, later_rounds=None), r, 3).temperatures
         assert not any(s.improve_perturbed for s in own)
-    assert rounds[1][-1].temperatures[0] > rounds[1][1].temperatures[1]
+    # the second worker, which cools faster, is reheated to the first's schedule after its first round
+    assert rounds[1][1].temperatures[0] > rounds[1][0].temperatures[1]
     deadline = time.monotonic() + 5
     last = _search_parameters(rounds[1][-1], SearchParams(), 1000.0, deadline).iterated_local_search_parameters
     sisr = last.ruin_recreate_parameters.ruin_strategies[0].sisr
@@ -82,7 +84,7 @@ def test_a_single_round_searches_with_the_strategy_itself():
     assert only.temperatures == second.temperatures
 
 
-def test_a_last_round_with_large_ruins_finds_a_plan():
+def test_a_later_round_with_large_ruins_finds_a_plan():
     # given: the second worker's last round, whose parameters OR-Tools must accept
     problem = capacity_problem(110)
     fleet = list(problem.vehicles)
