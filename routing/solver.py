@@ -754,6 +754,8 @@ def _fewest_vehicles(problem: Problem, fleet: list[Vehicle], free: list[int], ro
 # with the full neighbourhood (2-opt, or-opt, exchanges between routes) from the best plan it found.
 _POLISH_SHARE = 0.05
 
+# From the second round on, both workers take out this many times the usual stops per ruin, in
+# strings up to as many times SISR's; first it was the last round alone, as follows.
 # By the last round both workers restart from a plan that ruins of the usual size rarely improve:
 # in traced 60 s runs on X-n214-k11 the first worker gained 0-30 units of about 11 200 in its 20 s,
 # and the second, which polished every recreated plan there, never gained anything. So in the last
