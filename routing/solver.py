@@ -781,6 +781,9 @@ _POLISH_SHARE = 0.05
 # which cools ten times further, does so only in the first round). In eight traced runs that day
 # the last two rounds had gained 0 to 56 units each, of about 11 000: the plan stalls, and larger
 # ruins reach further from it.
+# Three times the usual stops per ruin (strings still up to twice SISR's) did no better, 2026-12-03:
+# X-n214-k11, seeds 1000-1015, each run next to one with twice, mean 2.27 (one above 3) against
+# 2.24 (two above 3), 7 of 16 pairs won, the difference 0.03 points with a standard error of 0.22.
 _LATER_ROUND_RUIN = 2
 
 # Guided local search resumes in epochs of this many solutions per free stop (see _guided_search).
