@@ -986,6 +986,11 @@ def _joined(
 # 2026-11-26 (this machine, seeds 0-7, load about 2), the gap was 1.8-3.5%, mean 2.8%, against
 # 2.2-4.0%, mean 3.2%, without it (seeds 1-7, same hour); 5 rounds instead of 3 gave a mean of 2.8%
 # too, and the second worker's last round without polishing 2.9%.
+# With sectors and the descent after each round it still gains, if narrowly: without recombining at
+# all (no pooling, its time given to the searches, the descent kept) X-n214-k11 did worse on
+# 2026-12-03, seeds 1700-1715, each run next to one with it: mean 2.16 (two above 3) against 2.00
+# (none above 3), 7 of 16 pairs won, the difference 0.15 points with a standard error of 0.16; the
+# recombinations in the runs with it found a cheaper plan in 21 of 96 rounds.
 _RECOMBINE_SHARE = 0.1
 
 # A worker pools the routes of the plans within this fraction of the cheapest one it found. Those of
@@ -993,12 +998,8 @@ _RECOMBINE_SHARE = 0.1
 # X-n214-k11) made the linear relaxation alone outlast the time for recombining. Within 3% did too
 # (2026-12-03, X-n214-k11 at 60 s, seeds 1600-1604): pools grew to 9 500-15 700 routes and none of
 # the 30 recombinations found a plan in its time, where 1.5% (seeds 1600-1603, run next to them,
-# pools of 2 700-4 600) found 6 of 24. The gaps were no worse for it over those four pairs (mean
-# 2.11 against 2.13), but without recombining at all (no pooling, its time given to the searches,
-# the descent kept) X-n214-k11 did worse: seeds 1700-1715, each run next to one of the landed code,
-# mean 2.16 (two above 3) against 2.00 (none above 3), 7 of 16 pairs won, the difference 0.15
-# points with a standard error of 0.16; the landed runs' recombinations found a plan in 21 of 96
-# rounds.
+# pools of 2 700-4 600) found 6 of 24; the gaps were no worse for it over those four pairs (mean
+# 2.11 against 2.13), but see _RECOMBINE_SHARE for what recombining at all still gains.
 _POOL_WITHIN = 0.015
 
 
