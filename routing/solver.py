@@ -1199,6 +1199,17 @@ _ROUNDS = 3
 # won, the difference 0.01 points with a standard error of 0.18. On a plan of X-n214-k11's, whose
 # routes fan out from a central depot, a half of the routes nearest a random stop lay in one piece
 # of the fan in 14% of 2 000 draws and in two to five pieces otherwise; the wedges, in one or two.
+# A run settles on its plan well before its end, but a second draw does not pay either (2026-12-03).
+# In traced 60 s runs (seeds 1801-1808) the last three rounds gained 0 to 70 units each; four runs of
+# 120 s (seeds 1801-1804) averaged 2.03% against 2.17% for the same seeds at 60 s, and 14 runs of
+# 30 s (seeds 1801-1816 but two run beside other work) 2.36% (1.38 to 3.84, two above 3). So the
+# time was split into two searches from scratch, each with these six rounds in half of it, and the
+# cheaper plan taken: seeds 1900-1915 and 2000-2015, each run next to one of a single search, mean
+# 2.14% (1.44 to 3.51, two above 3) against 2.15% (0.99 to 3.25, three above 3), 19 of 32 pairs won,
+# the difference 0.01 points with a standard error of 0.11; the first 16 pairs leaned one way (0.11)
+# and the second the other (-0.10). X-n200-k36 did worse with it (seeds 0, 1: 1.48 and 1.23 against
+# 1.27 and 1.06), X-n502-k39 no better (1.05 and 1.05 against 0.77 and 1.28). Recombining the routes
+# of both searches' plans at the end found no cheaper plan (seed 1950: 4 500 routes pooled).
 _SECTOR_ROUNDS = 6
 
 
