@@ -816,7 +816,7 @@ def _best_of_portfolio(
     recreate searches in rounds (see _ROUNDS), and without windows in sectors (see _SECTOR_ROUNDS).
     """
     # Imported here: routing.isolation runs solves, so it imports this module at its top.
-    from routing.isolation import run_parallel
+    from routing.isolation import Workers
 
     locked_nodes = {node for nodes in locked.values() for node in nodes}
     strategies = _strategies(problem, fleet, [n for n in candidates if n not in locked_nodes])
@@ -835,48 +835,49 @@ def _best_of_portfolio(
     descent = _swap_star(problem, fleet, locked) if by_sector else None
     best: _Outcome | None = None
     pool: set[tuple[int, tuple[int, ...]]] = set()
-    for r in range(rounds):
-        ends = _round_end(began, deadline, r, rounds, first_share)
-        searches = [_round_of(strategies[w % len(strategies)], r, rounds) for w in range(workers)]
-        until, polish = ends - recombine_s, r == rounds - 1
-        seeds = [f"{params.seed}/{w}/{r}" for w in range(workers)]
-        sectors = None if best is None or not by_sector else _sectors(
-            problem, fleet, locked, best, candidates, workers, f"{params.seed}/{r}"
-        )
-        if sectors is None:
-            start = None if best is None else best.routes
-            jobs = [
-                (problem, first_fleets[w] if best is None else fleet, locked, candidates, searches[w], params, seeds[w], until,
-                 start, polish, recombining)
-                for w in range(workers)
-            ]
-        else:
-            jobs = [
-                (problem, [fleet[k] for k in vehicles], {}, stops, searches[w], params, seeds[w], until,
-                 {i: best.routes.get(k, []) for i, k in enumerate(vehicles)}, polish, recombining)
-                for w, (vehicles, stops) in enumerate(sectors)
-            ]
-        if len(jobs) == 1:
-            outcomes = [_search(*jobs[0])]
-        else:
-            hard_deadline = until + overrun_slack(params.time_limit_s)
-            outcomes = run_parallel([(_search, job) for job in jobs], deadline=hard_deadline)
-        if sectors is not None:
-            outcomes = [_joined(problem, fleet, best, candidates, sectors, outcomes)]
-        found = [o for o in [best, *outcomes] if o is not None]
-        if not found:
-            continue
-        best = min(found, key=lambda o: _rank(o, fewest_routes_first=by_sector and r == 0))
-        if recombining:
-            pool.update(route for o in outcomes if o is not None for route in o.pool)
-            timed = None if params.solution_limit is not None else ends - descent_s
-            recombined = run_parallel(
-                [(_recombine, (problem, fleet, locked, best, pool, timed, r < rounds - 1))],
-                deadline=ends + overrun_slack(params.time_limit_s),
-            )[0]
-            best = recombined or best
-        if descent is not None:
-            best = descent(best, None if params.solution_limit is not None else ends)
+    with Workers() as children:
+        for r in range(rounds):
+            ends = _round_end(began, deadline, r, rounds, first_share)
+            searches = [_round_of(strategies[w % len(strategies)], r, rounds) for w in range(workers)]
+            until, polish = ends - recombine_s, r == rounds - 1
+            seeds = [f"{params.seed}/{w}/{r}" for w in range(workers)]
+            sectors = None if best is None or not by_sector else _sectors(
+                problem, fleet, locked, best, candidates, workers, f"{params.seed}/{r}"
+            )
+            if sectors is None:
+                start = None if best is None else best.routes
+                jobs = [
+                    (problem, first_fleets[w] if best is None else fleet, locked, candidates, searches[w], params, seeds[w], until,
+                     start, polish, recombining)
+                    for w in range(workers)
+                ]
+            else:
+                jobs = [
+                    (problem, [fleet[k] for k in vehicles], {}, stops, searches[w], params, seeds[w], until,
+                     {i: best.routes.get(k, []) for i, k in enumerate(vehicles)}, polish, recombining)
+                    for w, (vehicles, stops) in enumerate(sectors)
+                ]
+            if len(jobs) == 1:
+                outcomes = [_search(*jobs[0])]
+            else:
+                hard_deadline = until + overrun_slack(params.time_limit_s)
+                outcomes = children.run([(_search, job) for job in jobs], deadline=hard_deadline)
+            if sectors is not None:
+                outcomes = [_joined(problem, fleet, best, candidates, sectors, outcomes)]
+            found = [o for o in [best, *outcomes] if o is not None]
+            if not found:
+                continue
+            best = min(found, key=lambda o: _rank(o, fewest_routes_first=by_sector and r == 0))
+            if recombining:
+                pool.update(route for o in outcomes if o is not None for route in o.pool)
+                timed = None if params.solution_limit is not None else ends - descent_s
+                recombined = children.run(
+                    [(_recombine, (problem, fleet, locked, best, pool, timed, r < rounds - 1))],
+                    deadline=ends + overrun_slack(params.time_limit_s),
+                )[0]
+                best = recombined or best
+            if descent is not None:
+                best = descent(best, None if params.solution_limit is not None else ends)
     return None if best is None else best.routes
 
 
