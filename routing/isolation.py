@@ -6,7 +6,7 @@ also leads its own process group so that a hard timeout kills the search workers
 
 OR-Tools' own time limit is not a guarantee either: it is checked between search steps, and some
 steps (a first-solution heuristic, a large neighbourhood) can run on past it. Native code cannot be
-interrupted from Python, so the only hard bound is a process that can be killed (`run_parallel`).
+interrupted from Python, so the only hard bound is a process that can be killed (`Workers`).
 
 A solving process dies with the process that started it: a Celery worker killed with -9 (the OOM
 killer, a lost container) must not leave an orphaned search burning a core for the rest of its time
@@ -74,15 +74,6 @@ def solve_isolated(
     return payload
 
 
-def run_parallel(calls: Sequence[tuple[Callable, tuple]], *, deadline: float) -> list[object | None]:
-    """`target(*args)` for each call, each in a spawned child of its own, all at once. Returns their
-    results in order, with None for a call whose process had not answered by `deadline` (a
-    `time.monotonic()` value) or died without answering: such a process is killed, never waited for.
-    An exception raised by a call is raised here, once every child is stopped."""
-    with Workers() as workers:
-        return workers.run(calls, deadline=deadline)
-
-
 class Workers:
     """Spawned children that stay up between calls, for a solve that runs searches in rounds.
 
@@ -97,7 +88,10 @@ class Workers:
         self._children: list[tuple[multiprocessing.process.BaseProcess, Connection] | None] = []
 
     def run(self, calls: Sequence[tuple[Callable, tuple]], *, deadline: float) -> list[object | None]:
-        """As `run_parallel`: call k runs in the k-th child."""
+        """`target(*args)` for each call, the k-th in the k-th child, all at once. Returns their
+        results in order, with None for a call whose child had not answered by `deadline` (a
+        `time.monotonic()` value) or died without answering: such a child is killed, never waited
+        for. An exception raised by a call is raised here, once every child is stopped."""
         results: list[object | None] = [None] * len(calls)
         pending: dict[Connection, int] = {}
         for k, call in enumerate(calls):
@@ -113,9 +107,10 @@ class Workers:
                 except EOFError:
                     self._stop(k)  # died without answering: like a child that overran, no result
                     continue
-                if not ok:
+                if ok:
+                    results[k] = payload
+                else:
                     error = payload
-                results[k] = payload if ok else None
         for k in pending.values():
             self._stop(k)
         if error is not None:

@@ -28,6 +28,8 @@ import numpy as np
 if TYPE_CHECKING:
     from ortools.constraint_solver import pywrapcp
 
+    from routing.isolation import Workers
+
 DAY_S = 86_400
 # Travel time / distance for a pair of places with no road route between them (e.g. OSRM "null").
 UNREACHABLE = 10**9
@@ -242,7 +244,11 @@ def solve(problem: Problem, params: SearchParams = SearchParams()) -> Solution:
             k: locked[v.id] for k, v in enumerate(fleet) if v.id in locked
         }
     else:
-        best = _best_of_portfolio(problem, fleet, locked, candidates, params, started + params.time_limit_s)
+        # Imported here: routing.isolation runs solves, so it imports this module at its top.
+        from routing.isolation import Workers
+
+        with Workers() as children:
+            best = _best_of_portfolio(problem, fleet, locked, candidates, params, started + params.time_limit_s, children)
 
     routes = []
     served: set[int] = set()
@@ -807,17 +813,16 @@ def _best_of_portfolio(
     candidates: list[int],
     params: SearchParams,
     deadline: float,
+    children: Workers,
 ) -> dict[int, list[int]] | None:
     """The best plan of the portfolio's workers, each searching until `deadline` (time.monotonic()).
 
-    With one worker it runs here. With more, every worker runs in a child process of its own (none
-    in this process, which could not be interrupted) and is killed if it overruns; the deadline is
-    shared across processes because Linux's monotonic clock is system-wide. Parallel ruin and
-    recreate searches in rounds (see _ROUNDS), and without windows in sectors (see _SECTOR_ROUNDS).
+    With one worker it runs here. With more, every worker runs in one of the `children` (none in
+    this process, which could not be interrupted), which is killed if it overruns, and so does the
+    recombination after each round; the deadline is shared across processes because Linux's
+    monotonic clock is system-wide. Parallel ruin and recreate searches in rounds (see _ROUNDS),
+    and without windows in sectors (see _SECTOR_ROUNDS).
     """
-    # Imported here: routing.isolation runs solves, so it imports this module at its top.
-    from routing.isolation import Workers
-
     locked_nodes = {node for nodes in locked.values() for node in nodes}
     strategies = _strategies(problem, fleet, [n for n in candidates if n not in locked_nodes])
     workers = max(1, params.workers)
@@ -835,49 +840,48 @@ def _best_of_portfolio(
     descent = _swap_star(problem, fleet, locked) if by_sector else None
     best: _Outcome | None = None
     pool: set[tuple[int, tuple[int, ...]]] = set()
-    with Workers() as children:
-        for r in range(rounds):
-            ends = _round_end(began, deadline, r, rounds, first_share)
-            searches = [_round_of(strategies[w % len(strategies)], r, rounds) for w in range(workers)]
-            until, polish = ends - recombine_s, r == rounds - 1
-            seeds = [f"{params.seed}/{w}/{r}" for w in range(workers)]
-            sectors = None if best is None or not by_sector else _sectors(
-                problem, fleet, locked, best, candidates, workers, f"{params.seed}/{r}"
-            )
-            if sectors is None:
-                start = None if best is None else best.routes
-                jobs = [
-                    (problem, first_fleets[w] if best is None else fleet, locked, candidates, searches[w], params, seeds[w], until,
-                     start, polish, recombining)
-                    for w in range(workers)
-                ]
-            else:
-                jobs = [
-                    (problem, [fleet[k] for k in vehicles], {}, stops, searches[w], params, seeds[w], until,
-                     {i: best.routes.get(k, []) for i, k in enumerate(vehicles)}, polish, recombining)
-                    for w, (vehicles, stops) in enumerate(sectors)
-                ]
-            if len(jobs) == 1:
-                outcomes = [_search(*jobs[0])]
-            else:
-                hard_deadline = until + overrun_slack(params.time_limit_s)
-                outcomes = children.run([(_search, job) for job in jobs], deadline=hard_deadline)
-            if sectors is not None:
-                outcomes = [_joined(problem, fleet, best, candidates, sectors, outcomes)]
-            found = [o for o in [best, *outcomes] if o is not None]
-            if not found:
-                continue
-            best = min(found, key=lambda o: _rank(o, fewest_routes_first=by_sector and r == 0))
-            if recombining:
-                pool.update(route for o in outcomes if o is not None for route in o.pool)
-                timed = None if params.solution_limit is not None else ends - descent_s
-                recombined = children.run(
-                    [(_recombine, (problem, fleet, locked, best, pool, timed, r < rounds - 1))],
-                    deadline=ends + overrun_slack(params.time_limit_s),
-                )[0]
-                best = recombined or best
-            if descent is not None:
-                best = descent(best, None if params.solution_limit is not None else ends)
+    for r in range(rounds):
+        ends = _round_end(began, deadline, r, rounds, first_share)
+        searches = [_round_of(strategies[w % len(strategies)], r, rounds) for w in range(workers)]
+        until, polish = ends - recombine_s, r == rounds - 1
+        seeds = [f"{params.seed}/{w}/{r}" for w in range(workers)]
+        sectors = None if best is None or not by_sector else _sectors(
+            problem, fleet, locked, best, candidates, workers, f"{params.seed}/{r}"
+        )
+        if sectors is None:
+            start = None if best is None else best.routes
+            jobs = [
+                (problem, first_fleets[w] if best is None else fleet, locked, candidates, searches[w], params, seeds[w], until,
+                 start, polish, recombining)
+                for w in range(workers)
+            ]
+        else:
+            jobs = [
+                (problem, [fleet[k] for k in vehicles], {}, stops, searches[w], params, seeds[w], until,
+                 {i: best.routes.get(k, []) for i, k in enumerate(vehicles)}, polish, recombining)
+                for w, (vehicles, stops) in enumerate(sectors)
+            ]
+        if len(jobs) == 1:
+            outcomes = [_search(*jobs[0])]
+        else:
+            hard_deadline = until + overrun_slack(params.time_limit_s)
+            outcomes = children.run([(_search, job) for job in jobs], deadline=hard_deadline)
+        if sectors is not None:
+            outcomes = [_joined(problem, fleet, best, candidates, sectors, outcomes)]
+        found = [o for o in [best, *outcomes] if o is not None]
+        if not found:
+            continue
+        best = min(found, key=lambda o: _rank(o, fewest_routes_first=by_sector and r == 0))
+        if recombining:
+            pool.update(route for o in outcomes if o is not None for route in o.pool)
+            timed = None if params.solution_limit is not None else ends - descent_s
+            recombined = children.run(
+                [(_recombine, (problem, fleet, locked, best, pool, timed, r < rounds - 1))],
+                deadline=ends + overrun_slack(params.time_limit_s),
+            )[0]
+            best = recombined or best
+        if descent is not None:
+            best = descent(best, None if params.solution_limit is not None else ends)
     return None if best is None else best.routes
 
 
