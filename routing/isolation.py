@@ -77,12 +77,18 @@ def solve_isolated(
 class Workers:
     """Spawned children that stay up between calls, for a solve that runs searches in rounds.
 
-    Starting a child (a fresh interpreter that imports the solver, numpy and OR-Tools) takes about
-    a third of a second on the benchmark machine. The recombination after each round has well under
-    a second, so a child started for it had spent half its time before it began (2026-12-03). Here
-    a child is started on first use and runs one call after another; one that overruns its deadline
+    A child is started on first use and runs one call after another; one that overruns its deadline
     or dies is killed, and its place is taken by a new child at the next call. Use as a context
-    manager: leaving it stops every child."""
+    manager: leaving it stops every child.
+
+    Starting a child (a fresh interpreter that imports the solver, numpy and OR-Tools) takes about a
+    third of a second here, and a solve of six rounds started one per search and one for the
+    recombination every round. The recombination has about 0.7 s a round at 60 s, so half of it
+    went on starting up: in a traced run of X-n214-k11 it found nothing in five of six rounds, and
+    in the parent's own process two of six. X-n214-k11 at 60 s, 2026-12-03, seeds 3300-3315, each
+    run next to one that started its children anew: mean 2.13% (0.79 to 2.95, none above 3)
+    against 2.34% (1.38 to 3.21, two above 3), 9 of 16 pairs won, the difference 0.21 points with a
+    standard error of 0.21; seeds 3400-3415 then gave 1.88% (one above 3)."""
 
     def __init__(self) -> None:
         self._children: list[tuple[multiprocessing.process.BaseProcess, Connection] | None] = []
