@@ -247,8 +247,9 @@ def solve(problem: Problem, params: SearchParams = SearchParams()) -> Solution:
         # Imported here: routing.isolation runs solves, so it imports this module at its top.
         from routing.isolation import Workers
 
+        deadline = started + params.time_limit_s
         with Workers() as children:
-            best = _best_of_portfolio(problem, fleet, locked, candidates, params, started + params.time_limit_s, children)
+            best = _best_of_portfolio(problem, fleet, locked, candidates, params, deadline, children)
 
     routes = []
     served: set[int] = set()
@@ -996,8 +997,8 @@ def _joined(
 # 2026-12-03, seeds 1700-1715, each run next to one with it: mean 2.16 (two above 3) against 2.00
 # (none above 3), 7 of 16 pairs won, the difference 0.15 points with a standard error of 0.16; the
 # recombinations in the runs with it found a cheaper plan in 21 of 96 rounds.
-# Nor did a longer last recombination pay (2026-12-03). On three plans of X-n214-k11 taken before the
-# last recombination of a 60 s run (seeds 3200-3202), CP-SAT found nothing cheaper in 0.7 s, a
+# A longer last recombination did not pay (2026-12-03). On three plans of X-n214-k11 taken before
+# the last recombination of a 60 s run (seeds 3200-3202), CP-SAT found nothing cheaper in 0.7 s, a
 # round's share less the descent's, but plans 45, 16 and 2 units cheaper in 3 s. Yet 5% of the
 # whole time for it (3 s at 60 s, taken from the last round's search) gave X-n214-k11 a mean of
 # 2.07% (one run above 3) against 1.88% (one above 3), seeds 3400-3415, each run next to one with
