@@ -28,6 +28,8 @@ import numpy as np
 if TYPE_CHECKING:
     from ortools.constraint_solver import pywrapcp
 
+    from routing.isolation import Workers
+
 DAY_S = 86_400
 # Travel time / distance for a pair of places with no road route between them (e.g. OSRM "null").
 UNREACHABLE = 10**9
@@ -242,7 +244,12 @@ def solve(problem: Problem, params: SearchParams = SearchParams()) -> Solution:
             k: locked[v.id] for k, v in enumerate(fleet) if v.id in locked
         }
     else:
-        best = _best_of_portfolio(problem, fleet, locked, candidates, params, started + params.time_limit_s)
+        # Imported here: routing.isolation runs solves, so it imports this module at its top.
+        from routing.isolation import Workers
+
+        deadline = started + params.time_limit_s
+        with Workers() as children:
+            best = _best_of_portfolio(problem, fleet, locked, candidates, params, deadline, children)
 
     routes = []
     served: set[int] = set()
@@ -807,17 +814,16 @@ def _best_of_portfolio(
     candidates: list[int],
     params: SearchParams,
     deadline: float,
+    children: Workers,
 ) -> dict[int, list[int]] | None:
     """The best plan of the portfolio's workers, each searching until `deadline` (time.monotonic()).
 
-    With one worker it runs here. With more, every worker runs in a child process of its own (none
-    in this process, which could not be interrupted) and is killed if it overruns; the deadline is
-    shared across processes because Linux's monotonic clock is system-wide. Parallel ruin and
-    recreate searches in rounds (see _ROUNDS), and without windows in sectors (see _SECTOR_ROUNDS).
+    With one worker it runs here. With more, every worker runs in one of the `children` (none in
+    this process, which could not be interrupted), which is killed if it overruns, and so does the
+    recombination after each round; the deadline is shared across processes because Linux's
+    monotonic clock is system-wide. Parallel ruin and recreate searches in rounds (see _ROUNDS),
+    and without windows in sectors (see _SECTOR_ROUNDS).
     """
-    # Imported here: routing.isolation runs solves, so it imports this module at its top.
-    from routing.isolation import run_parallel
-
     locked_nodes = {node for nodes in locked.values() for node in nodes}
     strategies = _strategies(problem, fleet, [n for n in candidates if n not in locked_nodes])
     workers = max(1, params.workers)
@@ -860,7 +866,7 @@ def _best_of_portfolio(
             outcomes = [_search(*jobs[0])]
         else:
             hard_deadline = until + overrun_slack(params.time_limit_s)
-            outcomes = run_parallel([(_search, job) for job in jobs], deadline=hard_deadline)
+            outcomes = children.run([(_search, job) for job in jobs], deadline=hard_deadline)
         if sectors is not None:
             outcomes = [_joined(problem, fleet, best, candidates, sectors, outcomes)]
         found = [o for o in [best, *outcomes] if o is not None]
@@ -870,7 +876,7 @@ def _best_of_portfolio(
         if recombining:
             pool.update(route for o in outcomes if o is not None for route in o.pool)
             timed = None if params.solution_limit is not None else ends - descent_s
-            recombined = run_parallel(
+            recombined = children.run(
                 [(_recombine, (problem, fleet, locked, best, pool, timed, r < rounds - 1))],
                 deadline=ends + overrun_slack(params.time_limit_s),
             )[0]
@@ -991,6 +997,12 @@ def _joined(
 # 2026-12-03, seeds 1700-1715, each run next to one with it: mean 2.16 (two above 3) against 2.00
 # (none above 3), 7 of 16 pairs won, the difference 0.15 points with a standard error of 0.16; the
 # recombinations in the runs with it found a cheaper plan in 21 of 96 rounds.
+# A longer last recombination did not pay (2026-12-03). On three plans of X-n214-k11 taken before
+# the last recombination of a 60 s run (seeds 3200-3202), CP-SAT found nothing cheaper in 0.7 s, a
+# round's share less the descent's, but plans 45, 16 and 2 units cheaper in 3 s. Yet 5% of the
+# whole time for it (3 s at 60 s, taken from the last round's search) gave X-n214-k11 a mean of
+# 2.07% (one run above 3) against 1.88% (one above 3), seeds 3400-3415, each run next to one with
+# the usual share, 6 of 16 pairs won, the difference 0.19 points with a standard error of 0.25.
 _RECOMBINE_SHARE = 0.1
 
 # A worker pools the routes of the plans within this fraction of the cheapest one it found. Those of

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from routing.checker import check
-from routing.isolation import run_parallel
+from routing.isolation import Workers
 from routing.solver import (
     Depot,
     Problem,
@@ -67,16 +67,44 @@ def test_parallel_calls_that_overrun_are_killed_and_not_waited_for():
     started = time.monotonic()
 
     # when
-    results = run_parallel([(answer, (42,)), (hang, (60,)), (die, ())], deadline=started + 5)
+    with Workers() as workers:
+        results = workers.run([(answer, (42,)), (hang, (60,)), (die, ())], deadline=started + 5)
 
     # then: the quick answer arrives; the others have no result and cost no more than the deadline
     assert results == [42, None, None]
     assert time.monotonic() - started < 7
 
 
-def test_an_error_in_a_parallel_call_is_raised_here():
-    with pytest.raises(ValueError, match="bad input"):
-        run_parallel([(fail, ()), (hang, (60,))], deadline=time.monotonic() + 30)
+def test_workers_answer_call_after_call_from_the_same_processes():
+    with Workers() as workers:
+        first = workers.run([(os.getpid, ()), (os.getpid, ())], deadline=time.monotonic() + 30)
+        second = workers.run([(os.getpid, ()), (answer, ("only the first",))], deadline=time.monotonic() + 30)
+
+    assert first[0] != first[1] and os.getpid() not in first
+    assert second == [first[0], "only the first"]
+
+
+def test_a_worker_that_overruns_or_dies_is_replaced_at_the_next_call():
+    with Workers() as workers:
+        before = workers.run([(os.getpid, ()), (os.getpid, ())], deadline=time.monotonic() + 30)
+        workers.run([(hang, (60,)), (die, ())], deadline=time.monotonic() + 2)
+
+        after = workers.run([(os.getpid, ()), (os.getpid, ())], deadline=time.monotonic() + 30)
+
+    assert None not in after and set(after).isdisjoint(before)
+
+
+def test_an_error_in_a_parallel_call_is_raised_here_at_once_and_every_worker_stopped():
+    with Workers() as workers:
+        before = workers.run([(os.getpid, ()), (os.getpid, ())], deadline=time.monotonic() + 30)
+        started = time.monotonic()
+
+        with pytest.raises(ValueError, match="bad input"):
+            workers.run([(fail, ()), (hang, (60,))], deadline=started + 30)
+
+        assert time.monotonic() - started < 10
+        after = workers.run([(os.getpid, ()), (os.getpid, ())], deadline=time.monotonic() + 30)
+    assert None not in after and set(after).isdisjoint(before)
 
 
 def test_one_worker_stops_at_the_limit_even_in_the_first_solution_heuristic():
