@@ -67,13 +67,35 @@ def main() -> None:
     # About 1.2 parcels per order in the demo's mix.
     summary = build_demo(seed=11, stores=args.stores, orders=round(args.parcels / 1.2), vehicles=args.vehicles)
     dc = DistributionCenter.objects.get(code="TPE-DC1")
-    call_command("generate_regions", "--dc", dc.code, "--regions", str(args.regions), verbosity=0, stdout=open(os.devnull, "w"))
-    print(f"seeded in {time.monotonic() - started:.0f} s: {summary.stores} stores, {summary.parcels_created} parcels, {args.vehicles} vehicles, {args.regions} regions")
+    call_command(
+        "generate_regions", "--dc", dc.code, "--regions", str(args.regions), verbosity=0, stdout=open(os.devnull, "w")
+    )
+    print(
+        f"seeded in {time.monotonic() - started:.0f} s: {summary.stores} stores, {summary.parcels_created} parcels, {args.vehicles} vehicles, {args.regions} regions"
+    )
 
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pickup", "worker", "--pool", "prefork", "--concurrency", str(args.concurrency),
-         "-n", f"bench-{os.getpid()}@%h", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=dict(os.environ), start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pickup",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(args.concurrency),
+            "-n",
+            f"bench-{os.getpid()}@%h",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        start_new_session=True,
     )
     sampler = MemorySampler(worker.pid)
     sampler.start()
@@ -94,7 +116,13 @@ def recreate_database(database_url: str) -> None:
 
     parts = urlparse(database_url)
     name = parts.path.lstrip("/")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres", password=parts.password, dbname="postgres")
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -182,10 +210,18 @@ def report(run, sampler: MemorySampler) -> None:
     run.refresh_from_db()
     plans = list(run.region_plans.select_related("region").order_by("region__code"))
     wall = (run.finished_at - run.started_at).total_seconds()
-    print(f"\nrun {run}: {run.get_status_display()}, wall time {wall:.0f} s ({wall / 60:.1f} min), {run.time_limit_s:g} s search per region")
-    print(f"{'region':8} {'status':9} {'stops':>5} {'out':>5} {'back':>5} {'veh':>4} {'unserved':>8} {'km':>7} {'search s':>8} {'task s':>7}")
+    print(
+        f"\nrun {run}: {run.get_status_display()}, wall time {wall:.0f} s ({wall / 60:.1f} min), {run.time_limit_s:g} s search per region"
+    )
+    print(
+        f"{'region':8} {'status':9} {'stops':>5} {'out':>5} {'back':>5} {'veh':>4} {'unserved':>8} {'km':>7} {'search s':>8} {'task s':>7}"
+    )
     for rp in plans:
-        task = (rp.solve_finished_at - rp.solve_started_at).total_seconds() if rp.solve_finished_at and rp.solve_started_at else 0
+        task = (
+            (rp.solve_finished_at - rp.solve_started_at).total_seconds()
+            if rp.solve_finished_at and rp.solve_started_at
+            else 0
+        )
         print(
             f"{rp.region.code:8} {rp.status:9} {rp.stops:5d} {rp.parcels_out:5d} {rp.parcels_back:5d} {rp.vehicles_used:4d} "
             f"{rp.unserved_stops:8d} {rp.distance_m / 1000:7.1f} {rp.solve_seconds or 0:8.1f} {task:7.1f}"
@@ -195,7 +231,9 @@ def report(run, sampler: MemorySampler) -> None:
         f"{sum(p.parcels_back for p in plans)} back, {sum(p.vehicles_used for p in plans)} vehicles, "
         f"{sum(p.unserved_stops for p in plans)} unserved stops"
     )
-    print(f"peak memory: {sampler.peak_kb / 1024:.0f} MB RSS over {sampler.peak_processes} processes (worker, pool, solvers, this script)")
+    print(
+        f"peak memory: {sampler.peak_kb / 1024:.0f} MB RSS over {sampler.peak_processes} processes (worker, pool, solvers, this script)"
+    )
 
 
 if __name__ == "__main__":

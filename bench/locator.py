@@ -57,23 +57,48 @@ def build(rng: random.Random) -> str:
             lat, lon = rng.uniform(22.0, 25.3), rng.uniform(120.1, 121.9)
         stores.append(
             Store(
-                code=f"B{n:05d}", name=f"Bench {n}", address="-", postal_code="100", latitude=f"{lat:.6f}", longitude=f"{lon:.6f}",
-                region=region, is_24h=n % 3 != 0, slot_capacity=rng.choice([30, 40, 60]),
+                code=f"B{n:05d}",
+                name=f"Bench {n}",
+                address="-",
+                postal_code="100",
+                latitude=f"{lat:.6f}",
+                longitude=f"{lon:.6f}",
+                region=region,
+                is_24h=n % 3 != 0,
+                slot_capacity=rng.choice([30, 40, 60]),
                 max_size_class=rng.choice([SizeClass.M, SizeClass.L, SizeClass.L]),
             )
         )
     Store.objects.bulk_create(stores, batch_size=2000)
     ids = list(Store.objects.values_list("id", flat=True))
-    hours = [OpeningHours(store_id=pk, weekday=d, opens=clock(7), closes=clock(23)) for pk in ids[::3] for d in range(7)]
+    hours = [
+        OpeningHours(store_id=pk, weekday=d, opens=clock(7), closes=clock(23)) for pk in ids[::3] for d in range(7)
+    ]
     OpeningHours.objects.bulk_create(hours, batch_size=5000)
     merchant = Merchant.objects.create(code="BENCH", name="Bench")
     orders = Order.objects.bulk_create(
-        [Order(merchant=merchant, reference=f"R{n}", shopper_name="x", shopper_phone="0912345678", pickup_store_id=rng.choice(ids)) for n in range(PARCELS // 2)],
+        [
+            Order(
+                merchant=merchant,
+                reference=f"R{n}",
+                shopper_name="x",
+                shopper_phone="0912345678",
+                pickup_store_id=rng.choice(ids),
+            )
+            for n in range(PARCELS // 2)
+        ],
         batch_size=5000,
     )
     statuses = [Parcel.Status.IN_TRANSIT, Parcel.Status.PLANNED, Parcel.Status.PICKED_UP, Parcel.Status.CREATED]
     parcels = [
-        Parcel(order=order, tracking_number=f"{n:012d}", size_class="S", weight_g=800, volume_units=1, status=rng.choice(statuses))
+        Parcel(
+            order=order,
+            tracking_number=f"{n:012d}",
+            size_class="S",
+            weight_g=800,
+            volume_units=1,
+            status=rng.choice(statuses),
+        )
         for n, order in enumerate(orders * 2)
     ]
     Parcel.objects.bulk_create(parcels, batch_size=5000)
@@ -95,9 +120,20 @@ def serve(port: int) -> subprocess.Popen:
     env = production_env(database_url(), PICKUP_API_RATE="1000000/min", LOG_LEVEL="ERROR")
     root = Path(__file__).resolve().parent.parent
     # The page the server is probed on needs the production static manifest, which a fresh checkout lacks.
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=root, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=root, env=env, check=True
+    )
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "pickup.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"]
+    command = [
+        str(gunicorn),
+        "pickup.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
     server = subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
     try:
         wait_for_server(port, server)
@@ -109,7 +145,11 @@ def serve(port: int) -> subprocess.Popen:
 
 def main() -> None:
     db = settings.DATABASES["default"]
-    db.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / "bench-locator.sqlite3") if db["ENGINE"].endswith("sqlite3") else f"{db['NAME']}_bench_locator"
+    db.setdefault("TEST", {})["NAME"] = (
+        str(settings.VAR_DIR / "bench-locator.sqlite3")
+        if db["ENGINE"].endswith("sqlite3")
+        else f"{db['NAME']}_bench_locator"
+    )
     settings.DEBUG = False  # no query log
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
@@ -120,11 +160,18 @@ def main() -> None:
             # What autovacuum does shortly after a bulk load; a live database has its statistics.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        print(f"{connection.vendor}: built {STORES:,} stores and {PARCELS:,} parcels in {time.perf_counter() - started:.1f} s")
+        print(
+            f"{connection.vendor}: built {STORES:,} stores and {PARCELS:,} parcels in {time.perf_counter() - started:.1f} s"
+        )
         connections.close_all()  # the server has the database to itself
         server = serve(PORT)
         try:
-            workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+            workers = [
+                int(pid)
+                for pid in subprocess.run(
+                    ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+                ).stdout.split()
+            ]
             client = Client(PORT)
             headers = {"Authorization": f"Bearer {key}"}
             timings = []
@@ -136,7 +183,9 @@ def main() -> None:
                     lat, lon = rng.uniform(22.0, 25.3), rng.uniform(120.1, 121.9)
                 else:
                     lat, lon = rng.uniform(24.93, 25.17), rng.uniform(121.37, 121.64)
-                query = urlencode({"lat": f"{lat:.5f}", "lng": f"{lon:.5f}", "size_class": "M", "weight_g": 1200, "limit": 10})
+                query = urlencode(
+                    {"lat": f"{lat:.5f}", "lng": f"{lon:.5f}", "size_class": "M", "weight_g": 1200, "limit": 10}
+                )
                 t0 = time.perf_counter()
                 status, body = client.request("GET", f"/api/v1/stores/?{query}", headers=headers)
                 elapsed = (time.perf_counter() - t0) * 1000
@@ -155,14 +204,20 @@ def main() -> None:
             f"{connection.vendor}: nearest-10 over HTTP, {QUERIES} queries: "
             f"p50 {pct(50):.1f} ms, p95 {pct(95):.1f} ms, p99 {pct(99):.1f} ms, mean {statistics.mean(timings):.1f} ms"
         )
-        print(f"{connection.vendor}: CPU per request: {server_ms:.1f} ms gunicorn + {client_ms:.1f} ms client; "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"{connection.vendor}: CPU per request: {server_ms:.1f} ms gunicorn + {client_ms:.1f} ms client; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
     finally:
         if connection.vendor == "postgresql":
             # The server's threads keep persistent connections (CONN_MAX_AGE); close them before dropping.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        connection.creation.destroy_test_db(db["NAME"] if db["ENGINE"].endswith("sqlite3") else db["TEST"]["NAME"], verbosity=0, keepdb=False)
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connection.creation.destroy_test_db(
+            db["NAME"] if db["ENGINE"].endswith("sqlite3") else db["TEST"]["NAME"], verbosity=0, keepdb=False
+        )
 
 
 if __name__ == "__main__":

@@ -79,11 +79,24 @@ def seed(args) -> dict:
         user = get_user_model().objects.create_user(f"bench_mixed_{number}", password=PASSWORD)
         StaffMembership.objects.create(user=user, role=StaffMembership.Role.CLERK, store=store)
         orders = Order.objects.bulk_create(
-            Order(merchant=merchant, reference=f"BM{number}-{i}", shopper_name="Bench Shopper", shopper_phone="0912345678", pickup_store=store)
+            Order(
+                merchant=merchant,
+                reference=f"BM{number}-{i}",
+                shopper_name="Bench Shopper",
+                shopper_phone="0912345678",
+                pickup_store=store,
+            )
             for i in range(args.parcels_per_clerk)
         )
         parcels = Parcel.objects.bulk_create(
-            Parcel(order=order, tracking_number=f"9{number:03d}{i:08d}", size_class="S", weight_g=500, volume_units=1, status=Parcel.Status.IN_TRANSIT)
+            Parcel(
+                order=order,
+                tracking_number=f"9{number:03d}{i:08d}",
+                size_class="S",
+                weight_g=500,
+                volume_units=1,
+                status=Parcel.Status.IN_TRANSIT,
+            )
             for i, order in enumerate(orders)
         )
         clerks.append((user.username, [p.tracking_number for p in parcels]))
@@ -101,7 +114,11 @@ def drive(port: int, plan: dict, clerk: tuple[str, list[str]], bare: bool, ready
     if not bare:
         client.sign_in(username)
     api = {"Authorization": f"Bearer {plan['key']}"}
-    scan_headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": client.cookies.get("csrftoken", "")}
+    scan_headers = {
+        "Accept": "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-CSRFToken": client.cookies.get("csrftoken", ""),
+    }
     operations, weights = zip(*MIX)
     samples = []
     ready.put(username)
@@ -113,18 +130,38 @@ def drive(port: int, plan: dict, clerk: tuple[str, list[str]], bare: bool, ready
             if operation == "bare":
                 status, _ = client.request("GET", "/bench/bare/")
             elif operation == "track":
-                status, _ = client.request("GET", f"/api/v1/parcels/{rng.choice(plan['tracking'])}/events/", headers=api)
+                status, _ = client.request(
+                    "GET", f"/api/v1/parcels/{rng.choice(plan['tracking'])}/events/", headers=api
+                )
             elif operation == "locate":
-                query = urlencode({"lat": f"{rng.uniform(*LAT):.5f}", "lng": f"{rng.uniform(*LNG):.5f}", "size_class": "M", "weight_g": rng.randint(200, 5000), "limit": 10})
+                query = urlencode(
+                    {
+                        "lat": f"{rng.uniform(*LAT):.5f}",
+                        "lng": f"{rng.uniform(*LNG):.5f}",
+                        "size_class": "M",
+                        "weight_g": rng.randint(200, 5000),
+                        "limit": 10,
+                    }
+                )
                 status, _ = client.request("GET", f"/api/v1/stores/?{query}", headers=api)
             elif operation == "scan":
                 status, _ = client.request("POST", "/counter/scan-in/", urlencode({"code": next(codes)}), scan_headers)
             else:
-                body = json.dumps({
-                    "reference": f"MIX-{uuid.uuid4().hex[:16]}", "shopper_name": "Lin Mei-Ling", "shopper_phone": "0912 345 678",
-                    "pickup_store": rng.choice(plan["order_stores"]), "parcels": [{"size_class": "S", "weight_g": 800}],
-                })
-                status, _ = client.request("POST", "/api/v1/orders/", body, {**api, "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+                body = json.dumps(
+                    {
+                        "reference": f"MIX-{uuid.uuid4().hex[:16]}",
+                        "shopper_name": "Lin Mei-Ling",
+                        "shopper_phone": "0912 345 678",
+                        "pickup_store": rng.choice(plan["order_stores"]),
+                        "parcels": [{"size_class": "S", "weight_g": 800}],
+                    }
+                )
+                status, _ = client.request(
+                    "POST",
+                    "/api/v1/orders/",
+                    body,
+                    {**api, "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+                )
         except OSError:
             status = 0
             client.conn.close()
@@ -139,7 +176,10 @@ def run_phase(port: int, plan: dict, *, bare: bool, seconds: float) -> list[tupl
     out = multiprocessing.Queue()
     # Every clerk signs in first (password hashing is slow by design); the clock starts when all have.
     ready, go, stop_at = multiprocessing.Queue(), multiprocessing.Event(), multiprocessing.Value("d", 0.0)
-    procs = [multiprocessing.Process(target=drive, args=(port, plan, clerk, bare, ready, go, stop_at, out)) for clerk in plan["clerks"]]
+    procs = [
+        multiprocessing.Process(target=drive, args=(port, plan, clerk, bare, ready, go, stop_at, out))
+        for clerk in plan["clerks"]
+    ]
     for proc in procs:
         proc.start()
     for _ in procs:
@@ -164,20 +204,36 @@ def summary(label: str, samples: list, seconds: float) -> dict:
 def print_rows(rows: list[dict]) -> None:
     print(f"{'':<22}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for r in rows:
-        print(f"{r['label']:<22}{r['n']:>9}{r['rps']:>9.1f}{r.get('p50', 0):>9.1f}{r.get('p95', 0):>9.1f}{r.get('p99', 0):>9.1f}{r['errors']:>8}")
+        print(
+            f"{r['label']:<22}{r['n']:>9}{r['rps']:>9.1f}{r.get('p50', 0):>9.1f}{r.get('p95', 0):>9.1f}{r.get('p99', 0):>9.1f}{r['errors']:>8}"
+        )
 
 
 def main() -> None:
     args = parse_args()
-    env = production_env(args.database_url, DJANGO_SETTINGS_MODULE="bench.mixed_settings", PICKUP_API_RATE="1000000/min")
+    env = production_env(
+        args.database_url, DJANGO_SETTINGS_MODULE="bench.mixed_settings", PICKUP_API_RATE="1000000/min"
+    )
     os.environ.update(env)
     os.chdir(ROOT)
 
-    print(f"database {args.database_url}: re-creating, seeding the demo and {args.clients} clerks x {args.parcels_per_clerk} parcels in transit")
+    print(
+        f"database {args.database_url}: re-creating, seeding the demo and {args.clients} clerks x {args.parcels_per_clerk} parcels in transit"
+    )
     recreate_database(args.database_url)
     plan = seed(args)
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "pickup.wsgi:application", "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--preload", "--log-level", "warning"]
+    command = [
+        str(gunicorn),
+        "pickup.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--preload",
+        "--log-level",
+        "warning",
+    ]
     print("starting", " ".join(command[1:]))
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
@@ -190,8 +246,12 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    print(f"\n{args.clients} clients, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs; mixed {args.seconds:.0f} s, bare {args.bare_seconds:.0f} s")
-    print(f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, after: {' '.join(f'{x:.2f}' for x in load_after)}")
+    print(
+        f"\n{args.clients} clients, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs; mixed {args.seconds:.0f} s, bare {args.bare_seconds:.0f} s"
+    )
+    print(
+        f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, after: {' '.join(f'{x:.2f}' for x in load_after)}"
+    )
     rows = [summary("mixed (all)", mixed, args.seconds)]
     rows += [summary(f"  {operation}", [s for s in mixed if s[0] == operation], args.seconds) for operation, _ in MIX]
     rows.append(summary("bare JSON view", bare, args.bare_seconds))
@@ -203,8 +263,10 @@ def main() -> None:
     if statuses:
         print("errors by (operation, HTTP status; 0 = no answer):", statuses)
     mixed_row, bare_row = rows[0], rows[-1]
-    print(f"ratio mixed / bare: throughput {mixed_row['rps'] / bare_row['rps']:.2f}, p50 latency x{mixed_row['p50'] / bare_row['p50']:.1f}, "
-          f"p99 latency x{mixed_row['p99'] / bare_row['p99']:.1f}")
+    print(
+        f"ratio mixed / bare: throughput {mixed_row['rps'] / bare_row['rps']:.2f}, p50 latency x{mixed_row['p50'] / bare_row['p50']:.1f}, "
+        f"p99 latency x{mixed_row['p99'] / bare_row['p99']:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,11 @@ def parse_args():
     parser.add_argument("--clients", type=int, default=6, help="client processes, one clerk and store each (default 6)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11",
-                        help="broker and cache, as in production (a db of its own: it is flushed); '' for the embedded broker")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/11",
+        help="broker and cache, as in production (a db of its own: it is flushed); '' for the embedded broker",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--parcels-per-store", type=int, default=4000)
     parser.add_argument("--empty", action="store_true", help="send empty scans: the fixed cost of a counter request")
@@ -54,7 +57,9 @@ def recreate_database(url: str) -> None:
     name = parts.path.lstrip("/")
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
         sys.exit(f"refusing to drop a database named {name!r}")
-    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres")
+    admin = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {name}")
@@ -80,23 +85,44 @@ def seed(args) -> list[tuple[str, list[str]]]:
     from orders.models import Merchant, Order, Parcel
     from stores.models import DistributionCenter, Region, StaffMembership, Store
 
-    dc = DistributionCenter.objects.create(code="BENCH", name="Bench DC", address="x", latitude="25.0", longitude="121.5")
+    dc = DistributionCenter.objects.create(
+        code="BENCH", name="Bench DC", address="x", latitude="25.0", longitude="121.5"
+    )
     region = Region.objects.create(dc=dc, code="R1", name="Bench region")
     merchant = Merchant.objects.create(code="BENCH", name="Bench merchant")
     clerks = []
     for number in range(args.clients):
         store = Store.objects.create(
-            code=f"B{number:03d}", name=f"Bench store {number}", address="x", postal_code="100", latitude="25.0", longitude="121.5",
-            region=region, slot_capacity=args.parcels_per_store,
+            code=f"B{number:03d}",
+            name=f"Bench store {number}",
+            address="x",
+            postal_code="100",
+            latitude="25.0",
+            longitude="121.5",
+            region=region,
+            slot_capacity=args.parcels_per_store,
         )
         user = get_user_model().objects.create_user(f"bench_clerk_{number}", password=PASSWORD)
         StaffMembership.objects.create(user=user, role=StaffMembership.Role.CLERK, store=store)
         orders = Order.objects.bulk_create(
-            Order(merchant=merchant, reference=f"B{number}-{i}", shopper_name="Bench Shopper", shopper_phone="0912345678", pickup_store=store)
+            Order(
+                merchant=merchant,
+                reference=f"B{number}-{i}",
+                shopper_name="Bench Shopper",
+                shopper_phone="0912345678",
+                pickup_store=store,
+            )
             for i in range(args.parcels_per_store)
         )
         parcels = Parcel.objects.bulk_create(
-            Parcel(order=order, tracking_number=f"7{number:03d}{i:08d}", size_class="S", weight_g=500, volume_units=1, status=Parcel.Status.IN_TRANSIT)
+            Parcel(
+                order=order,
+                tracking_number=f"7{number:03d}{i:08d}",
+                size_class="S",
+                weight_g=500,
+                volume_units=1,
+                status=Parcel.Status.IN_TRANSIT,
+            )
             for i, order in enumerate(orders)
         )
         clerks.append((user.username, [p.tracking_number for p in parcels]))
@@ -130,7 +156,9 @@ class Client:
     def sign_in(self, username: str) -> None:
         self.request("GET", "/accounts/login/")
         form = urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": self.cookies["csrftoken"]})
-        status, _ = self.request("POST", "/accounts/login/", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        status, _ = self.request(
+            "POST", "/accounts/login/", form, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"sign-in of {username} failed with HTTP {status}")
 
@@ -138,7 +166,11 @@ class Client:
 def drive(port: int, username: str, codes: list[str], ready, go, stop_at, out, empty: bool = False) -> None:
     client = Client(port)
     client.sign_in(username)
-    headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": client.cookies["csrftoken"]}
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-CSRFToken": client.cookies["csrftoken"],
+    }
     latencies, statuses = [], {}
     ready.put(username)
     go.wait()
@@ -188,9 +220,14 @@ def server_pids(server: subprocess.Popen, database_url: str) -> tuple[list[int],
     """The gunicorn workers and the PostgreSQL backends serving the benchmark database."""
     import psycopg2
 
-    workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+    workers = [
+        int(pid)
+        for pid in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+    ]
     parts = urlparse(database_url)
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres")
+    conn = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
+    )
     with conn.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [parts.path.lstrip("/")])
         backends = [row[0] for row in cursor.fetchall()]
@@ -229,8 +266,13 @@ def main() -> None:
     args = parse_args()
     # Each refused empty scan would log a "Bad Request" warning: measure the request, not the log.
     # No SMS quiet hours: every scan queues the shopper's message at once, whatever the time of day.
-    env = production_env(args.database_url, redis_url=args.redis_url, SMS_QUIET_START="00:00", SMS_QUIET_END="00:00",
-                         **({"LOG_LEVEL": "ERROR"} if args.empty else {}))
+    env = production_env(
+        args.database_url,
+        redis_url=args.redis_url,
+        SMS_QUIET_START="00:00",
+        SMS_QUIET_END="00:00",
+        **({"LOG_LEVEL": "ERROR"} if args.empty else {}),
+    )
     if args.redis_url:
         # No worker runs here: the notification and webhook tasks each scan queues pile up; start clean.
         import redis
@@ -240,13 +282,26 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
 
-    print(f"database {args.database_url}: re-creating and seeding {args.clients} stores x {args.parcels_per_store} parcels in transit")
+    print(
+        f"database {args.database_url}: re-creating and seeding {args.clients} stores x {args.parcels_per_store} parcels in transit"
+    )
     recreate_database(args.database_url)
     clerks = seed(args)
 
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "pickup.wsgi:application", "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers),
-               "--worker-class", args.worker_class, "--preload", "--log-level", "warning"]
+    command = [
+        str(gunicorn),
+        "pickup.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--preload",
+        "--log-level",
+        "warning",
+    ]
     if args.worker_class == "gthread":
         command += ["--threads", "2"]
     print("starting", " ".join(command[1:]))
@@ -256,7 +311,12 @@ def main() -> None:
         out = multiprocessing.Queue()
         # Every clerk signs in first (password hashing is slow by design); the clock starts when all have.
         ready, go, stop_at = multiprocessing.Queue(), multiprocessing.Event(), multiprocessing.Value("d", 0.0)
-        procs = [multiprocessing.Process(target=drive, args=(args.port, username, codes, ready, go, stop_at, out, args.empty)) for username, codes in clerks]
+        procs = [
+            multiprocessing.Process(
+                target=drive, args=(args.port, username, codes, ready, go, stop_at, out, args.empty)
+            )
+            for username, codes in clerks
+        ]
         for proc in procs:
             proc.start()
         for _ in procs:
@@ -281,20 +341,28 @@ def main() -> None:
             statuses[status] = statuses.get(status, 0) + count
     expected, what = (400, "refused empty scans") if args.empty else (200, "accepted scans")
     accepted = statuses.get(expected, 0)
-    print(f"{args.clients} clients, gunicorn {args.workers} {args.worker_class} workers, {os.cpu_count()} CPUs, {args.seconds:.0f} s")
-    print(f"scans: {len(latencies)}  {what} (HTTP {expected}): {accepted}  other: { {k: v for k, v in statuses.items() if k != expected} }")
+    print(
+        f"{args.clients} clients, gunicorn {args.workers} {args.worker_class} workers, {os.cpu_count()} CPUs, {args.seconds:.0f} s"
+    )
+    print(
+        f"scans: {len(latencies)}  {what} (HTTP {expected}): {accepted}  other: { {k: v for k, v in statuses.items() if k != expected} }"
+    )
     print(f"rate: {accepted / args.seconds:.1f} {what}/s")
     if accepted:
         web_ms, db_ms = ((after - before) * 1000 / len(latencies) for before, after in zip(cpu_before, cpu_after))
         client_ms = sum(result[2] for result in results) * 1000 / len(latencies)
-        print(f"server CPU per scan: {web_ms:.1f} ms gunicorn + {db_ms:.1f} ms PostgreSQL; "
-              f"CPU-bound ceiling on {os.cpu_count()} idle cores: {os.cpu_count() * 1000 / (web_ms + db_ms):.0f} scans/s")
+        print(
+            f"server CPU per scan: {web_ms:.1f} ms gunicorn + {db_ms:.1f} ms PostgreSQL; "
+            f"CPU-bound ceiling on {os.cpu_count()} idle cores: {os.cpu_count() * 1000 / (web_ms + db_ms):.0f} scans/s"
+        )
         print(f"client CPU per scan: {client_ms:.1f} ms (the clients share the server's cores)")
         print(f"load average before the run: {load_before:.1f} (other work on the machine competes for the same cores)")
     if latencies:
         ms = [value * 1000 for value in latencies]
-        print(f"latency ms: p50 {percentile(ms, 0.50):.1f}  p95 {percentile(ms, 0.95):.1f}  p99 {percentile(ms, 0.99):.1f}  "
-              f"max {ms[-1]:.1f}  mean {statistics.fmean(ms):.1f}")
+        print(
+            f"latency ms: p50 {percentile(ms, 0.50):.1f}  p95 {percentile(ms, 0.95):.1f}  p99 {percentile(ms, 0.99):.1f}  "
+            f"max {ms[-1]:.1f}  mean {statistics.fmean(ms):.1f}"
+        )
 
 
 if __name__ == "__main__":

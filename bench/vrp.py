@@ -41,7 +41,9 @@ def main() -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    instances = sorted(p for p in args.data.iterdir() if p.suffix in (".vrp", ".txt") and p.with_suffix(".sol").exists())
+    instances = sorted(
+        p for p in args.data.iterdir() if p.suffix in (".vrp", ".txt") and p.with_suffix(".sol").exists()
+    )
     if args.instance:
         unknown = sorted(set(args.instance) - {p.stem for p in instances})
         if unknown:
@@ -50,7 +52,9 @@ def main() -> int:
     seeds = range(args.seed, args.seed + args.runs)
     seed_range = f"seed {args.seed}" if args.runs == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
     print(f"time limit {args.time_limit:g} s, {seed_range}, {args.workers} worker(s), {os.cpu_count()} cores")
-    print(f"{'instance':<12} {'seed':>4} {'cost':>10} {'best known':>10} {'gap %':>7} {'seconds':>8} {'load':>5}  feasible")
+    print(
+        f"{'instance':<12} {'seed':>4} {'cost':>10} {'best known':>10} {'gap %':>7} {'seconds':>8} {'load':>5}  feasible"
+    )
     gaps = []
     for path in instances:
         instance = vrplib.load(path)

@@ -2,7 +2,17 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders.models import ApiKey, IdempotencyRecord, Merchant, Notification, Order, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery
+from orders.models import (
+    ApiKey,
+    IdempotencyRecord,
+    Merchant,
+    Notification,
+    Order,
+    Parcel,
+    ParcelEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from orders.services.api_keys import api_key_issue, api_key_revoke
 from orders.webhooks import webhook_replay
 
@@ -17,7 +27,17 @@ class MerchantAdmin(admin.ModelAdmin):
 class ParcelInline(admin.TabularInline):
     model = Parcel
     extra = 0
-    fields = ["tracking_number", "size_class", "weight_g", "volume_units", "temperature_class", "fragile", "status", "shelf_slot", "hold_deadline"]
+    fields = [
+        "tracking_number",
+        "size_class",
+        "weight_g",
+        "volume_units",
+        "temperature_class",
+        "fragile",
+        "status",
+        "shelf_slot",
+        "hold_deadline",
+    ]
     readonly_fields = fields
     show_change_link = True
     can_delete = False
@@ -28,7 +48,15 @@ class ParcelInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["reference", "merchant", "shopper_name", "pickup_store", "preferred_pickup_day", "cash_on_pickup", "created_at"]
+    list_display = [
+        "reference",
+        "merchant",
+        "shopper_name",
+        "pickup_store",
+        "preferred_pickup_day",
+        "cash_on_pickup",
+        "created_at",
+    ]
     list_filter = ["merchant", "pickup_store__region", "created_at"]
     search_fields = ["reference", "shopper_name", "shopper_email", "shopper_phone", "parcels__tracking_number"]
     list_select_related = ["merchant", "pickup_store"]
@@ -53,11 +81,38 @@ class ParcelEventInline(admin.TabularInline):
 class ParcelAdmin(admin.ModelAdmin):
     """Status is read-only here: every change goes through the lifecycle gate, which writes the history."""
 
-    list_display = ["tracking_number", "order", "status", "size_class", "temperature_class", "fragile", "weight_g", "shelf_store", "shelf_slot", "hold_deadline"]
-    list_filter = ["status", "size_class", "temperature_class", "fragile", "order__merchant", "order__pickup_store__region"]
+    list_display = [
+        "tracking_number",
+        "order",
+        "status",
+        "size_class",
+        "temperature_class",
+        "fragile",
+        "weight_g",
+        "shelf_store",
+        "shelf_slot",
+        "hold_deadline",
+    ]
+    list_filter = [
+        "status",
+        "size_class",
+        "temperature_class",
+        "fragile",
+        "order__merchant",
+        "order__pickup_store__region",
+    ]
     search_fields = ["tracking_number", "order__reference", "order__shopper_name", "order__pickup_store__code"]
     list_select_related = ["order__merchant", "shelf_store"]
-    readonly_fields = ["status", "status_changed_at", "shelf_store", "shelf_slot", "arrived_at", "hold_deadline", "failed_code_attempts", "code_locked_until"]
+    readonly_fields = [
+        "status",
+        "status_changed_at",
+        "shelf_store",
+        "shelf_slot",
+        "arrived_at",
+        "hold_deadline",
+        "failed_code_attempts",
+        "code_locked_until",
+    ]
     raw_id_fields = ["order"]
     inlines = [ParcelEventInline]
 
@@ -132,7 +187,16 @@ class WebhookAttemptInline(admin.TabularInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "merchant", "event", "status", "attempt_count", "next_attempt_at", "created_at", "delivered_at"]
+    list_display = [
+        "id",
+        "merchant",
+        "event",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "merchant"]
     search_fields = ["merchant__code", "event__parcel__tracking_number", "url"]
     list_select_related = ["merchant", "event"]

@@ -95,7 +95,12 @@ def _counts(arrival: dict[int, datetime], *, since: datetime, until: datetime) -
         f"SELECT {HANDED_OVER}, store_id, COUNT(*) FROM {event}"
         f" WHERE store_id IN ({in_ids}) AND to_status = %s AND created_at >= %s AND created_at < %s GROUP BY store_id"
     )
-    params += [*ids, S.PICKED_UP.value, connection.ops.adapt_datetimefield_value(since), connection.ops.adapt_datetimefield_value(until)]
+    params += [
+        *ids,
+        S.PICKED_UP.value,
+        connection.ops.adapt_datetimefield_value(since),
+        connection.ops.adapt_datetimefield_value(until),
+    ]
     counts: dict[int, dict[int, int]] = {STAYING: {}, ON_THE_WAY: {}, HANDED_OVER: {}}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)

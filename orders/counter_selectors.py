@@ -101,7 +101,9 @@ def counter_overview(*, store: Store, now: datetime | None = None) -> Overview:
         on_hand=Count("pk", filter=at_store),
         expired_waiting=Count("pk", filter=Q(status=S.EXPIRED)),
         expiring_today=Count("pk", filter=at_store & Q(hold_deadline__gte=today_start, hold_deadline__lt=today_end)),
-        expiring_tomorrow=Count("pk", filter=at_store & Q(hold_deadline__gte=today_end, hold_deadline__lt=tomorrow_end)),
+        expiring_tomorrow=Count(
+            "pk", filter=at_store & Q(hold_deadline__gte=today_end, hold_deadline__lt=tomorrow_end)
+        ),
     )
     return Overview(capacity=store.slot_capacity, today=counter_day_counts(store=store, day=today), **shelf)
 

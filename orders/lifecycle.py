@@ -80,7 +80,9 @@ def parcel_transition(
     if to == S.AT_STORE:
         arrival_store = store or parcel.store
         fields.setdefault("arrived_at", at)
-        fields["hold_deadline"] = hold_deadline_for(fields["arrived_at"], arrival_store.tz, hold_days_for(parcel.temperature_class))
+        fields["hold_deadline"] = hold_deadline_for(
+            fields["arrived_at"], arrival_store.tz, hold_days_for(parcel.temperature_class)
+        )
     elif from_status == S.AT_STORE:
         fields["hold_deadline"] = None
     if from_status in ON_SHELF and to not in ON_SHELF:
@@ -115,14 +117,22 @@ def parcel_transition(
     return event
 
 
-def parcel_record_creation(*, parcel: Parcel, actor=None, actor_label: str = "", details: dict[str, Any] | None = None) -> ParcelEvent:
+def parcel_record_creation(
+    *, parcel: Parcel, actor=None, actor_label: str = "", details: dict[str, Any] | None = None
+) -> ParcelEvent:
     """The first event of a newly saved parcel (status CREATED), so every history starts at seq 1."""
     if parcel.status != S.CREATED:
         raise ValueError("Only a newly created parcel gets a creation event.")
     with transaction.atomic():
         return _append_event(
-            parcel=parcel, type=ParcelEvent.Type.STATUS, to_status=S.CREATED, actor=actor, actor_label=actor_label,
-            store=None, details=details, at=timezone.now(),
+            parcel=parcel,
+            type=ParcelEvent.Type.STATUS,
+            to_status=S.CREATED,
+            actor=actor,
+            actor_label=actor_label,
+            store=None,
+            details=details,
+            at=timezone.now(),
         )
 
 
@@ -144,7 +154,13 @@ def parcel_record_event(
         # receivers see the parcel as it is now, whatever the caller's copy says.
         current = Parcel.objects.select_for_update(of=("self",)).select_related("order__merchant").get(pk=parcel.pk)
         return _append_event(
-            parcel=current, type=type, actor=actor, actor_label=actor_label, store=store, details=details, at=at or timezone.now()
+            parcel=current,
+            type=type,
+            actor=actor,
+            actor_label=actor_label,
+            store=store,
+            details=details,
+            at=at or timezone.now(),
         )
 
 
@@ -171,8 +187,10 @@ def _update_if_status(pk: int, status: str, fields: dict[str, Any]) -> int:
     columns, params = _db_values(Parcel, fields)
     quote = connection.ops.quote_name
     sql = "UPDATE {table} SET {sets} WHERE {pk} = %s AND {status} = %s".format(
-        table=quote(Parcel._meta.db_table), sets=", ".join(f"{column} = %s" for column in columns),
-        pk=quote(Parcel._meta.pk.column), status=quote(Parcel._meta.get_field("status").column),
+        table=quote(Parcel._meta.db_table),
+        sets=", ".join(f"{column} = %s" for column in columns),
+        pk=quote(Parcel._meta.pk.column),
+        status=quote(Parcel._meta.get_field("status").column),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, pk, status])
@@ -183,7 +201,11 @@ def _event_insert_sql(columns: list[str]) -> str:
     # The next sequence number is read in the insert itself; concurrent events on one parcel are
     # serialised by the parcel's row lock, which every caller holds.
     quote = connection.ops.quote_name
-    table, seq, parcel = quote(ParcelEvent._meta.db_table), quote("seq"), quote(ParcelEvent._meta.get_field("parcel").column)
+    table, seq, parcel = (
+        quote(ParcelEvent._meta.db_table),
+        quote("seq"),
+        quote(ParcelEvent._meta.get_field("parcel").column),
+    )
     return (
         f"INSERT INTO {table} ({', '.join(columns)}, {seq}) VALUES ({', '.join(['%s'] * len(columns))}, "
         f"(SELECT COALESCE(MAX({seq}), 0) + 1 FROM {table} WHERE {parcel} = %s)) "

@@ -33,9 +33,15 @@ class Merchant(models.Model):
     name = models.CharField(_("name"), max_length=120)
     contact_email = models.EmailField(_("contact email"), blank=True)
     webhook_url = models.URLField(_("webhook URL"), blank=True)
-    webhook_secret = models.CharField(_("webhook signing secret"), max_length=64, default=secrets.token_hex, editable=False)
+    webhook_secret = models.CharField(
+        _("webhook signing secret"), max_length=64, default=secrets.token_hex, editable=False
+    )
     allowed_origins = models.TextField(
-        _("checkout origins"), blank=True, help_text=_("One origin per line, e.g. https://shop.example.com; the store picker hands the chosen store only to these.")
+        _("checkout origins"),
+        blank=True,
+        help_text=_(
+            "One origin per line, e.g. https://shop.example.com; the store picker hands the chosen store only to these."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -59,7 +65,9 @@ class Order(models.Model):
     shopper_name = models.CharField(_("shopper name"), max_length=120)
     shopper_email = models.EmailField(_("shopper email"), blank=True)
     shopper_phone = models.CharField(_("shopper phone"), max_length=20, validators=[phone_validator])
-    pickup_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("pickup store"))
+    pickup_store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("pickup store")
+    )
     cash_on_pickup = models.PositiveIntegerField(_("cash on pickup (TWD)"), default=0)
     # The day the shopper wants to collect; empty means as soon as possible. The daily batch delivers
     # for this day, so the parcel does not sit on a small shelf eating into its hold.
@@ -73,7 +81,9 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["merchant", "reference"], name="order_reference_unique_per_merchant")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "reference"], name="order_reference_unique_per_merchant")
+        ]
 
     def __str__(self) -> str:
         return f"{self.merchant.code}/{self.reference}"
@@ -102,17 +112,25 @@ class Parcel(models.Model):
     size_class = models.CharField(_("size class"), max_length=1, choices=SizeClass.choices)
     weight_g = models.PositiveIntegerField(_("weight (g)"), validators=[MinValueValidator(1)])
     volume_units = models.PositiveIntegerField(_("volume units"), validators=[MinValueValidator(1)])
-    temperature_class = models.CharField(_("temperature class"), max_length=8, choices=TemperatureClass.choices, default=TemperatureClass.AMBIENT)
+    temperature_class = models.CharField(
+        _("temperature class"), max_length=8, choices=TemperatureClass.choices, default=TemperatureClass.AMBIENT
+    )
     fragile = models.BooleanField(_("fragile"), default=False)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CREATED, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CREATED, editable=False
+    )
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True, editable=False)
     # The store holding the parcel on a shelf; set with the slot at scan-in and cleared when it leaves,
     # so that one unique index can promise one parcel per slot per store.
-    shelf_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False)
+    shelf_store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     shelf_slot = models.PositiveIntegerField(_("shelf slot"), null=True, blank=True, editable=False)
     arrived_at = models.DateTimeField(_("arrived at store"), null=True, blank=True, editable=False)
     hold_deadline = models.DateTimeField(_("hold deadline"), null=True, blank=True, editable=False, db_index=True)
-    pickup_code_hash = models.CharField(_("pickup code (hashed)"), max_length=64, blank=True, editable=False, db_index=True)
+    pickup_code_hash = models.CharField(
+        _("pickup code (hashed)"), max_length=64, blank=True, editable=False, db_index=True
+    )
     # Wrong pickup codes typed at the counter for this parcel, counted under a row lock so that
     # concurrent guesses cannot overrun the limit; reset when the lock is set.
     failed_code_attempts = models.PositiveSmallIntegerField(_("wrong pickup codes"), default=0, editable=False)
@@ -127,7 +145,9 @@ class Parcel(models.Model):
         indexes = [models.Index(fields=["status", "hold_deadline"], name="parcel_status_deadline")]
         constraints = [
             models.UniqueConstraint(
-                fields=["shelf_store", "shelf_slot"], condition=models.Q(shelf_slot__isnull=False), name="parcel_one_per_shelf_slot"
+                fields=["shelf_store", "shelf_slot"],
+                condition=models.Q(shelf_slot__isnull=False),
+                name="parcel_one_per_shelf_slot",
             ),
         ]
 
@@ -141,7 +161,9 @@ class Parcel(models.Model):
     @property
     def handling(self) -> list[str]:
         """What the clerk and the driver must mind, in words: a cold class and fragility."""
-        labels = [] if self.temperature_class == TemperatureClass.AMBIENT else [str(self.get_temperature_class_display())]
+        labels = (
+            [] if self.temperature_class == TemperatureClass.AMBIENT else [str(self.get_temperature_class_display())]
+        )
         return labels + ([str(_("Fragile"))] if self.fragile else [])
 
 
@@ -162,13 +184,24 @@ class ParcelEvent(models.Model):
         DEFERRED = "deferred", _("Delivery deferred")
 
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="events", verbose_name=_("parcel"))
-    seq = models.PositiveIntegerField(_("sequence"), help_text=_("1, 2, 3… per parcel, in the order the events happened."))
+    seq = models.PositiveIntegerField(
+        _("sequence"), help_text=_("1, 2, 3… per parcel, in the order the events happened.")
+    )
     type = models.CharField(_("type"), max_length=24, choices=Type.choices, default=Type.STATUS)
     from_status = models.CharField(_("from"), max_length=20, choices=Parcel.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Parcel.Status.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     actor_label = models.CharField(_("by (system or merchant)"), max_length=64, blank=True)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("where"))
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("where")
+    )
     created_at = models.DateTimeField(_("when"), db_index=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -200,7 +233,9 @@ class ApiKey(models.Model):
     `lookup` is the public part of the key, indexed so authentication is one query.
     """
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("merchant"))
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("merchant")
+    )
     name = models.CharField(_("name"), max_length=64, help_text=_("What uses the key, e.g. 'production checkout'."))
     lookup = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
@@ -249,8 +284,12 @@ class WebhookDelivery(models.Model):
         SUCCEEDED = "succeeded", _("Delivered")
         FAILED = "failed", _("Gave up")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries", verbose_name=_("merchant"))
-    event = models.ForeignKey(ParcelEvent, on_delete=models.PROTECT, related_name="webhook_deliveries", verbose_name=_("event"))
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries", verbose_name=_("merchant")
+    )
+    event = models.ForeignKey(
+        ParcelEvent, on_delete=models.PROTECT, related_name="webhook_deliveries", verbose_name=_("event")
+    )
     url = models.URLField(_("URL"))
     payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -273,7 +312,9 @@ class WebhookDelivery(models.Model):
 
 
 class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("delivery"))
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("delivery")
+    )
     number = models.PositiveIntegerField(_("attempt"))
     started_at = models.DateTimeField(_("started"))
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
@@ -328,7 +369,9 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["parcel", "kind", "channel"], name="notification_once_per_kind_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["parcel", "kind", "channel"], name="notification_once_per_kind_channel")
+        ]
         indexes = [models.Index(fields=["status", "send_after"], name="notification_due")]
 
     def __str__(self) -> str:

@@ -36,7 +36,11 @@ N = Notification.Status
 S = Parcel.Status
 MAX_ATTEMPTS = 5
 # A message is worth sending only while the parcel is still in the state it talks about.
-STILL_TRUE = {K.ARRIVED: {S.AT_STORE}, K.REMINDER: {S.AT_STORE}, K.EXPIRED: {S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED}}
+STILL_TRUE = {
+    K.ARRIVED: {S.AT_STORE},
+    K.REMINDER: {S.AT_STORE},
+    K.EXPIRED: {S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED},
+}
 ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
 
 
@@ -64,7 +68,9 @@ def sms_send_after(moment: datetime, tz: ZoneInfo) -> datetime:
     return morning if morning > local else morning + timedelta(days=1)
 
 
-def notifications_create(*, parcel: Parcel, kind: str, now: datetime | None = None, first: bool = False) -> list[Notification]:
+def notifications_create(
+    *, parcel: Parcel, kind: str, now: datetime | None = None, first: bool = False
+) -> list[Notification]:
     """The kind's email (if the shopper gave one) and SMS for the parcel, created once; the due ones are queued.
 
     `first` says that none of them can exist yet: they are inserted without the savepoint that lets a
@@ -130,9 +136,13 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     parcel = notification.parcel
     store = parcel.order.pickup_store
     if notification.channel == Notification.Channel.SMS and in_quiet_hours(now, store.tz):
-        Notification.objects.filter(pk=notification.pk, status=N.PENDING).update(send_after=sms_send_after(now, store.tz))
+        Notification.objects.filter(pk=notification.pk, status=N.PENDING).update(
+            send_after=sms_send_after(now, store.tz)
+        )
         return N.PENDING
-    if not Notification.objects.filter(pk=notification.pk, status=N.PENDING).update(status=N.SENDING, attempt_count=F("attempt_count") + 1):
+    if not Notification.objects.filter(pk=notification.pk, status=N.PENDING).update(
+        status=N.SENDING, attempt_count=F("attempt_count") + 1
+    ):
         return None
     if parcel.status not in STILL_TRUE[notification.kind]:
         with translation.override(settings.LANGUAGE_CODE):
@@ -175,27 +185,38 @@ def notification_text(notification: Notification) -> tuple[str, str]:
             "store": store.name,
             "address": store.address,
             "code": pickup_code_for(order),
-            "deadline": timezone.localtime(parcel.hold_deadline, store.tz).strftime("%Y-%m-%d %H:%M") if parcel.hold_deadline else "",
+            "deadline": timezone.localtime(parcel.hold_deadline, store.tz).strftime("%Y-%m-%d %H:%M")
+            if parcel.hold_deadline
+            else "",
             "url": settings.PICKUP_PUBLIC_URL + reverse("tracking:lookup") + f"?number={parcel.tracking_number}",
         }
         if notification.kind == K.ARRIVED:
             subject = _("Your parcel %(tracking)s is ready for pickup") % values
-            body = _(
-                "Your parcel %(tracking)s from %(merchant)s is ready at %(store)s, %(address)s.\n"
-                "Pickup code: %(code)s\nCollect it by %(deadline)s.\nTrack it: %(url)s"
-            ) % values
+            body = (
+                _(
+                    "Your parcel %(tracking)s from %(merchant)s is ready at %(store)s, %(address)s.\n"
+                    "Pickup code: %(code)s\nCollect it by %(deadline)s.\nTrack it: %(url)s"
+                )
+                % values
+            )
         elif notification.kind == K.REMINDER:
             subject = _("Reminder: collect your parcel %(tracking)s by %(deadline)s") % values
-            body = _(
-                "Your parcel %(tracking)s from %(merchant)s is waiting at %(store)s, %(address)s, until %(deadline)s.\n"
-                "Pickup code: %(code)s\nTrack it: %(url)s"
-            ) % values
+            body = (
+                _(
+                    "Your parcel %(tracking)s from %(merchant)s is waiting at %(store)s, %(address)s, until %(deadline)s.\n"
+                    "Pickup code: %(code)s\nTrack it: %(url)s"
+                )
+                % values
+            )
         else:
             subject = _("Your parcel %(tracking)s is going back") % values
-            body = _(
-                "Your parcel %(tracking)s was not collected in time at %(store)s and is going back to %(merchant)s.\n"
-                "Track it: %(url)s"
-            ) % values
+            body = (
+                _(
+                    "Your parcel %(tracking)s was not collected in time at %(store)s and is going back to %(merchant)s.\n"
+                    "Track it: %(url)s"
+                )
+                % values
+            )
     return str(subject), str(body)
 
 
@@ -216,4 +237,8 @@ def notifications_remind_due(*, now: datetime | None = None) -> int:
 def notifications_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
     """Pending notifications whose time has come (held overnight, or waiting to be retried)."""
     now = now or timezone.now()
-    return list(Notification.objects.filter(status=N.PENDING, send_after__lte=now).order_by("send_after").values_list("pk", flat=True)[:limit])
+    return list(
+        Notification.objects.filter(status=N.PENDING, send_after__lte=now)
+        .order_by("send_after")
+        .values_list("pk", flat=True)[:limit]
+    )

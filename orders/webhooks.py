@@ -53,7 +53,9 @@ def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def webhook_verify(*, secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = TOLERANCE_SECONDS) -> bool:
+def webhook_verify(
+    *, secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = TOLERANCE_SECONDS
+) -> bool:
     """What a merchant runs on receipt: the signature matches the raw body and is recent (no replays)."""
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
@@ -135,16 +137,20 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
     """Make the next attempt of a pending delivery; the seconds until a retry is due, or None when done."""
     started = timezone.now()
     # Only when due: a duplicate or early task finds the attempt leased or not yet due and leaves it.
-    delivery = WebhookDelivery.objects.select_related("merchant", "event").filter(pk=delivery_id, status=D.PENDING, next_attempt_at__lte=started).first()
+    delivery = (
+        WebhookDelivery.objects.select_related("merchant", "event")
+        .filter(pk=delivery_id, status=D.PENDING, next_attempt_at__lte=started)
+        .first()
+    )
     if delivery is None:
         return None
     earlier = _earlier_pending(delivery)
     if earlier is not None:
         return _wait_for(delivery, earlier, now=started)
     number = delivery.attempt_count + 1
-    claimed = WebhookDelivery.objects.filter(pk=delivery.pk, status=D.PENDING, attempt_count=delivery.attempt_count, next_attempt_at__lte=started).update(
-        attempt_count=number, next_attempt_at=started + ATTEMPT_LEASE
-    )
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=D.PENDING, attempt_count=delivery.attempt_count, next_attempt_at__lte=started
+    ).update(attempt_count=number, next_attempt_at=started + ATTEMPT_LEASE)
     if not claimed:
         return None
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
@@ -153,7 +159,9 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
         "User-Agent": "parcel-pickup-webhooks/1",
         "Pickup-Delivery": str(delivery.pk),
         "Pickup-Event": delivery.payload["id"],
-        SIGNATURE_HEADER: webhook_sign(secret=delivery.merchant.webhook_secret, timestamp=int(started.timestamp()), body=body),
+        SIGNATURE_HEADER: webhook_sign(
+            secret=delivery.merchant.webhook_secret, timestamp=int(started.timestamp()), body=body
+        ),
     }
     clock = time.monotonic()
     status, text, error = _post(delivery.url, body, headers)
@@ -170,7 +178,9 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
     )
     done = timezone.now()
     if succeeded:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=D.SUCCEEDED, delivered_at=done, next_attempt_at=None)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=D.SUCCEEDED, delivered_at=done, next_attempt_at=None
+        )
         _send_next_of_parcel(delivery, now=done)
         return None
     if number >= delivery.give_up_after:
@@ -183,7 +193,9 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
 
 
 def _same_parcel_pending(delivery: WebhookDelivery):
-    return WebhookDelivery.objects.filter(merchant_id=delivery.merchant_id, event__parcel_id=delivery.event.parcel_id, status=D.PENDING)
+    return WebhookDelivery.objects.filter(
+        merchant_id=delivery.merchant_id, event__parcel_id=delivery.event.parcel_id, status=D.PENDING
+    )
 
 
 def _earlier_pending(delivery: WebhookDelivery) -> WebhookDelivery | None:
@@ -194,7 +206,9 @@ def _wait_for(delivery: WebhookDelivery, earlier: WebhookDelivery, *, now) -> in
     """Due again just after the earlier delivery's next attempt; seconds until then, or None when the
     earlier one has meanwhile finished and sent this one already (its update changed our due time)."""
     due = max(earlier.next_attempt_at or now, now) + timedelta(seconds=1)
-    moved = WebhookDelivery.objects.filter(pk=delivery.pk, status=D.PENDING, next_attempt_at=delivery.next_attempt_at).update(next_attempt_at=due)
+    moved = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=D.PENDING, next_attempt_at=delivery.next_attempt_at
+    ).update(next_attempt_at=due)
     return math.ceil((due - now).total_seconds()) if moved else None
 
 
@@ -243,7 +257,11 @@ def webhook_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
 def webhook_sweep(*, now=None) -> list[int]:
     """Pending deliveries whose next attempt is overdue (a lost task or an expired lease): queue them again."""
     now = now or timezone.now()
-    due = list(WebhookDelivery.objects.filter(status=D.PENDING, next_attempt_at__lt=now - timedelta(minutes=1)).values_list("pk", flat=True)[:500])
+    due = list(
+        WebhookDelivery.objects.filter(status=D.PENDING, next_attempt_at__lt=now - timedelta(minutes=1)).values_list(
+            "pk", flat=True
+        )[:500]
+    )
     for delivery_id in due:
         _enqueue_on_commit(delivery_id)
     return due

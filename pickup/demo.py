@@ -21,7 +21,16 @@ from orders.models import Merchant, Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services.api_keys import api_key_issue_demo
 from stores.gazetteer import DISTRICTS, REGION_NAMES
-from stores.models import DistributionCenter, OpeningHours, Region, SizeClass, StaffMembership, Store, TemperatureClass, Vehicle
+from stores.models import (
+    DistributionCenter,
+    OpeningHours,
+    Region,
+    SizeClass,
+    StaffMembership,
+    Store,
+    TemperatureClass,
+    Vehicle,
+)
 
 S = Parcel.Status
 
@@ -29,8 +38,16 @@ DEMO_PASSWORDS = {"admin": "admin-demo", "planner": "planner-demo", "clerk": "cl
 
 # Share of orders per final status: most parcels are moving or on shelves, some finished.
 STATUS_MIX = [
-    (S.CREATED, 8), (S.AT_DC, 14), (S.PLANNED, 4), (S.IN_TRANSIT, 5), (S.AT_STORE, 26),
-    (S.PICKED_UP, 27), (S.EXPIRED, 4), (S.RETURN_IN_TRANSIT, 2), (S.RETURNED, 4), (S.CANCELLED, 6),
+    (S.CREATED, 8),
+    (S.AT_DC, 14),
+    (S.PLANNED, 4),
+    (S.IN_TRANSIT, 5),
+    (S.AT_STORE, 26),
+    (S.PICKED_UP, 27),
+    (S.EXPIRED, 4),
+    (S.RETURN_IN_TRANSIT, 2),
+    (S.RETURNED, 4),
+    (S.CANCELLED, 6),
 ]
 SIZE_MIX = [(SizeClass.S, 50, 1, (150, 1500)), (SizeClass.M, 35, 3, (400, 3000)), (SizeClass.L, 15, 6, (900, 5000))]
 MERCHANTS = [
@@ -38,9 +55,49 @@ MERCHANTS = [
     ("TEAHOUSE", "Formosa Tea House", "shop@teahouse.example"),
     ("GADGETS", "Gadget Harbour", "ops@gadgets.example"),
 ]
-FIRST_NAMES = ["Chen", "Lin", "Huang", "Chang", "Li", "Wang", "Wu", "Liu", "Tsai", "Yang", "Hsu", "Cheng", "Hsieh", "Kuo", "Hung"]
-GIVEN_NAMES = ["Mei-Ling", "Chih-Hao", "Yu-Ting", "Wei", "Hsin-Yi", "Po-Han", "Ya-Wen", "Chun-Kai", "Shu-Fen", "Tzu-Hsuan", "Jia-Hui", "Kuan-Ting"]
-STREETS = ["Zhongshan Rd", "Minsheng Rd", "Heping Rd", "Fuxing Rd", "Guangfu Rd", "Zhongzheng Rd", "Minquan Rd", "Wenhua Rd", "Xinyi Rd", "Chenggong Rd"]
+FIRST_NAMES = [
+    "Chen",
+    "Lin",
+    "Huang",
+    "Chang",
+    "Li",
+    "Wang",
+    "Wu",
+    "Liu",
+    "Tsai",
+    "Yang",
+    "Hsu",
+    "Cheng",
+    "Hsieh",
+    "Kuo",
+    "Hung",
+]
+GIVEN_NAMES = [
+    "Mei-Ling",
+    "Chih-Hao",
+    "Yu-Ting",
+    "Wei",
+    "Hsin-Yi",
+    "Po-Han",
+    "Ya-Wen",
+    "Chun-Kai",
+    "Shu-Fen",
+    "Tzu-Hsuan",
+    "Jia-Hui",
+    "Kuan-Ting",
+]
+STREETS = [
+    "Zhongshan Rd",
+    "Minsheng Rd",
+    "Heping Rd",
+    "Fuxing Rd",
+    "Guangfu Rd",
+    "Zhongzheng Rd",
+    "Minquan Rd",
+    "Wenhua Rd",
+    "Xinyi Rd",
+    "Chenggong Rd",
+]
 
 
 @dataclass
@@ -58,13 +115,22 @@ def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400, vehicles
         demo_api_keys()
         _build_users(dc)
         orders_created, parcels_created = _build_orders(rng, dc, merchants, orders)
-    return DemoSummary(stores=Store.objects.filter(region__dc=dc).count(), orders_created=orders_created, parcels_created=parcels_created)
+    return DemoSummary(
+        stores=Store.objects.filter(region__dc=dc).count(),
+        orders_created=orders_created,
+        parcels_created=parcels_created,
+    )
 
 
 def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28) -> DistributionCenter:
     dc, _ = DistributionCenter.objects.get_or_create(
         code="TPE-DC1",
-        defaults={"name": "Taipei DC (Wugu)", "address": "Wugu Industrial Park, New Taipei", "latitude": "25.065000", "longitude": "121.423000"},
+        defaults={
+            "name": "Taipei DC (Wugu)",
+            "address": "Wugu Industrial Park, New Taipei",
+            "latitude": "25.065000",
+            "longitude": "121.423000",
+        },
     )
     regions = {}
     for code, name in REGION_NAMES.items():
@@ -134,7 +200,11 @@ def _build_merchants() -> list[Merchant]:
     for code, name, email in MERCHANTS:
         merchant, _ = Merchant.objects.get_or_create(
             code=code,
-            defaults={"name": name, "contact_email": email, "allowed_origins": "http://127.0.0.1:8000\nhttp://localhost:8000"},
+            defaults={
+                "name": name,
+                "contact_email": email,
+                "allowed_origins": "http://127.0.0.1:8000\nhttp://localhost:8000",
+            },
         )
         merchants.append(merchant)
     return merchants
@@ -153,10 +223,16 @@ def _build_users(dc: DistributionCenter) -> None:
         ("admin", {"is_staff": True, "is_superuser": True, "first_name": "Ada", "last_name": "Operator"}, []),
         ("planner", {"first_name": "Pei-Ling", "last_name": "Planner"}, [(StaffMembership.Role.PLANNER, None, dc)]),
         ("clerk", {"first_name": "Kai", "last_name": "Clerk"}, [(StaffMembership.Role.CLERK, first, None)]),
-        ("clerk2", {"first_name": "Mei", "last_name": "Clerk"}, [(StaffMembership.Role.CLERK, first, None), (StaffMembership.Role.CLERK, second, None)]),
+        (
+            "clerk2",
+            {"first_name": "Mei", "last_name": "Clerk"},
+            [(StaffMembership.Role.CLERK, first, None), (StaffMembership.Role.CLERK, second, None)],
+        ),
     ]
     for username, fields, memberships in people:
-        user, created = User.objects.get_or_create(username=username, defaults={**fields, "email": f"{username}@pickup.example"})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={**fields, "email": f"{username}@pickup.example"}
+        )
         if created:
             user.set_password(DEMO_PASSWORDS[username])
             user.save(update_fields=["password"])
@@ -178,7 +254,13 @@ def demo_logins() -> list[tuple[str, str, str]]:
 def _status_times(rng: random.Random, target: str, now: datetime, store: Store) -> dict[str, datetime]:
     """When each status on the way to `target` was reached, ending in the past."""
     arrive_after = timedelta(hours=28)
-    steps = {S.CREATED: timedelta(0), S.AT_DC: timedelta(hours=5), S.PLANNED: timedelta(hours=20), S.IN_TRANSIT: timedelta(hours=22), S.AT_STORE: arrive_after}
+    steps = {
+        S.CREATED: timedelta(0),
+        S.AT_DC: timedelta(hours=5),
+        S.PLANNED: timedelta(hours=20),
+        S.IN_TRANSIT: timedelta(hours=22),
+        S.AT_STORE: arrive_after,
+    }
     if target == S.AT_STORE:
         back = arrive_after + timedelta(hours=rng.uniform(1, 6 * 24))
     elif target == S.PICKED_UP:
@@ -237,7 +319,9 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             cash_on_pickup=rng.choice([0, 0, 0, 299, 580, 1250, 3600]),
             pickup_nonce=f"{rng.getrandbits(128):032x}",
             # Some shoppers still waiting chose a day two days out; the batch keeps those at the DC until then.
-            preferred_pickup_day=(now + timedelta(days=2)).astimezone(store.tz).date() if target in (S.CREATED, S.AT_DC) and number % 5 == 0 else None,
+            preferred_pickup_day=(now + timedelta(days=2)).astimezone(store.tz).date()
+            if target in (S.CREATED, S.AT_DC) and number % 5 == 0
+            else None,
         )
         times = _status_times(rng, target, now, store)
         if (merchant.pk, order.reference) in existing_refs:
@@ -254,8 +338,14 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             taken_tracking.add(tracking)
             status = target
             parcel = Parcel(
-                order=order, tracking_number=tracking, size_class=size, weight_g=weight, volume_units=volume, status=status,
-                temperature_class=temperature, fragile=fragile,
+                order=order,
+                tracking_number=tracking,
+                size_class=size,
+                weight_g=weight,
+                volume_units=volume,
+                status=status,
+                temperature_class=temperature,
+                fragile=fragile,
             )
             parcel.status_changed_at = times[status]
             if S.AT_STORE in times:
@@ -269,7 +359,9 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
                 slots.add(free)
                 parcel.shelf_store_id, parcel.shelf_slot = order.pickup_store_id, free
             if status == S.AT_STORE:
-                parcel.hold_deadline = hold_deadline_for(parcel.arrived_at, order.pickup_store.tz, hold_days_for(temperature))
+                parcel.hold_deadline = hold_deadline_for(
+                    parcel.arrived_at, order.pickup_store.tz, hold_days_for(temperature)
+                )
             parcel_rows.append((parcel, times))
     Parcel.objects.bulk_create([row[0] for row in parcel_rows])
     for parcel, times in parcel_rows:

@@ -5,7 +5,6 @@ from django.db.models import QuerySet
 from pickup.compiled_select import CompiledSelect
 from stores.models import DistributionCenter, StaffMembership, Store
 
-
 # No DISTINCT in either: a user holds one membership of a role per store or DC (unique constraints), so
 # the join cannot repeat a row, and these run on every counter and console request.
 

@@ -267,7 +267,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # The level on the handler too: Django's own loggers (django.request…) propagate here with levels of their own.
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "level": env_str("LOG_LEVEL", "INFO")}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": env_str("LOG_LEVEL", "INFO")}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -295,4 +297,7 @@ CELERY_BEAT_SCHEDULE["routing-daily-batch"] = {
     "schedule": crontab(hour=PICKUP_DAILY_BATCH_TIME.hour, minute=PICKUP_DAILY_BATCH_TIME.minute),
 }
 PICKUP_BATCH_CATCH_UP_SECONDS = env_int("PICKUP_BATCH_CATCH_UP_SECONDS", 5 * 60, minimum=1)
-CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {"task": "routing.batch_catch_up", "schedule": timedelta(seconds=PICKUP_BATCH_CATCH_UP_SECONDS)}
+CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {
+    "task": "routing.batch_catch_up",
+    "schedule": timedelta(seconds=PICKUP_BATCH_CATCH_UP_SECONDS),
+}

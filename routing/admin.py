@@ -1,13 +1,24 @@
 from django.contrib import admin
 
-from routing.models import BatchRun, HeldParcel, PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
+from routing.models import BatchRun, HeldParcel, PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
 
 
 class RegionPlanInline(admin.TabularInline):
     model = RegionPlan
     extra = 0
     can_delete = False
-    fields = ["region", "status", "attempts", "stops", "parcels_out", "parcels_back", "vehicles_used", "distance_m", "unserved_stops", "error"]
+    fields = [
+        "region",
+        "status",
+        "attempts",
+        "stops",
+        "parcels_out",
+        "parcels_back",
+        "vehicles_used",
+        "distance_m",
+        "unserved_stops",
+        "error",
+    ]
     readonly_fields = fields
     show_change_link = True
 
@@ -18,7 +29,17 @@ class BatchRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "trigger", "dc"]
     date_hierarchy = "plan_date"
     list_select_related = ["dc"]
-    readonly_fields = ["dc", "plan_date", "trigger", "started_by", "cutoff", "started_at", "finished_at", "status", "time_limit_s"]
+    readonly_fields = [
+        "dc",
+        "plan_date",
+        "trigger",
+        "started_by",
+        "cutoff",
+        "started_at",
+        "finished_at",
+        "status",
+        "time_limit_s",
+    ]
     inlines = [RegionPlanInline]
 
 
@@ -45,7 +66,16 @@ class PlannedStopInline(admin.TabularInline):
     model = PlannedStop
     extra = 0
     can_delete = False
-    fields = ["position", "store", "arrival_s", "service_start_s", "departure_s", "delivered_parcels", "collected_parcels", "load_volume"]
+    fields = [
+        "position",
+        "store",
+        "arrival_s",
+        "service_start_s",
+        "departure_s",
+        "delivered_parcels",
+        "collected_parcels",
+        "load_volume",
+    ]
     readonly_fields = fields
 
 
@@ -53,7 +83,19 @@ class PlannedStopInline(admin.TabularInline):
 class PlannedRouteAdmin(admin.ModelAdmin):
     list_display = ["region_plan", "number", "vehicle", "locked", "distance_m", "dispatched_at"]
     list_select_related = ["region_plan__run__dc", "region_plan__region", "vehicle"]
-    readonly_fields = ["region_plan", "vehicle", "number", "start_s", "end_s", "distance_m", "start_load_volume", "start_load_kg", "peak_load_volume", "dispatched_at", "dispatched_by"]
+    readonly_fields = [
+        "region_plan",
+        "vehicle",
+        "number",
+        "start_s",
+        "end_s",
+        "distance_m",
+        "start_load_volume",
+        "start_load_kg",
+        "peak_load_volume",
+        "dispatched_at",
+        "dispatched_by",
+    ]
     inlines = [PlannedStopInline]
 
 

@@ -52,9 +52,7 @@ def check(problem: Problem, solution: Solution) -> list[str]:
     for vehicle_id, locked in problem.locked_routes.items():
         if not locked:
             continue
-        driven = [
-            [v.stop_id for v in route.visits] for route in solution.routes if route.vehicle_id == vehicle_id
-        ]
+        driven = [[v.stop_id for v in route.visits] for route in solution.routes if route.vehicle_id == vehicle_id]
         if driven != [list(locked)]:
             violations.append(f"vehicle {vehicle_id}: locked route {list(locked)} not kept, drove {driven}")
 
@@ -63,9 +61,7 @@ def check(problem: Problem, solution: Solution) -> list[str]:
         if vehicle is not None and all(v.stop_id in stops for v in route.visits):
             violations += _check_route(problem, vehicle, route, stops, index)
 
-    expected = sum(r.distance_m for r in solution.routes) + sum(
-        vehicles[v].fixed_cost for v in used if v in vehicles
-    )
+    expected = sum(r.distance_m for r in solution.routes) + sum(vehicles[v].fixed_cost for v in used if v in vehicles)
     if solution.objective != expected:
         violations.append(f"objective {solution.objective} != distance + fixed costs {expected}")
     return violations
@@ -89,8 +85,12 @@ def _check_route(
         for k, (delivered, _) in enumerate(_loads(stops[v.stop_id])):
             on_board[k] += delivered
     violations += _capacity(name, "leaving the depot", on_board, vehicle)
-    reported = (route.start_load_volume, route.start_load_chilled_volume, route.start_load_frozen_volume,
-                route.start_load_kg)
+    reported = (
+        route.start_load_volume,
+        route.start_load_chilled_volume,
+        route.start_load_frozen_volume,
+        route.start_load_kg,
+    )
     if any(abs(real - said) > _LOAD_TOLERANCE for real, said in zip(on_board, reported)):
         violations.append(f"{name}: reported start load differs from its deliveries {on_board}")
 
@@ -144,8 +144,12 @@ def _loads(stop: Stop) -> tuple[tuple[float, float], ...]:
 
 
 def _capacity(name: str, where: str, on_board: list[float], vehicle: Vehicle) -> list[str]:
-    capacities = (vehicle.volume_capacity, vehicle.chilled_volume_capacity, vehicle.frozen_volume_capacity,
-                  vehicle.kg_capacity)
+    capacities = (
+        vehicle.volume_capacity,
+        vehicle.chilled_volume_capacity,
+        vehicle.frozen_volume_capacity,
+        vehicle.kg_capacity,
+    )
     violations = []
     for unit, load, capacity in zip(_UNITS, on_board, capacities):
         if load <= capacity + _LOAD_TOLERANCE:

@@ -17,7 +17,13 @@ def plan_demo_today() -> list[str]:
     for dc in DistributionCenter.objects.all():
         day = timezone.now().astimezone(dc.tz).date()
         run, created = batch_run_here(
-            dc=dc, day=day, trigger=BatchRun.Trigger.COMMAND, time_limit_s=DEMO_SEARCH_S, worker=f"seed_demo@{socket.gethostname()}"
+            dc=dc,
+            day=day,
+            trigger=BatchRun.Trigger.COMMAND,
+            time_limit_s=DEMO_SEARCH_S,
+            worker=f"seed_demo@{socket.gethostname()}",
         )
-        lines.append(f"Route plan for {dc.code} {day}: {'made' if created else 'already there'} ({run.get_status_display()}).")
+        lines.append(
+            f"Route plan for {dc.code} {day}: {'made' if created else 'already there'} ({run.get_status_display()})."
+        )
     return lines

@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from routing.models import PlanParcel, PlannedRoute
+from routing.models import PlannedRoute, PlanParcel
 from routing.selectors import ManifestStop
 from routing.templatetags.routing_tags import clock
 
@@ -22,9 +22,11 @@ from routing.templatetags.routing_tags import clock
 def barcode_svg(text: str) -> str:
     """A Code 128 barcode as inline SVG (no XML declaration, so it can sit inside the page)."""
     out = io.BytesIO()
-    barcode.get("code128", text, writer=SVGWriter()).write(out, options={"module_height": 8, "font_size": 6, "text_distance": 3, "quiet_zone": 2})
+    barcode.get("code128", text, writer=SVGWriter()).write(
+        out, options={"module_height": 8, "font_size": 6, "text_distance": 3, "quiet_zone": 2}
+    )
     svg = out.getvalue().decode()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run) -> bytes:
@@ -57,11 +59,15 @@ def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run) -> bytes:
                 if y < 35 * mm:
                     pdf.showPage()
                     y = height - 20 * mm
-                code128.Code128(parcel.tracking_number, barHeight=9 * mm, barWidth=0.3 * mm).drawOn(pdf, 20 * mm, y - 7 * mm)
+                code128.Code128(parcel.tracking_number, barHeight=9 * mm, barWidth=0.3 * mm).drawOn(
+                    pdf, 20 * mm, y - 7 * mm
+                )
                 pdf.setFont("Helvetica", 9)
                 pdf.drawString(95 * mm, y - 4 * mm, parcel.tracking_number)
                 # The PDF font has no Chinese glyphs: the driver's flags are the codes, in capitals.
-                flags = ([parcel.temperature_class.upper()] if parcel.temperature_class != "ambient" else []) + (["FRAGILE"] if parcel.fragile else [])
+                flags = ([parcel.temperature_class.upper()] if parcel.temperature_class != "ambient" else []) + (
+                    ["FRAGILE"] if parcel.fragile else []
+                )
                 if flags:
                     pdf.drawString(130 * mm, y - 4 * mm, " ".join(flags))
                 y -= 13 * mm
@@ -70,7 +76,22 @@ def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run) -> bytes:
     return out.getvalue()
 
 
-CSV_HEADER = ["region", "route", "vehicle", "stop", "store", "store_name", "address", "eta", "action", "tracking_number", "volume_units", "weight_g", "temperature_class", "fragile"]
+CSV_HEADER = [
+    "region",
+    "route",
+    "vehicle",
+    "stop",
+    "store",
+    "store_name",
+    "address",
+    "eta",
+    "action",
+    "tracking_number",
+    "volume_units",
+    "weight_g",
+    "temperature_class",
+    "fragile",
+]
 
 
 def plan_csv(entries: Iterable[PlanParcel], run) -> str:
@@ -79,9 +100,22 @@ def plan_csv(entries: Iterable[PlanParcel], run) -> str:
     writer.writerow(CSV_HEADER)
     for e in entries:
         stop = e.stop
-        writer.writerow([
-            e.region_plan.region.code, stop.route.number, stop.route.vehicle.name, stop.position, stop.store.code, stop.store.name,
-            stop.store.address, run.at(stop.service_start_s).isoformat(), _("drop") if e.kind == PlanParcel.Kind.DELIVER else _("collect"),
-            e.parcel.tracking_number, e.volume_units, e.weight_g, e.parcel.temperature_class, "yes" if e.parcel.fragile else "",
-        ])
+        writer.writerow(
+            [
+                e.region_plan.region.code,
+                stop.route.number,
+                stop.route.vehicle.name,
+                stop.position,
+                stop.store.code,
+                stop.store.name,
+                stop.store.address,
+                run.at(stop.service_start_s).isoformat(),
+                _("drop") if e.kind == PlanParcel.Kind.DELIVER else _("collect"),
+                e.parcel.tracking_number,
+                e.volume_units,
+                e.weight_g,
+                e.parcel.temperature_class,
+                "yes" if e.parcel.fragile else "",
+            ]
+        )
     return out.getvalue()

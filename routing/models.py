@@ -16,7 +16,10 @@ from stores.models import DistributionCenter, Region, Store, Vehicle
 
 # Bounds of the travel-time factor a planner may set: slower than 4x is a closed road, not weather.
 CONDITION_FACTOR_RANGE = (0.5, 4.0)
-condition_factor_validators = [MinValueValidator(CONDITION_FACTOR_RANGE[0]), MaxValueValidator(CONDITION_FACTOR_RANGE[1])]
+condition_factor_validators = [
+    MinValueValidator(CONDITION_FACTOR_RANGE[0]),
+    MaxValueValidator(CONDITION_FACTOR_RANGE[1]),
+]
 
 
 class Condition(models.TextChoices):
@@ -53,11 +56,20 @@ class BatchRun(models.Model):
         MANUAL = "manual", _("Started by a planner")
         COMMAND = "command", _("Command line")
 
-    dc = models.ForeignKey(DistributionCenter, on_delete=models.PROTECT, related_name="batch_runs", verbose_name=_("distribution centre"))
+    dc = models.ForeignKey(
+        DistributionCenter, on_delete=models.PROTECT, related_name="batch_runs", verbose_name=_("distribution centre")
+    )
     plan_date = models.DateField(_("plan day"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
     trigger = models.CharField(_("started by"), max_length=16, choices=Trigger.choices)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("planner"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("planner"),
+    )
     cutoff = models.DateTimeField(_("cutoff"), help_text=_("Deliveries ready at the DC by this moment are planned."))
     condition = models.CharField(_("conditions"), max_length=16, choices=Condition.choices, default=Condition.CLEAR)
     condition_factor = models.FloatField(_("travel-time factor"), default=1.0, validators=condition_factor_validators)
@@ -100,7 +112,9 @@ class RegionPlan(models.Model):
 
     FINISHED = (Status.PLANNED, Status.APPROVED, Status.FAILED)
 
-    run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="region_plans", verbose_name=_("batch run"))
+    run = models.ForeignKey(
+        BatchRun, on_delete=models.CASCADE, related_name="region_plans", verbose_name=_("batch run")
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="plans", verbose_name=_("region"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -110,8 +124,12 @@ class RegionPlan(models.Model):
     error = models.TextField(_("failure reason"), blank=True)
     # None: the day's conditions apply.
     condition = models.CharField(_("conditions"), max_length=16, choices=Condition.choices, blank=True)
-    condition_factor = models.FloatField(_("travel-time factor"), null=True, blank=True, validators=condition_factor_validators)
-    vehicles = models.ManyToManyField(Vehicle, related_name="region_plans", blank=True, verbose_name=_("vehicles available"))
+    condition_factor = models.FloatField(
+        _("travel-time factor"), null=True, blank=True, validators=condition_factor_validators
+    )
+    vehicles = models.ManyToManyField(
+        Vehicle, related_name="region_plans", blank=True, verbose_name=_("vehicles available")
+    )
     # The factor the recorded plan was timed with, to tell the planner when conditions changed since.
     planned_condition_factor = models.FloatField(_("travel-time factor of the plan"), null=True, blank=True)
     solve_started_at = models.DateTimeField(_("solve started"), null=True, blank=True)
@@ -127,7 +145,14 @@ class RegionPlan(models.Model):
     load_factor = models.FloatField(_("load factor"), null=True, blank=True)
     unserved_stops = models.PositiveIntegerField(_("unserved stops"), default=0)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
 
     class Meta:
         verbose_name = _("region plan")
@@ -152,10 +177,14 @@ class RegionPlan(models.Model):
 
 
 class PlannedRoute(models.Model):
-    region_plan = models.ForeignKey(RegionPlan, on_delete=models.CASCADE, related_name="routes", verbose_name=_("region plan"))
+    region_plan = models.ForeignKey(
+        RegionPlan, on_delete=models.CASCADE, related_name="routes", verbose_name=_("region plan")
+    )
     vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="+", verbose_name=_("vehicle"))
     number = models.PositiveSmallIntegerField(_("route number"))
-    locked = models.BooleanField(_("locked"), default=False, help_text=_("Re-optimising keeps a locked route as it is."))
+    locked = models.BooleanField(
+        _("locked"), default=False, help_text=_("Re-optimising keeps a locked route as it is.")
+    )
     start_s = models.PositiveIntegerField(_("leaves the DC"))
     end_s = models.PositiveIntegerField(_("back at the DC"))
     distance_m = models.PositiveIntegerField(_("distance (m)"))
@@ -163,7 +192,14 @@ class PlannedRoute(models.Model):
     start_load_kg = models.FloatField(_("kg on board leaving"))
     peak_load_volume = models.FloatField(_("highest volume on board"))
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
-    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dispatched by"))
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dispatched by"),
+    )
 
     class Meta:
         verbose_name = _("planned route")
@@ -204,7 +240,9 @@ class PlannedStop(models.Model):
 
 
 class UnservedStop(models.Model):
-    region_plan = models.ForeignKey(RegionPlan, on_delete=models.CASCADE, related_name="unserved", verbose_name=_("region plan"))
+    region_plan = models.ForeignKey(
+        RegionPlan, on_delete=models.CASCADE, related_name="unserved", verbose_name=_("region plan")
+    )
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
     reason = models.CharField(_("reason"), max_length=300)
     parcels_out = models.PositiveIntegerField(_("parcels out"))
@@ -228,11 +266,15 @@ class PlanParcel(models.Model):
         COLLECT = "collect", _("Collect")
 
     run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="parcels", verbose_name=_("batch run"))
-    region_plan = models.ForeignKey(RegionPlan, on_delete=models.CASCADE, related_name="parcels", verbose_name=_("region plan"))
+    region_plan = models.ForeignKey(
+        RegionPlan, on_delete=models.CASCADE, related_name="parcels", verbose_name=_("region plan")
+    )
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="plan_entries", verbose_name=_("parcel"))
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
     kind = models.CharField(_("drop or collect"), max_length=8, choices=Kind.choices)
-    stop = models.ForeignKey(PlannedStop, on_delete=models.SET_NULL, null=True, blank=True, related_name="parcels", verbose_name=_("stop"))
+    stop = models.ForeignKey(
+        PlannedStop, on_delete=models.SET_NULL, null=True, blank=True, related_name="parcels", verbose_name=_("stop")
+    )
     volume_units = models.PositiveIntegerField(_("volume units"))
     weight_g = models.PositiveIntegerField(_("weight (g)"))
 
@@ -256,7 +298,9 @@ class HeldParcel(models.Model):
         STORE_FULL = "store_full", _("store has no free slot on arrival")
         FLEET_FULL = "fleet_full", _("deferred: the region's vehicles cannot carry everything")
 
-    run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="held_parcels", verbose_name=_("batch run"))
+    run = models.ForeignKey(
+        BatchRun, on_delete=models.CASCADE, related_name="held_parcels", verbose_name=_("batch run")
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="holds_at_dc", verbose_name=_("parcel"))
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))

@@ -48,7 +48,9 @@ def seconds_of_day(day: date, moment: time, tz, dc_tz) -> int:
 def open_entries(region_plan: RegionPlan) -> list[PlanParcel]:
     """The plan's parcels that can still travel: deliveries at the DC or planned by this plan
     (a delivery planned elsewhere, or cancelled, has left it) and expired parcels still on a shelf."""
-    entries = PlanParcel.objects.filter(region_plan=region_plan).select_related("parcel__order__merchant", "parcel__order__pickup_store", "store")
+    entries = PlanParcel.objects.filter(region_plan=region_plan).select_related(
+        "parcel__order__merchant", "parcel__order__pickup_store", "store"
+    )
     return [e for e in entries if _still_open(e)]
 
 
@@ -71,8 +73,12 @@ def build_region_problem(region_plan: RegionPlan, *, locked: bool = True) -> Reg
             if route.vehicle_id in available:
                 locked_routes[str(route.vehicle_id)] = [str(s.store_id) for s in route.stops.all()]
     return build_problem(
-        dc=run.dc, day=run.plan_date, entries=entries, vehicles=vehicles,
-        condition_factor=region_plan.effective_condition_factor, locked_routes=locked_routes,
+        dc=run.dc,
+        day=run.plan_date,
+        entries=entries,
+        vehicles=vehicles,
+        condition_factor=region_plan.effective_condition_factor,
+        locked_routes=locked_routes,
     )
 
 
@@ -98,17 +104,23 @@ def build_problem(
     ids = sorted(by_store, key=int)
     stops = [_stop(day, dc, stores[key], by_store[key]) for key in ids]
     fleet = [_vehicle(day, dc, v) for v in vehicles]
-    points = [(float(dc.latitude), float(dc.longitude))] + [(float(stores[k].latitude), float(stores[k].longitude)) for k in ids]
+    points = [(float(dc.latitude), float(dc.longitude))] + [
+        (float(stores[k].latitude), float(stores[k].longitude)) for k in ids
+    ]
     span = (min((v.shift_start for v in fleet), default=0), max((v.shift_end for v in fleet), default=solver.DAY_S))
     problem = solver.Problem(
         max_cold_ride_s=settings.PICKUP_COLD_MAX_ON_BOARD_MINUTES * 60,
-        depot=solver.Depot("dc", opens=seconds_of_day(day, dc.opens, dc.tz, dc.tz), closes=seconds_of_day(day, dc.closes, dc.tz, dc.tz)),
+        depot=solver.Depot(
+            "dc", opens=seconds_of_day(day, dc.opens, dc.tz, dc.tz), closes=seconds_of_day(day, dc.closes, dc.tz, dc.tz)
+        ),
         stops=stops,
         vehicles=fleet,
         matrix=travel_matrix(points, day=day, driving_span=span, condition_factor=condition_factor),
         locked_routes=dict(locked_routes or {}),
     )
-    return RegionProblem(problem=problem, stores=stores, vehicles={str(v.pk): v for v in vehicles}, entries=dict(by_store))
+    return RegionProblem(
+        problem=problem, stores=stores, vehicles={str(v.pk): v for v in vehicles}, entries=dict(by_store)
+    )
 
 
 def travel_matrix(points, *, day: date, driving_span: tuple[int, int], condition_factor: float) -> solver.TravelMatrix:
@@ -125,7 +137,11 @@ def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanPar
     """One stop per store: `*_volume` is the ambient space and each cold class has its own compartment."""
     out = [e for e in entries if e.kind == PlanParcel.Kind.DELIVER]
     back = [e for e in entries if e.kind == PlanParcel.Kind.COLLECT]
-    cold = {f"{way}_{c}_volume": _volume(group, c) for way, group in (("deliver", out), ("collect", back)) for c in COLD_CLASSES}
+    cold = {
+        f"{way}_{c}_volume": _volume(group, c)
+        for way, group in (("deliver", out), ("collect", back))
+        for c in COLD_CLASSES
+    }
     return solver.Stop(
         **cold,
         id=str(store.pk),
@@ -135,7 +151,10 @@ def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanPar
         collect_volume=_volume(back, TemperatureClass.AMBIENT),
         collect_kg=sum(e.weight_g for e in back) / 1000,
         collect_parcels=len(back),
-        window=(seconds_of_day(day, store.receiving_start, store.tz, dc.tz), seconds_of_day(day, store.receiving_end, store.tz, dc.tz)),
+        window=(
+            seconds_of_day(day, store.receiving_start, store.tz, dc.tz),
+            seconds_of_day(day, store.receiving_end, store.tz, dc.tz),
+        ),
         service_fixed_s=SERVICE_FIXED_S,
         service_per_parcel_s=SERVICE_PER_PARCEL_S,
     )
@@ -156,4 +175,3 @@ def _vehicle(day: date, dc: DistributionCenter, vehicle: Vehicle) -> solver.Vehi
 
 def peak_volume(route: solver.Route) -> float:
     return max([route.start_load_volume, *(v.load_volume for v in route.visits)])
-

@@ -48,7 +48,8 @@ def cheapest_partition(
     """
     stop_set = set(stops)
     usable = [
-        i for i, route in enumerate(routes)
+        i
+        for i, route in enumerate(routes)
         if vehicles.get(route.vehicle_class, 0) > 0 and stop_set.issuperset(route.nodes)
     ]
     ceiling = sum(routes[i].cost for i in incumbent)

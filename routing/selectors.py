@@ -10,14 +10,31 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from orders.models import Parcel
-from routing.models import BatchRun, HeldParcel, PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
+from routing.models import BatchRun, HeldParcel, PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
 from stores.models import DistributionCenter
 
 # Route colours on the map and beside the stop lists; distinct for the colour-blind (Okabe-Ito + a few).
-ROUTE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#BCBD22"]
+ROUTE_COLOURS = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#8C564B",
+    "#7F7F7F",
+    "#BCBD22",
+]
 
 # A delivery that left the plan (cancelled, or planned elsewhere since) is not on the truck.
-ON_BOARD = (Parcel.Status.PLANNED, Parcel.Status.IN_TRANSIT, Parcel.Status.AT_STORE, Parcel.Status.EXPIRED, Parcel.Status.RETURN_IN_TRANSIT)
+ON_BOARD = (
+    Parcel.Status.PLANNED,
+    Parcel.Status.IN_TRANSIT,
+    Parcel.Status.AT_STORE,
+    Parcel.Status.EXPIRED,
+    Parcel.Status.RETURN_IN_TRANSIT,
+)
 
 
 def route_colour(number: int) -> str:
@@ -120,13 +137,21 @@ def map_data(region_plan: RegionPlan, routes: list[PlannedRoute]) -> dict:
                 "colour": r.colour,
                 "vehicle": r.vehicle.name,
                 "stops": [
-                    {"lat": float(s.store.latitude), "lon": float(s.store.longitude), "position": s.position, "label": f"{s.store.code} {s.store.name}"}
+                    {
+                        "lat": float(s.store.latitude),
+                        "lon": float(s.store.longitude),
+                        "position": s.position,
+                        "label": f"{s.store.code} {s.store.name}",
+                    }
                     for s in r.stop_list
                 ],
             }
             for r in routes
         ],
-        "unserved": [{"lat": float(u.store.latitude), "lon": float(u.store.longitude), "label": f"{u.store.code}: {u.reason}"} for u in unserved],
+        "unserved": [
+            {"lat": float(u.store.latitude), "lon": float(u.store.longitude), "label": f"{u.store.code}: {u.reason}"}
+            for u in unserved
+        ],
     }
 
 
@@ -155,12 +180,13 @@ def plan_rows(run: BatchRun, region_plan: RegionPlan | None = None):
     )
     if region_plan is not None:
         entries = entries.filter(region_plan=region_plan)
-    entries = entries.order_by("region_plan__region__code", "stop__route__number", "stop__position", "kind", "parcel__tracking_number")
+    entries = entries.order_by(
+        "region_plan__region__code", "stop__route__number", "stop__position", "kind", "parcel__tracking_number"
+    )
     for entry in entries:
         if entry.kind == PlanParcel.Kind.DELIVER and entry.parcel.status not in ON_BOARD:
             continue
         yield entry
-
 
 
 def held_counts(run: BatchRun, region_id: int | None = None) -> list[tuple[str, int]]:

@@ -93,9 +93,7 @@ class Stop:
 
     @property
     def service_s(self) -> int:
-        return self.service_fixed_s + self.service_per_parcel_s * (
-            self.deliver_parcels + self.collect_parcels
-        )
+        return self.service_fixed_s + self.service_per_parcel_s * (self.deliver_parcels + self.collect_parcels)
 
 
 @dataclass(frozen=True)
@@ -240,9 +238,7 @@ def solve(problem: Problem, params: SearchParams = SearchParams()) -> Solution:
 
     if all(node in locked_nodes for node in candidates):
         # Nothing left to choose: the locked routes are the plan.
-        best: dict[int, list[int]] | None = {
-            k: locked[v.id] for k, v in enumerate(fleet) if v.id in locked
-        }
+        best: dict[int, list[int]] | None = {k: locked[v.id] for k, v in enumerate(fleet) if v.id in locked}
     else:
         # Imported here: routing.isolation runs solves, so it imports this module at its top.
         from routing.isolation import Workers
@@ -433,9 +429,7 @@ def _drive(problem: Problem, vehicle: Vehicle, nodes: Sequence[int]) -> Route | 
 _COLD_RIDE_OVERRUN = "chilled/frozen goods on board longer than"
 
 
-def _cold_overrun(
-    problem: Problem, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]
-) -> str | None:
+def _cold_overrun(problem: Problem, nodes: Sequence[int], leave: int, timing: tuple[list[int], int]) -> str | None:
     """The first stop whose chilled/frozen goods ride longer than allowed on this schedule, if any."""
     limit = problem.max_cold_ride_s
     if limit is None:
@@ -846,20 +840,44 @@ def _best_of_portfolio(
         searches = [_round_of(strategies[w % len(strategies)], r, rounds) for w in range(workers)]
         until, polish = ends - recombine_s, r == rounds - 1
         seeds = [f"{params.seed}/{w}/{r}" for w in range(workers)]
-        sectors = None if best is None or not by_sector else _sectors(
-            problem, fleet, locked, best, candidates, workers, f"{params.seed}/{r}"
+        sectors = (
+            None
+            if best is None or not by_sector
+            else _sectors(problem, fleet, locked, best, candidates, workers, f"{params.seed}/{r}")
         )
         if sectors is None:
             start = None if best is None else best.routes
             jobs = [
-                (problem, first_fleets[w] if best is None else fleet, locked, candidates, searches[w], params, seeds[w], until,
-                 start, polish, recombining)
+                (
+                    problem,
+                    first_fleets[w] if best is None else fleet,
+                    locked,
+                    candidates,
+                    searches[w],
+                    params,
+                    seeds[w],
+                    until,
+                    start,
+                    polish,
+                    recombining,
+                )
                 for w in range(workers)
             ]
         else:
             jobs = [
-                (problem, [fleet[k] for k in vehicles], {}, stops, searches[w], params, seeds[w], until,
-                 {i: best.routes.get(k, []) for i, k in enumerate(vehicles)}, polish, recombining)
+                (
+                    problem,
+                    [fleet[k] for k in vehicles],
+                    {},
+                    stops,
+                    searches[w],
+                    params,
+                    seeds[w],
+                    until,
+                    {i: best.routes.get(k, []) for i, k in enumerate(vehicles)},
+                    polish,
+                    recombining,
+                )
                 for w, (vehicles, stops) in enumerate(sectors)
             ]
         if len(jobs) == 1:
@@ -1110,19 +1128,26 @@ def _swap_star(
     near = Neighbourhood(problem.matrix.distances)
     # Only the kinds of load some stop has: the descent checks each of them for every move.
     kinds = [
-        (kind, side) for kind in range(len(_LOADS)) for side in (0, 1)
+        (kind, side)
+        for kind in range(len(_LOADS))
+        for side in (0, 1)
         if any(_demand(_loads(stop)[kind][side]) for stop in problem.stops)
     ]
     loads = [()] + [tuple(_demand(_loads(stop)[kind][side]) for kind, side in kinds) for stop in problem.stops]
     capacities = {
         k: tuple(_capacity(_capacities(v)[kind]) for kind, _ in kinds)
-        for k, v in enumerate(fleet) if v.id not in locked
+        for k, v in enumerate(fleet)
+        if v.id not in locked
     }
 
     def improved(best: _Outcome, deadline: float | None) -> _Outcome:
         routes = descend(
-            near, {k: nodes for k, nodes in best.routes.items() if k in capacities}, loads, capacities,
-            lambda k, nodes: not isinstance(_drive(problem, fleet[k], nodes), str), deadline,
+            near,
+            {k: nodes for k, nodes in best.routes.items() if k in capacities},
+            loads,
+            capacities,
+            lambda k, nodes: not isinstance(_drive(problem, fleet[k], nodes), str),
+            deadline,
         )
         plan = {**best.routes, **routes}
         cost = sum(_route_cost(problem, fleet[k], nodes) for k, nodes in plan.items())
@@ -1592,7 +1617,8 @@ def _millis_until(deadline: float) -> int:
 def _search_parameters(
     strategy: _Strategy, params: SearchParams, mean_arc: float, deadline: float
 ) -> pywrapcp.RoutingSearchParameters:
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2 as enums
+    from ortools.constraint_solver import pywrapcp
+    from ortools.constraint_solver import routing_enums_pb2 as enums
 
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(enums.FirstSolutionStrategy, strategy.first_solution)

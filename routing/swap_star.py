@@ -161,7 +161,7 @@ class _Descent:
         moves = []
         for length in range(1, min(_MAX_STRING, len(A) - 1) + 1):
             for i in range(len(A) - length + 1):
-                string = A[i:i + length]
+                string = A[i : i + length]
                 after = [t + h - g for t, h, g in zip(self.total[b], heads[i + length], heads[i])]
                 if not self._within(b, after):
                     continue
@@ -180,7 +180,7 @@ class _Descent:
                         if back < gain:
                             gain, at, moved = back, e, string[::-1]
                 if gain < 0:
-                    moves.append((gain, A[:i] + A[i + length:], B[:at] + moved + B[at:]))
+                    moves.append((gain, A[:i] + A[i + length :], B[:at] + moved + B[at:]))
         return moves
 
     def _tail_exchanges(
@@ -264,8 +264,8 @@ def _exchanged(route: list[int], leaving: int, node: int, edge: int | None) -> l
     """`route` without its stop at `leaving` and with `node` at `edge` of the original route, or in
     the leaving stop's place."""
     if edge is None:
-        return route[:leaving] + [node] + route[leaving + 1:]
-    rest = route[:leaving] + route[leaving + 1:]
+        return route[:leaving] + [node] + route[leaving + 1 :]
+    rest = route[:leaving] + route[leaving + 1 :]
     at = edge if edge <= leaving else edge - 1
     return rest[:at] + [node] + rest[at:]
 

@@ -60,8 +60,24 @@ class SpeedProfile:
 
 # Urban delivery speeds: morning and evening rush hours are slow, nights fast.
 DEFAULT_PROFILE = SpeedProfile(
-    by_hour={7: 25, 8: 20, 9: 28, 12: 32, 13: 32, 17: 20, 18: 22, 19: 30, 22: 50, 23: 50, 0: 55, 1: 55,
-             2: 55, 3: 55, 4: 55, 5: 50},
+    by_hour={
+        7: 25,
+        8: 20,
+        9: 28,
+        12: 32,
+        13: 32,
+        17: 20,
+        18: 22,
+        19: 30,
+        22: 50,
+        23: 50,
+        0: 55,
+        1: 55,
+        2: 55,
+        3: 55,
+        4: 55,
+        5: 50,
+    },
     default_kmh=35,
 )
 
@@ -131,9 +147,10 @@ class OsrmClient:
     def matrix(self, points: Sequence[Point], *, day: date, condition_factor: float = 1.0) -> TravelMatrix:
         _check_condition(condition_factor)
         coordinates = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in points)
-        key = "osrm:" + hashlib.sha256(
-            f"{self.base_url}|{self.profile}|{day.isoformat()}|{coordinates}".encode()
-        ).hexdigest()
+        key = (
+            "osrm:"
+            + hashlib.sha256(f"{self.base_url}|{self.profile}|{day.isoformat()}|{coordinates}".encode()).hexdigest()
+        )
         matrix = self.cache.get(key)
         if matrix is None:
             matrix = self._fetch(points)

@@ -67,7 +67,9 @@ def _region_or_404(run, region) -> RegionPlan:
 
 
 def _route_or_404(region_plan, number) -> PlannedRoute:
-    return get_object_or_404(PlannedRoute.objects.select_related("vehicle", "region_plan"), region_plan=region_plan, number=number)
+    return get_object_or_404(
+        PlannedRoute.objects.select_related("vehicle", "region_plan"), region_plan=region_plan, number=number
+    )
 
 
 def _act(request, action, success: str, back: str):
@@ -108,9 +110,14 @@ def day_view(request, dc, day):
         request,
         "routing/day.html",
         {
-            "dc": dc, "day": plan_day, "overview": overview, "run": run,
+            "dc": dc,
+            "day": plan_day,
+            "overview": overview,
+            "run": run,
             "held_counts": selectors.held_counts(run) if run else [],
-            "conditions_form": ConditionsForm(initial={"condition": run.condition, "factor": run.condition_factor} if run else None, day_level=True),
+            "conditions_form": ConditionsForm(
+                initial={"condition": run.condition, "factor": run.condition_factor} if run else None, day_level=True
+            ),
             "refresh": run is not None and run.status == BatchRun.Status.RUNNING,
         },
     )
@@ -132,7 +139,9 @@ def run_start(request, dc, day):
     def start():
         run, created = batch.batch_run_start(dc=dc, day=plan_day, trigger=BatchRun.Trigger.MANUAL, user=request.user)
         if not created:
-            raise DomainError(_("The batch for %(day)s has run already; re-run or re-optimise a region instead.") % {"day": day})
+            raise DomainError(
+                _("The batch for %(day)s has run already; re-run or re-optimise a region instead.") % {"day": day}
+            )
         return run
 
     return _act(request, start, _("The batch has started; regions are being solved."), back)
@@ -149,7 +158,9 @@ def run_conditions(request, dc, day):
         return redirect(back)
     return _act(
         request,
-        lambda: adjust.run_set_conditions(run=run, condition=form.cleaned_data["condition"], factor=form.cleaned_data["factor"]),
+        lambda: adjust.run_set_conditions(
+            run=run, condition=form.cleaned_data["condition"], factor=form.cleaned_data["factor"]
+        ),
         _("Conditions for the day saved; re-optimise a region to apply them."),
         back,
     )
@@ -185,13 +196,18 @@ def region_view(request, dc, day, region):
         request,
         "routing/region.html",
         {
-            "dc": dc, "day": run.plan_date, "run": run, "rp": rp, "routes": routes,
+            "dc": dc,
+            "day": run.plan_date,
+            "run": run,
+            "rp": rp,
+            "routes": routes,
             "unserved": rp.unserved.select_related("store"),
             "held_counts": selectors.held_counts(run, rp.region_id),
             "held": Paginator(selectors.held_parcels(run, rp.region_id), 25).get_page(request.GET.get("held_page")),
             "map_data": selectors.map_data(rp, routes),
             "tile_url": settings.PICKUP_MAP_TILE_URL,
-            "move_form": move_form, "preview": preview,
+            "move_form": move_form,
+            "preview": preview,
             "preview_routes": _preview_rows(preview, routes) if preview else [],
             "conditions_form": ConditionsForm(initial={"condition": rp.condition, "factor": rp.condition_factor}),
             "vehicles_form": VehiclesForm(region_plan=rp),
@@ -206,7 +222,13 @@ def _preview_rows(preview, routes):
         if route.pk not in (preview.stop.route_id, preview.target.pk):
             continue
         after = preview.routes.get(route.pk)
-        rows.append({"route": route, "after": after, "after_peak": max([after.start_load_volume, *(v.load_volume for v in after.visits)]) if after else None})
+        rows.append(
+            {
+                "route": route,
+                "after": after,
+                "after_peak": max([after.start_load_volume, *(v.load_volume for v in after.visits)]) if after else None,
+            }
+        )
     return rows
 
 
@@ -224,7 +246,9 @@ def region_conditions(request, dc, day, region):
         return redirect(_region_url(dc, day, region))
     return _act(
         request,
-        lambda: adjust.region_plan_set_conditions(region_plan=rp, condition=form.cleaned_data["condition"], factor=form.cleaned_data["factor"]),
+        lambda: adjust.region_plan_set_conditions(
+            region_plan=rp, condition=form.cleaned_data["condition"], factor=form.cleaned_data["factor"]
+        ),
         _("Conditions saved; re-optimise the region to apply them."),
         _region_url(dc, day, region),
     )
@@ -250,7 +274,12 @@ def region_vehicles(request, dc, day, region):
 @require_POST
 def region_solve(request, dc, day, region):
     rp = _region_or_404(_run_or_404(dc, _day(day)), region)
-    return _act(request, lambda: batch.region_plan_requeue(region_plan=rp, user=request.user), _("The region is being solved again."), _region_url(dc, day, region))
+    return _act(
+        request,
+        lambda: batch.region_plan_requeue(region_plan=rp, user=request.user),
+        _("The region is being solved again."),
+        _region_url(dc, day, region),
+    )
 
 
 @planner_view
@@ -261,7 +290,9 @@ def region_move(request, dc, day, region):
     if not form.is_valid():
         messages.error(request, form.error_text())
         return redirect(_region_url(dc, day, region))
-    return _act(request, lambda: adjust.stop_move(**form.move_args()), _("The stop was moved."), _region_url(dc, day, region))
+    return _act(
+        request, lambda: adjust.stop_move(**form.move_args()), _("The stop was moved."), _region_url(dc, day, region)
+    )
 
 
 @planner_view
@@ -269,8 +300,10 @@ def region_move(request, dc, day, region):
 def region_approve(request, dc, day, region):
     rp = _region_or_404(_run_or_404(dc, _day(day)), region)
     return _act(
-        request, lambda: dispatch.region_plan_approve(region_plan=rp, user=request.user),
-        _("The plan is approved and frozen; its routes can be dispatched."), _region_url(dc, day, region),
+        request,
+        lambda: dispatch.region_plan_approve(region_plan=rp, user=request.user),
+        _("The plan is approved and frozen; its routes can be dispatched."),
+        _region_url(dc, day, region),
     )
 
 
@@ -280,8 +313,11 @@ def route_lock(request, dc, day, region, number):
     route = _route_or_404(_region_or_404(_run_or_404(dc, _day(day)), region), number)
     locked = request.POST.get("locked") == "1"
     return _act(
-        request, lambda: adjust.route_set_locked(route=route, locked=locked),
-        _("Route %(number)d locked.") % {"number": number} if locked else _("Route %(number)d unlocked.") % {"number": number},
+        request,
+        lambda: adjust.route_set_locked(route=route, locked=locked),
+        _("Route %(number)d locked.") % {"number": number}
+        if locked
+        else _("Route %(number)d unlocked.") % {"number": number},
         _region_url(dc, day, region),
     )
 
@@ -292,12 +328,17 @@ def route_dispatch(request, dc, day, region, number):
     route = _route_or_404(_region_or_404(_run_or_404(dc, _day(day)), region), number)
 
     def said(result):
-        text = _("Route %(number)d dispatched: %(count)d parcels in transit.") % {"number": number, "count": len(result.moved)}
+        text = _("Route %(number)d dispatched: %(count)d parcels in transit.") % {
+            "number": number,
+            "count": len(result.moved),
+        }
         if result.left:
             text += " " + _("Not loaded (no longer planned): %(list)s.") % {"list": ", ".join(result.left)}
         return text
 
-    return _act(request, lambda: dispatch.route_dispatch(route=route, user=request.user), said, _region_url(dc, day, region))
+    return _act(
+        request, lambda: dispatch.route_dispatch(route=route, user=request.user), said, _region_url(dc, day, region)
+    )
 
 
 @planner_view
@@ -309,7 +350,9 @@ def route_manifest(request, dc, day, region, number):
     for item in stops:
         item.drop_codes = [(p, barcode_svg(p.tracking_number)) for p in item.drops]
         item.collect_codes = [(p, barcode_svg(p.tracking_number)) for p in item.collects]
-    return render(request, "routing/manifest.html", {"dc": dc, "run": run, "route": route, "region": region, "stops": stops})
+    return render(
+        request, "routing/manifest.html", {"dc": dc, "run": run, "route": route, "region": region, "stops": stops}
+    )
 
 
 @planner_view

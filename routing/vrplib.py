@@ -121,8 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path)
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                        help="parallel searches (default: 2, or 1 on a single core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="parallel searches (default: 2, or 1 on a single core)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     instance = load(args.path)

@@ -32,7 +32,17 @@ class StaffInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "district", "postal_code", "region", "is_24h", "slot_capacity", "max_size_class", "active"]
+    list_display = [
+        "code",
+        "name",
+        "district",
+        "postal_code",
+        "region",
+        "is_24h",
+        "slot_capacity",
+        "max_size_class",
+        "active",
+    ]
     list_filter = ["active", "is_24h", "max_size_class", "region__dc", "region"]
     search_fields = ["code", "name", "address", "postal_code", "district"]
     list_select_related = ["region"]
@@ -41,13 +51,36 @@ class StoreAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "name", "region", "active"]}),
         ("Location", {"fields": ["address", "district", "postal_code", "latitude", "longitude", "time_zone"]}),
         ("Hours", {"fields": ["is_24h", "receiving_start", "receiving_end"]}),
-        ("Limits", {"fields": ["slot_capacity", "chilled_slots", "frozen_slots", "max_size_class", "max_weight_g", "max_cash_on_pickup"]}),
+        (
+            "Limits",
+            {
+                "fields": [
+                    "slot_capacity",
+                    "chilled_slots",
+                    "frozen_slots",
+                    "max_size_class",
+                    "max_weight_g",
+                    "max_cash_on_pickup",
+                ]
+            },
+        ),
     ]
 
 
 @admin.register(Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
-    list_display = ["name", "dc", "volume_capacity", "chilled_volume_capacity", "frozen_volume_capacity", "kg_capacity", "shift_start", "shift_end", "fixed_cost", "active"]
+    list_display = [
+        "name",
+        "dc",
+        "volume_capacity",
+        "chilled_volume_capacity",
+        "frozen_volume_capacity",
+        "kg_capacity",
+        "shift_start",
+        "shift_end",
+        "fixed_cost",
+        "active",
+    ]
     list_filter = ["dc", "active"]
     search_fields = ["name"]
     list_select_related = ["dc"]

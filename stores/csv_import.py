@@ -16,8 +16,17 @@ from stores.models import DistributionCenter, OpeningHours, Region, Store
 
 REQUIRED_COLUMNS = ["code", "name", "address", "postal_code", "latitude", "longitude", "dc", "region"]
 OPTIONAL_COLUMNS = [
-    "district", "time_zone", "is_24h", "hours", "slot_capacity", "max_size_class", "max_weight_g",
-    "max_cash_on_pickup", "receiving_start", "receiving_end", "active",
+    "district",
+    "time_zone",
+    "is_24h",
+    "hours",
+    "slot_capacity",
+    "max_size_class",
+    "max_weight_g",
+    "max_cash_on_pickup",
+    "receiving_start",
+    "receiving_end",
+    "active",
 ]
 MAX_ROWS = 50_000
 # A network's stores fit in a few MB; a bigger upload is a mistake (or an attack) and is refused unread.
@@ -53,9 +62,23 @@ class StoreRowForm(forms.ModelForm):
     class Meta:
         model = Store
         fields = [
-            "code", "name", "address", "postal_code", "district", "latitude", "longitude", "region", "time_zone",
-            "is_24h", "slot_capacity", "max_size_class", "max_weight_g", "max_cash_on_pickup",
-            "receiving_start", "receiving_end", "active",
+            "code",
+            "name",
+            "address",
+            "postal_code",
+            "district",
+            "latitude",
+            "longitude",
+            "region",
+            "time_zone",
+            "is_24h",
+            "slot_capacity",
+            "max_size_class",
+            "max_weight_g",
+            "max_cash_on_pickup",
+            "receiving_start",
+            "receiving_end",
+            "active",
         ]
 
 
@@ -80,13 +103,23 @@ def _text_problem(value: str) -> str | None:
 def import_stores(data: bytes) -> ImportReport:
     report = ImportReport()
     if len(data) > MAX_BYTES:
-        report.errors.append(RowError(0, "file", _("The file is too large (%(mb).1f MB); the limit is %(max)d MB. Split it into parts.")
-                                      % {"mb": len(data) / 1024 / 1024, "max": MAX_BYTES // 1024 // 1024}))
+        report.errors.append(
+            RowError(
+                0,
+                "file",
+                _("The file is too large (%(mb).1f MB); the limit is %(max)d MB. Split it into parts.")
+                % {"mb": len(data) / 1024 / 1024, "max": MAX_BYTES // 1024 // 1024},
+            )
+        )
         return report
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        report.errors.append(RowError(0, "file", _("The file is not UTF-8 text (byte %(pos)d). Save it as CSV UTF-8.") % {"pos": exc.start}))
+        report.errors.append(
+            RowError(
+                0, "file", _("The file is not UTF-8 text (byte %(pos)d). Save it as CSV UTF-8.") % {"pos": exc.start}
+            )
+        )
         return report
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
@@ -110,7 +143,13 @@ def import_stores(data: bytes) -> ImportReport:
         report.errors.append(RowError(reader.line_num, "file", _("Not a readable CSV file: %(err)s") % {"err": exc}))
         return report
     if len(rows) > MAX_ROWS:
-        report.errors.append(RowError(0, "file", _("Too many rows (%(n)d); split the file into parts of %(max)d.") % {"n": len(rows), "max": MAX_ROWS}))
+        report.errors.append(
+            RowError(
+                0,
+                "file",
+                _("Too many rows (%(n)d); split the file into parts of %(max)d.") % {"n": len(rows), "max": MAX_ROWS},
+            )
+        )
         return report
     if not rows:
         report.errors.append(RowError(2, "file", _("The file has a header but no stores.")))
@@ -123,7 +162,13 @@ def import_stores(data: bytes) -> ImportReport:
         row = {key.strip(): (value or "").strip() for key, value in raw.items()}
         code = row["code"].upper()
         if code in seen_codes:
-            report.errors.append(RowError(index, "code", _("%(code)s already appears on row %(row)d.") % {"code": code, "row": seen_codes[code]}))
+            report.errors.append(
+                RowError(
+                    index,
+                    "code",
+                    _("%(code)s already appears on row %(row)d.") % {"code": code, "row": seen_codes[code]},
+                )
+            )
             continue
         seen_codes[code] = index
         errors_before = len(report.errors)
@@ -134,9 +179,15 @@ def import_stores(data: bytes) -> ImportReport:
         dc = dcs.get(row["dc"])
         region = regions.get((row["dc"], row["region"]))
         if dc is None:
-            report.errors.append(RowError(index, "dc", _("No distribution centre with code %(code)r.") % {"code": row["dc"]}))
+            report.errors.append(
+                RowError(index, "dc", _("No distribution centre with code %(code)r.") % {"code": row["dc"]})
+            )
         elif region is None:
-            report.errors.append(RowError(index, "region", _("No region %(region)r in %(dc)s.") % {"region": row["region"], "dc": row["dc"]}))
+            report.errors.append(
+                RowError(
+                    index, "region", _("No region %(region)r in %(dc)s.") % {"region": row["region"], "dc": row["dc"]}
+                )
+            )
         hours = None
         if row.get("hours"):
             try:
@@ -155,7 +206,13 @@ def import_stores(data: bytes) -> ImportReport:
         values.setdefault("active", existing[code].active if code in existing else True)
         instance = existing.get(code)
         form = StoreRowForm(
-            data={**_current_values(instance), **{k: row[k] for k in REQUIRED_COLUMNS if k not in ("dc", "region")}, **values, "code": code, "region": region.pk if region else None},
+            data={
+                **_current_values(instance),
+                **{k: row[k] for k in REQUIRED_COLUMNS if k not in ("dc", "region")},
+                **values,
+                "code": code,
+                "region": region.pk if region else None,
+            },
             instance=instance,
         )
         if not form.is_valid():
@@ -175,7 +232,9 @@ def import_stores(data: bytes) -> ImportReport:
             store = form.save()
             if hours is not None:
                 store.hours.all().delete()
-                OpeningHours.objects.bulk_create(OpeningHours(store=store, weekday=day, opens=hours[0], closes=hours[1]) for day in range(7))
+                OpeningHours.objects.bulk_create(
+                    OpeningHours(store=store, weekday=day, opens=hours[0], closes=hours[1]) for day in range(7)
+                )
             if created:
                 report.created += 1
             else:

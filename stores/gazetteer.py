@@ -77,6 +77,10 @@ def find_district(query: str) -> District | None:
         if needle in names:
             return district
     for district in DISTRICTS:
-        if needle.startswith(district.postal_code) or district.name_zh in query or district.name_en.lower().replace("'", "") in needle:
+        if (
+            needle.startswith(district.postal_code)
+            or district.name_zh in query
+            or district.name_en.lower().replace("'", "") in needle
+        ):
             return district
     return None

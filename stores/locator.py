@@ -57,7 +57,9 @@ class StoreMatch:
         if not self.size_fits:
             return _("Takes parcels up to size %(size)s only.") % {"size": self.store.max_size_class}
         if not self.temperature_fits:
-            return _("Cannot hold %(class)s parcels.") % {"class": str(TemperatureClass(self.temperature_class).label).lower()}
+            return _("Cannot hold %(class)s parcels.") % {
+                "class": str(TemperatureClass(self.temperature_class).label).lower()
+            }
         if not self.weight_fits:
             return _("Takes parcels up to %(kg)s kg only.") % {"kg": f"{self.store.max_weight_g / 1000:g}"}
         if self.free_capacity <= 0:
@@ -74,7 +76,9 @@ def locate(query: str) -> Place | None:
     place = get_geocoder().geocode(query)
     code = query.strip()
     if place is None and code.isdigit():
-        centre = Store.objects.filter(active=True, postal_code=code).aggregate(lat=Avg("latitude"), lon=Avg("longitude"))
+        centre = Store.objects.filter(active=True, postal_code=code).aggregate(
+            lat=Avg("latitude"), lon=Avg("longitude")
+        )
         if centre["lat"] is not None:
             place = Place(float(centre["lat"]), float(centre["lon"]), code)
     return place
@@ -102,7 +106,9 @@ def pickup_day_choices(at: datetime | None = None) -> list[date]:
 
 def pickup_day_options(at: datetime | None = None) -> list[tuple[str, str]]:
     """(value, label) for a pickup-day select: as soon as possible, then each day that can be chosen."""
-    return [("", _("As soon as possible"))] + [(day.isoformat(), date_format(day, "l Y-m-d")) for day in pickup_day_choices(at)]
+    return [("", _("As soon as possible"))] + [
+        (day.isoformat(), date_format(day, "l Y-m-d")) for day in pickup_day_choices(at)
+    ]
 
 
 @lru_cache(maxsize=4)
@@ -115,7 +121,9 @@ def free_capacity(*, stores: Sequence[Store], day: date) -> dict[int, int]:
     return _estimator_for(settings.PICKUP_CAPACITY_ESTIMATOR)(stores=stores, day=day)
 
 
-def _stores_in_box(latitude: float, longitude: float, radius_m: float, only_24h: bool) -> list[tuple[int, float, float]]:
+def _stores_in_box(
+    latitude: float, longitude: float, radius_m: float, only_24h: bool
+) -> list[tuple[int, float, float]]:
     """(id, latitude, longitude) of the active stores in the box around the circle of `radius_m`.
 
     Plain SQL on purpose: this runs several times per search on the hottest path, and the ORM's
@@ -127,8 +135,7 @@ def _stores_in_box(latitude: float, longitude: float, radius_m: float, only_24h:
     sql = (
         # As floats straight from the database: hundreds of rows a search, each a Decimal otherwise.
         f"SELECT id, CAST(latitude AS DOUBLE PRECISION), CAST(longitude AS DOUBLE PRECISION) FROM {table} WHERE active = %s"
-        " AND latitude BETWEEN %s AND %s AND longitude BETWEEN %s AND %s"
-        + (" AND is_24h = %s" if only_24h else "")
+        " AND latitude BETWEEN %s AND %s AND longitude BETWEEN %s AND %s" + (" AND is_24h = %s" if only_24h else "")
     )
     params = [True, latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon] + ([True] if only_24h else [])
     with connection.cursor() as cursor:
@@ -223,7 +230,13 @@ def _stores_with_hours(ids: list[int]) -> dict[int, tuple[Store, list[OpeningHou
 
 
 def _match(
-    store: Store, hours: list[OpeningHours], distance: float, is_open: bool, size_class: str | None, weight_g: int | None, temperature_class: str | None
+    store: Store,
+    hours: list[OpeningHours],
+    distance: float,
+    is_open: bool,
+    size_class: str | None,
+    weight_g: int | None,
+    temperature_class: str | None,
 ) -> StoreMatch:
     return StoreMatch(
         store=store,
@@ -244,4 +257,3 @@ def _fill_capacity(matches: list[StoreMatch], day: date) -> None:
     free = free_capacity(stores=[m.store for m in matches], day=day)
     for match in matches:
         match.free_capacity = free.get(match.store.pk, match.store.slot_capacity)
-

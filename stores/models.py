@@ -70,7 +70,9 @@ class DistributionCenter(models.Model):
     address = models.CharField(_("address"), max_length=255)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, validators=latitude_validators)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, validators=longitude_validators)
-    time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
     opens = models.TimeField(_("opens"), default=time(6, 0))
     closes = models.TimeField(_("closes"), default=time(22, 0))
 
@@ -88,7 +90,9 @@ class DistributionCenter(models.Model):
 
 
 class Region(models.Model):
-    dc = models.ForeignKey(DistributionCenter, on_delete=models.PROTECT, related_name="regions", verbose_name=_("distribution centre"))
+    dc = models.ForeignKey(
+        DistributionCenter, on_delete=models.PROTECT, related_name="regions", verbose_name=_("distribution centre")
+    )
     code = models.CharField(_("code"), max_length=16, validators=[code_validator])
     name = models.CharField(_("name"), max_length=120)
 
@@ -111,11 +115,17 @@ class Store(models.Model):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, validators=latitude_validators)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, validators=longitude_validators)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="stores", verbose_name=_("region"))
-    time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
     is_24h = models.BooleanField(_("open 24 hours"), default=True)
     slot_capacity = models.PositiveIntegerField(_("parcel slots"), default=40, validators=[MinValueValidator(1)])
-    max_size_class = models.CharField(_("largest size class accepted"), max_length=1, choices=SizeClass.choices, default=SizeClass.L)
-    max_weight_g = models.PositiveIntegerField(_("heaviest parcel (g)"), default=5000, validators=[MinValueValidator(1)])
+    max_size_class = models.CharField(
+        _("largest size class accepted"), max_length=1, choices=SizeClass.choices, default=SizeClass.L
+    )
+    max_weight_g = models.PositiveIntegerField(
+        _("heaviest parcel (g)"), default=5000, validators=[MinValueValidator(1)]
+    )
     max_cash_on_pickup = models.PositiveIntegerField(_("largest cash on pickup (TWD)"), default=20000)
     # A store holds a cold class exactly when it has slots for it; cold slots are numbered after the
     # ambient ones (chilled, then frozen), so one slot number still names one place in the store.
@@ -136,7 +146,9 @@ class Store(models.Model):
                 condition=models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
                 name="store_coordinates_in_range",
             ),
-            models.CheckConstraint(condition=models.Q(receiving_start__lt=models.F("receiving_end")), name="store_receiving_window_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(receiving_start__lt=models.F("receiving_end")), name="store_receiving_window_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,7 +193,9 @@ class Store(models.Model):
         local = moment.astimezone(self.tz)
         weekday, clock = local.weekday(), local.time()
         intervals = self.hours.all() if hours is None else hours
-        return any(interval.covers(weekday, clock) or interval.covers_overnight_tail(weekday, clock) for interval in intervals)
+        return any(
+            interval.covers(weekday, clock) or interval.covers_overnight_tail(weekday, clock) for interval in intervals
+        )
 
 
 class OpeningHours(models.Model):
@@ -225,7 +239,9 @@ class OpeningHours(models.Model):
 
 
 class Vehicle(models.Model):
-    dc = models.ForeignKey(DistributionCenter, on_delete=models.PROTECT, related_name="vehicles", verbose_name=_("distribution centre"))
+    dc = models.ForeignKey(
+        DistributionCenter, on_delete=models.PROTECT, related_name="vehicles", verbose_name=_("distribution centre")
+    )
     name = models.CharField(_("name"), max_length=64)
     volume_capacity = models.PositiveIntegerField(_("capacity (volume units)"), validators=[MinValueValidator(1)])
     kg_capacity = models.PositiveIntegerField(_("capacity (kg)"), validators=[MinValueValidator(1)])
@@ -244,8 +260,12 @@ class Vehicle(models.Model):
         ordering = ["dc__code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["dc", "name"], name="vehicle_name_unique_per_dc"),
-            models.CheckConstraint(condition=models.Q(volume_capacity__gte=1, kg_capacity__gte=1), name="vehicle_capacity_positive"),
-            models.CheckConstraint(condition=models.Q(shift_start__lt=models.F("shift_end")), name="vehicle_shift_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(volume_capacity__gte=1, kg_capacity__gte=1), name="vehicle_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shift_start__lt=models.F("shift_end")), name="vehicle_shift_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -263,21 +283,39 @@ class StaffMembership(models.Model):
         CLERK = "clerk", _("Store clerk")
         PLANNER = "planner", _("DC planner")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="staff", verbose_name=_("store"))
-    dc = models.ForeignKey(DistributionCenter, on_delete=models.CASCADE, null=True, blank=True, related_name="staff", verbose_name=_("distribution centre"))
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="staff", verbose_name=_("store")
+    )
+    dc = models.ForeignKey(
+        DistributionCenter,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("distribution centre"),
+    )
 
     class Meta:
         verbose_name = _("staff membership")
         verbose_name_plural = _("staff memberships")
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(role="clerk", store__isnull=False, dc__isnull=True) | models.Q(role="planner", dc__isnull=False, store__isnull=True)),
+                condition=(
+                    models.Q(role="clerk", store__isnull=False, dc__isnull=True)
+                    | models.Q(role="planner", dc__isnull=False, store__isnull=True)
+                ),
                 name="membership_role_matches_place",
             ),
-            models.UniqueConstraint(fields=["user", "store"], condition=models.Q(role="clerk"), name="membership_clerk_once_per_store"),
-            models.UniqueConstraint(fields=["user", "dc"], condition=models.Q(role="planner"), name="membership_planner_once_per_dc"),
+            models.UniqueConstraint(
+                fields=["user", "store"], condition=models.Q(role="clerk"), name="membership_clerk_once_per_store"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "dc"], condition=models.Q(role="planner"), name="membership_planner_once_per_dc"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,12 +10,20 @@ from stores.models import SizeClass, TemperatureClass
 
 class StoreSearchQuerySerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90, help_text=_("Latitude of the shopper."))
-    lng = serializers.FloatField(required=False, min_value=-180, max_value=180, help_text=_("Longitude of the shopper."))
+    lng = serializers.FloatField(
+        required=False, min_value=-180, max_value=180, help_text=_("Longitude of the shopper.")
+    )
     postal_code = serializers.CharField(required=False, max_length=10, help_text=_("A postal code, e.g. 106."))
-    q = serializers.CharField(required=False, max_length=120, help_text=_("A district or address, e.g. Da'an or 大安區."))
-    size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False, help_text=_("The parcel's size class."))
+    q = serializers.CharField(
+        required=False, max_length=120, help_text=_("A district or address, e.g. Da'an or 大安區.")
+    )
+    size_class = serializers.ChoiceField(
+        choices=SizeClass.choices, required=False, help_text=_("The parcel's size class.")
+    )
     weight_g = serializers.IntegerField(required=False, min_value=1, help_text=_("The parcel's weight in grams."))
-    temperature_class = serializers.ChoiceField(choices=TemperatureClass.choices, required=False, help_text=_("How the parcel must be kept."))
+    temperature_class = serializers.ChoiceField(
+        choices=TemperatureClass.choices, required=False, help_text=_("How the parcel must be kept.")
+    )
     open_now = serializers.BooleanField(required=False, default=False)
     is_24h = serializers.BooleanField(required=False, default=False, help_text=_("Only stores open 24 hours."))
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=10)
@@ -32,10 +40,19 @@ class StoreSearchQuerySerializer(serializers.Serializer):
             if attrs.get(field, "").strip():
                 place = locate(attrs[field])
                 if place is None:
-                    raise serializers.ValidationError({field: [_("We could not find “%(text)s”; try a district or postal code.") % {"text": attrs[field]}]})
+                    raise serializers.ValidationError(
+                        {
+                            field: [
+                                _("We could not find “%(text)s”; try a district or postal code.")
+                                % {"text": attrs[field]}
+                            ]
+                        }
+                    )
                 attrs["origin"] = {"latitude": place.latitude, "longitude": place.longitude, "label": place.label}
                 return attrs
-        raise serializers.ValidationError({"q": [_("Give a place to search near: lat and lng, a postal code, or a district or address.")]})
+        raise serializers.ValidationError(
+            {"q": [_("Give a place to search near: lat and lng, a postal code, or a district or address.")]}
+        )
 
 
 class OpeningIntervalSerializer(serializers.Serializer):
@@ -58,7 +75,11 @@ class StoreMatchSerializer(serializers.Serializer):
     opening_hours = serializers.SerializerMethodField()
     max_size_class = serializers.CharField(source="store.max_size_class")
     max_weight_g = serializers.IntegerField(source="store.max_weight_g")
-    temperature_classes = serializers.ListField(child=serializers.CharField(), source="store.accepted_temperature_classes", help_text=_("Temperature classes the store can hold."))
+    temperature_classes = serializers.ListField(
+        child=serializers.CharField(),
+        source="store.accepted_temperature_classes",
+        help_text=_("Temperature classes the store can hold."),
+    )
     free_capacity = serializers.IntegerField(help_text=_("Estimated free parcel slots on the expected arrival day."))
     selectable = serializers.BooleanField(help_text=_("Whether the store can take the parcel described in the query."))
     reason = serializers.CharField(help_text=_("Why it cannot, when it cannot."))

@@ -40,7 +40,9 @@ def picker(request):
         "error": error,
         "size": size if size in SizeClass.values else "",
         "weight": request.GET.get("weight", "") if request.GET.get("weight", "").isdigit() else "",
-        "temperature": request.GET.get("temperature", "") if request.GET.get("temperature", "") in TemperatureClass.values else "",
+        "temperature": request.GET.get("temperature", "")
+        if request.GET.get("temperature", "") in TemperatureClass.values
+        else "",
         "pickup_days": days,
         "pickup_day": next((day for day in days if day.isoformat() == request.GET.get("pickup_day")), None),
         "open_now": bool(request.GET.get("open_now")),
@@ -59,7 +61,10 @@ def picker(request):
 def picker_search(request):
     query = StoreSearchQuerySerializer(data=request.GET)
     if not query.is_valid():
-        return JsonResponse({"code": "invalid", "detail": _("Some fields are invalid; see `fields`."), "fields": query.errors}, status=400)
+        return JsonResponse(
+            {"code": "invalid", "detail": _("Some fields are invalid; see `fields`."), "fields": query.errors},
+            status=400,
+        )
     return JsonResponse(StoreSearchResultSerializer(store_search(query.validated_data)).data)
 
 

@@ -144,7 +144,9 @@ def _database_url_for_test_db() -> str:
 def celery_process_start(args: list[str], *, env: dict, app, hostname: str | None = None) -> subprocess.Popen:
     """`celery -A pickup <args>` in a process group of its own; with `hostname`, wait until that worker
     answers a ping on `app`'s broker (60 s at most)."""
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "pickup", *args], cwd=PROJECT_ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "pickup", *args], cwd=PROJECT_ROOT, env=env, start_new_session=True
+    )
     if hostname is None:
         return proc
     deadline = time.monotonic() + 60
@@ -170,7 +172,19 @@ def celery_process_stop(proc: subprocess.Popen) -> None:
 
 
 def worker_args(hostname: str) -> list[str]:
-    return ["worker", "--pool", "prefork", "--concurrency", "2", "-n", hostname, "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
+    return [
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        "2",
+        "-n",
+        hostname,
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
 
 
 @pytest.fixture

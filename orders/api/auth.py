@@ -46,4 +46,8 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A merchant API key, e.g. `Authorization: Bearer pk_1a2b3c4d5e6f_…`."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A merchant API key, e.g. `Authorization: Bearer pk_1a2b3c4d5e6f_…`.",
+        }

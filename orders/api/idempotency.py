@@ -56,7 +56,11 @@ def idempotent(handler):
                 response = handler(view, request, *args, **kwargs)
                 if 200 <= response.status_code < 300:
                     IdempotencyRecord.objects.create(
-                        merchant=merchant, key=key, request_fingerprint=fingerprint, response_status=response.status_code, response_body=response.data
+                        merchant=merchant,
+                        key=key,
+                        request_fingerprint=fingerprint,
+                        response_status=response.status_code,
+                        response_body=response.data,
                     )
                 return response
         except (IntegrityError, DomainError):

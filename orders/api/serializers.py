@@ -19,22 +19,36 @@ class StoreRefField(serializers.SlugRelatedField):
 class ParcelInSerializer(serializers.Serializer):
     size_class = serializers.ChoiceField(choices=SizeClass.choices)
     weight_g = serializers.IntegerField(min_value=1, max_value=100_000)
-    volume_units = serializers.IntegerField(min_value=1, max_value=1000, required=False, help_text=_("Defaults by size class: S 1, M 3, L 6."))
-    temperature_class = serializers.ChoiceField(choices=TemperatureClass.choices, required=False, default=TemperatureClass.AMBIENT)
+    volume_units = serializers.IntegerField(
+        min_value=1, max_value=1000, required=False, help_text=_("Defaults by size class: S 1, M 3, L 6.")
+    )
+    temperature_class = serializers.ChoiceField(
+        choices=TemperatureClass.choices, required=False, default=TemperatureClass.AMBIENT
+    )
     fragile = serializers.BooleanField(required=False, default=False)
 
 
 class OrderCreateSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=64, help_text=_("Your order number; unique among your orders."))
     shopper_name = serializers.CharField(max_length=120)
-    shopper_phone = serializers.CharField(max_length=20, validators=[phone_validator], help_text=_("The shopper gives its last 4 digits to track the parcel."))
+    shopper_phone = serializers.CharField(
+        max_length=20,
+        validators=[phone_validator],
+        help_text=_("The shopper gives its last 4 digits to track the parcel."),
+    )
     shopper_email = serializers.EmailField(required=False, allow_blank=True, default="")
     pickup_store = StoreRefField(help_text=_("The store's code, as the store search returns it."))
-    cash_on_pickup = serializers.IntegerField(min_value=0, required=False, default=0, help_text=_("TWD collected by the store; 0 if paid."))
+    cash_on_pickup = serializers.IntegerField(
+        min_value=0, required=False, default=0, help_text=_("TWD collected by the store; 0 if paid.")
+    )
     parcels = ParcelInSerializer(many=True, allow_empty=False, max_length=20)
     preferred_pickup_day = serializers.DateField(
-        required=False, allow_null=True, default=None,
-        help_text=_("The day the shopper wants to collect (see pickup_day_choices); null or absent: as soon as possible."),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The day the shopper wants to collect (see pickup_day_choices); null or absent: as soon as possible."
+        ),
     )
 
 
@@ -58,8 +72,18 @@ class ParcelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Parcel
         fields = [
-            "tracking_number", "size_class", "weight_g", "volume_units", "temperature_class", "fragile", "status", "status_changed_at",
-            "expected_arrival", "arrived_at", "hold_deadline", "tracking_url",
+            "tracking_number",
+            "size_class",
+            "weight_g",
+            "volume_units",
+            "temperature_class",
+            "fragile",
+            "status",
+            "status_changed_at",
+            "expected_arrival",
+            "arrived_at",
+            "hold_deadline",
+            "tracking_url",
         ]
 
     @extend_schema_field(serializers.URLField())
@@ -74,8 +98,17 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "id", "reference", "shopper_name", "shopper_phone", "shopper_email", "cash_on_pickup", "pickup_store",
-            "preferred_pickup_day", "pickup_day_choices", "created_at", "parcels",
+            "id",
+            "reference",
+            "shopper_name",
+            "shopper_phone",
+            "shopper_email",
+            "cash_on_pickup",
+            "pickup_store",
+            "preferred_pickup_day",
+            "pickup_day_choices",
+            "created_at",
+            "parcels",
         ]
 
     pickup_day_choices = serializers.SerializerMethodField(help_text=_("Days the pickup day may be moved to now."))
@@ -94,7 +127,9 @@ class ParcelEventSerializer(serializers.ModelSerializer):
 
 
 class OrderListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Parcel.Status.choices, required=False, help_text=_("Orders with a parcel in this status."))
+    status = serializers.ChoiceField(
+        choices=Parcel.Status.choices, required=False, help_text=_("Orders with a parcel in this status.")
+    )
     created_from = serializers.DateField(required=False, help_text=_("Created on or after this day."))
     created_to = serializers.DateField(required=False, help_text=_("Created on or before this day."))
 
@@ -115,4 +150,14 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "url", "status", "attempt_count", "next_attempt_at", "created_at", "delivered_at", "payload", "attempts"]
+        fields = [
+            "id",
+            "url",
+            "status",
+            "attempt_count",
+            "next_attempt_at",
+            "created_at",
+            "delivered_at",
+            "payload",
+            "attempts",
+        ]

@@ -14,7 +14,9 @@ urlpatterns = [
     path("orders/<int:pk>/pickup-day/", views.OrderPickupDayView.as_view(), name="order-pickup-day"),
     path("parcels/<str:tracking_number>/events/", views.ParcelEventsView.as_view(), name="parcel-events"),
     path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
-    path("webhook-deliveries/<int:pk>/replay/", views.WebhookDeliveryReplayView.as_view(), name="webhook-delivery-replay"),
+    path(
+        "webhook-deliveries/<int:pk>/replay/", views.WebhookDeliveryReplayView.as_view(), name="webhook-delivery-replay"
+    ),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -24,7 +24,13 @@ from orders.api.serializers import (
 )
 from orders.api.throttling import ApiKeyRateThrottle
 from orders.models import Order, Parcel, WebhookAttempt, WebhookDelivery
-from orders.services.ordering import ParcelSpec, order_cancel, order_change_pickup_store, order_create, order_set_pickup_day
+from orders.services.ordering import (
+    ParcelSpec,
+    order_cancel,
+    order_change_pickup_store,
+    order_create,
+    order_set_pickup_day,
+)
 from orders.webhooks import webhook_replay
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
@@ -37,7 +43,9 @@ ERROR_RESPONSES = {
                 value={
                     "code": "invalid",
                     "detail": "The pickup store cannot take this order.",
-                    "fields": {"parcels": {"0": {"size_class": ["Store S0012 takes parcels up to size M; this one is L."]}}},
+                    "fields": {
+                        "parcels": {"0": {"size_class": ["Store S0012 takes parcels up to size M; this one is L."]}}
+                    },
                 },
             )
         ],
@@ -99,7 +107,12 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
     pagination_class = OrderPagination
     serializer_class = OrderSerializer
 
-    @extend_schema(parameters=[OrderListQuerySerializer], responses={200: OrderSerializer(many=True), **ERROR_RESPONSES}, tags=["orders"], summary="Your orders, newest first")
+    @extend_schema(
+        parameters=[OrderListQuerySerializer],
+        responses={200: OrderSerializer(many=True), **ERROR_RESPONSES},
+        tags=["orders"],
+        summary="Your orders, newest first",
+    )
     def get(self, request):
         query = OrderListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -118,7 +131,11 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
     @extend_schema(
         request=OrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: OrderSerializer, 409: OpenApiResponse(description="Idempotency-Key reused with another body."), **ERROR_RESPONSES},
+        responses={
+            201: OrderSerializer,
+            409: OpenApiResponse(description="Idempotency-Key reused with another body."),
+            **ERROR_RESPONSES,
+        },
         examples=[
             OpenApiExample(
                 "One small parcel, paid online",
@@ -167,7 +184,11 @@ class OrderCancelView(MerchantApiView):
     @extend_schema(
         request=None,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: OrderSerializer, 409: OpenApiResponse(description="A parcel has already been dispatched."), **ERROR_RESPONSES},
+        responses={
+            200: OrderSerializer,
+            409: OpenApiResponse(description="A parcel has already been dispatched."),
+            **ERROR_RESPONSES,
+        },
         tags=["orders"],
         summary="Cancel an order (until dispatch)",
     )
@@ -181,7 +202,11 @@ class OrderChangeStoreView(MerchantApiView):
     @extend_schema(
         request=ChangeStoreSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: OrderSerializer, 409: OpenApiResponse(description="A parcel has already been dispatched."), **ERROR_RESPONSES},
+        responses={
+            200: OrderSerializer,
+            409: OpenApiResponse(description="A parcel has already been dispatched."),
+            **ERROR_RESPONSES,
+        },
         tags=["orders"],
         summary="Change the pickup store (until dispatch)",
     )
@@ -198,7 +223,11 @@ class OrderPickupDayView(MerchantApiView):
     @extend_schema(
         request=PickupDaySerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: OrderSerializer, 409: OpenApiResponse(description="A parcel has already been dispatched."), **ERROR_RESPONSES},
+        responses={
+            200: OrderSerializer,
+            409: OpenApiResponse(description="A parcel has already been dispatched."),
+            **ERROR_RESPONSES,
+        },
         tags=["orders"],
         summary="Move the shopper's pickup day (until dispatch)",
     )
@@ -212,7 +241,11 @@ class OrderPickupDayView(MerchantApiView):
 
 
 class ParcelEventsView(MerchantApiView):
-    @extend_schema(responses={200: ParcelEventSerializer(many=True), **ERROR_RESPONSES}, tags=["orders"], summary="A parcel's status history, oldest first")
+    @extend_schema(
+        responses={200: ParcelEventSerializer(many=True), **ERROR_RESPONSES},
+        tags=["orders"],
+        summary="A parcel's status history, oldest first",
+    )
     def get(self, request, tracking_number: str):
         parcel = get_object_or_404(Parcel, tracking_number=tracking_number, order__merchant=request.user.merchant)
         events = parcel.events.select_related("store").order_by("seq")
@@ -231,14 +264,23 @@ class WebhookDeliveryApiView(MerchantApiView, generics.GenericAPIView):
 class WebhookDeliveryListView(WebhookDeliveryApiView):
     pagination_class = OrderPagination
 
-    @extend_schema(responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES}, tags=["webhooks"], summary="Webhook deliveries and every attempt, newest first")
+    @extend_schema(
+        responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES},
+        tags=["webhooks"],
+        summary="Webhook deliveries and every attempt, newest first",
+    )
     def get(self, request):
         page = self.paginate_queryset(self.deliveries())
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
 class WebhookDeliveryReplayView(WebhookDeliveryApiView):
-    @extend_schema(request=None, responses={202: WebhookDeliverySerializer, **ERROR_RESPONSES}, tags=["webhooks"], summary="Send a delivery again")
+    @extend_schema(
+        request=None,
+        responses={202: WebhookDeliverySerializer, **ERROR_RESPONSES},
+        tags=["webhooks"],
+        summary="Send a delivery again",
+    )
     def post(self, request, pk: int):
         delivery = webhook_replay(delivery=get_object_or_404(self.deliveries(), pk=pk))
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -79,7 +79,9 @@ def counter_view(view):
         json_reply = wants_json(request)
         if not request.user.is_authenticated:
             if json_reply:
-                return JsonResponse({"ok": False, "reason": "not_signed_in", "message": _("Sign in first.")}, status=401)
+                return JsonResponse(
+                    {"ok": False, "reason": "not_signed_in", "message": _("Sign in first.")}, status=401
+                )
             return redirect_to_login(request.get_full_path())
         # A clerk has a store or two: one query reads them all, and membership is checked on every request.
         stores = clerk_store_list(request.user)
@@ -88,10 +90,15 @@ def counter_view(view):
             if not stores:
                 logger.warning("counter refused: user %s is no clerk", request.user.pk)
                 if json_reply:
-                    return JsonResponse({"ok": False, "reason": "not_a_clerk", "message": _("You are not a clerk of any store.")}, status=403)
+                    return JsonResponse(
+                        {"ok": False, "reason": "not_a_clerk", "message": _("You are not a clerk of any store.")},
+                        status=403,
+                    )
                 return render(request, "orders/counter/not_clerk.html", status=403)
             if json_reply:
-                return JsonResponse({"ok": False, "reason": "choose_store", "message": _("Choose your store first.")}, status=409)
+                return JsonResponse(
+                    {"ok": False, "reason": "choose_store", "message": _("Choose your store first.")}, status=409
+                )
             return redirect(f"{reverse('counter:choose_store')}?next={request.path}")
         request.counter_store = store
         request.counter_several_stores = len(stores) > 1
@@ -116,7 +123,12 @@ def store_parcel_or_404(request, tracking_number: str) -> Parcel:
     parcel = Parcel.objects.select_related("order").filter(tracking_number=tracking_number).first()
     if parcel is None or parcel.order.pickup_store_id != store.pk:
         if parcel is not None:
-            logger.warning("counter refused: parcel of another store (clerk=%s store=%s parcel=%s)", request.user.pk, store.pk, parcel.pk)
+            logger.warning(
+                "counter refused: parcel of another store (clerk=%s store=%s parcel=%s)",
+                request.user.pk,
+                store.pk,
+                parcel.pk,
+            )
         raise Http404(_("No parcel of this store has this tracking number."))
     return parcel
 
@@ -125,11 +137,15 @@ def store_parcel_or_404(request, tracking_number: str) -> Parcel:
 @require_http_methods(["GET", "POST"])
 def choose_store(request):
     stores = clerk_stores(request.user)
-    form = StoreChoiceForm(request.POST or None, stores=stores, initial={"store": request.session.get(STORE_SESSION_KEY)})
+    form = StoreChoiceForm(
+        request.POST or None, stores=stores, initial={"store": request.session.get(STORE_SESSION_KEY)}
+    )
     if request.method == "POST" and form.is_valid():
         request.session[STORE_SESSION_KEY] = form.cleaned_data["store"].pk
         target = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             target = reverse("counter:home")
         return redirect(target)
     if not stores.exists():
@@ -140,16 +156,26 @@ def choose_store(request):
 @counter_view
 def overview(request):
     store = request.counter_store
-    return _render(request, "orders/counter/overview.html", {
-        "overview": counter_overview(store=store), "find_form": FindParcelForm(),
-    })
+    return _render(
+        request,
+        "orders/counter/overview.html",
+        {
+            "overview": counter_overview(store=store),
+            "find_form": FindParcelForm(),
+        },
+    )
 
 
 @counter_view
 def find_parcel(request):
     form = FindParcelForm(request.GET)
     if not form.is_valid():
-        return _render(request, "orders/counter/overview.html", {"overview": counter_overview(store=request.counter_store), "find_form": form}, status=400)
+        return _render(
+            request,
+            "orders/counter/overview.html",
+            {"overview": counter_overview(store=request.counter_store), "find_form": form},
+            status=400,
+        )
     parcel = store_parcel_or_404(request, "".join(form.cleaned_data["q"].split()))
     return redirect("counter:parcel", tracking_number=parcel.tracking_number)
 
@@ -158,7 +184,9 @@ def find_parcel(request):
 def parcel_detail(request, tracking_number: str):
     parcel = store_parcel_or_404(request, tracking_number)
     events = parcel.events.select_related("actor", "store").order_by("seq")
-    return _render(request, "orders/counter/parcel.html", {"parcel": parcel, "events": events, "report_form": ReportForm()})
+    return _render(
+        request, "orders/counter/parcel.html", {"parcel": parcel, "events": events, "report_form": ReportForm()}
+    )
 
 
 def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
@@ -168,18 +196,35 @@ def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            return {"ok": False, "reason": "invalid", "tone": "bad", "message": _("The request body must be a JSON object with the scanned code.")}, 400
+            return {
+                "ok": False,
+                "reason": "invalid",
+                "tone": "bad",
+                "message": _("The request body must be a JSON object with the scanned code."),
+            }, 400
     else:
         data = request.POST
     form = ScanForm(data)
     if not form.is_valid():
-        return {"ok": False, "reason": "invalid", "tone": "bad", "field": "code", "message": form.errors["code"][0]}, 400
+        return {
+            "ok": False,
+            "reason": "invalid",
+            "tone": "bad",
+            "field": "code",
+            "message": form.errors["code"][0],
+        }, 400
     code = form.cleaned_data["code"]
     try:
         result = service(code=code, store=request.counter_store, clerk=request.user)
     except DomainError as refusal:
-        body = {"ok": False, "reason": refusal.code, "message": refusal.message, "code": code, "slot": getattr(refusal, "slot", None),
-                "tone": "warn" if refusal.code in REPEAT_REASONS else "bad"}
+        body = {
+            "ok": False,
+            "reason": refusal.code,
+            "message": refusal.message,
+            "code": code,
+            "slot": getattr(refusal, "slot", None),
+            "tone": "warn" if refusal.code in REPEAT_REASONS else "bad",
+        }
         return body, refusal.status_code
     message = accepted_message % {"slot": result.slot}
     if result.parcel.handling:
@@ -209,16 +254,25 @@ def _scan_view(request, *, service, template: str, accepted_message: str, contex
 @counter_view
 @require_http_methods(["GET", "POST"])
 def scan_in(request):
-    return _scan_view(request, service=parcel_scan_in, template="orders/counter/scan_in.html",
-                      accepted_message=_("Accepted: put it on slot %(slot)s."))
+    return _scan_view(
+        request,
+        service=parcel_scan_in,
+        template="orders/counter/scan_in.html",
+        accepted_message=_("Accepted: put it on slot %(slot)s."),
+    )
 
 
 @counter_view
 @require_http_methods(["GET", "POST"])
 def returns(request):
     context = {} if request.method == "POST" else {"page": _page(request, counter_expired(store=request.counter_store))}
-    return _scan_view(request, service=parcel_return_scan_out, template="orders/counter/returns.html",
-                      accepted_message=_("Scanned out: take it from slot %(slot)s and give it to the driver."), context=context)
+    return _scan_view(
+        request,
+        service=parcel_return_scan_out,
+        template="orders/counter/returns.html",
+        accepted_message=_("Scanned out: take it from slot %(slot)s and give it to the driver."),
+        context=context,
+    )
 
 
 @counter_view
@@ -226,10 +280,16 @@ def expected(request):
     store = request.counter_store
     parcels = counter_expected_today(store=store).select_related("order")
     counts = parcels.aggregate(expected=Count("pk"), arrived=Count("pk", filter=Q(arrived_at__isnull=False)))
-    return _render(request, "orders/counter/expected.html", {
-        "page": _page(request, parcels), "counts": counts, "missing": counts["expected"] - counts["arrived"],
-        "report_form": ReportForm(),
-    })
+    return _render(
+        request,
+        "orders/counter/expected.html",
+        {
+            "page": _page(request, parcels),
+            "counts": counts,
+            "missing": counts["expected"] - counts["arrived"],
+            "report_form": ReportForm(),
+        },
+    )
 
 
 @counter_view
@@ -243,8 +303,14 @@ def report_problem(request, tracking_number: str):
         except DomainError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, _("Reported %(tracking)s as %(kind)s; the distribution centre sees it.")
-                             % {"tracking": parcel.tracking_number, "kind": dict(form.fields["kind"].choices)[form.cleaned_data["kind"]].lower()})
+            messages.success(
+                request,
+                _("Reported %(tracking)s as %(kind)s; the distribution centre sees it.")
+                % {
+                    "tracking": parcel.tracking_number,
+                    "kind": dict(form.fields["kind"].choices)[form.cleaned_data["kind"]].lower(),
+                },
+            )
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     target = request.POST.get("next", "")
@@ -269,9 +335,13 @@ def handover(request):
         return _render(request, "orders/counter/handover.html", {"form": form}, status=400)
     data = form.cleaned_data
     try:
-        opened: Handover = handover_open(code=data["code"], tracking_number=data["tracking_number"], store=store, clerk=request.user)
+        opened: Handover = handover_open(
+            code=data["code"], tracking_number=data["tracking_number"], store=store, clerk=request.user
+        )
     except DomainError as refusal:
-        return _render(request, "orders/counter/handover.html", {"form": form, "refusal": refusal}, status=refusal.status_code)
+        return _render(
+            request, "orders/counter/handover.html", {"form": form, "refusal": refusal}, status=refusal.status_code
+        )
     scanned = [t for t in data["scanned"] if any(p.tracking_number == t for p in opened.here)]
     scan_error = None
     action = request.POST.get("action", "open")
@@ -285,21 +355,38 @@ def handover(request):
                 scanned.append(parcel.tracking_number)
     elif action == "confirm":
         try:
-            handed = handover_confirm(code=data["code"], tracking_numbers=scanned, cash_received=data["cash_received"],
-                                      opened_by_tracking=data["tracking_number"], store=store, clerk=request.user)
+            handed = handover_confirm(
+                code=data["code"],
+                tracking_numbers=scanned,
+                cash_received=data["cash_received"],
+                opened_by_tracking=data["tracking_number"],
+                store=store,
+                clerk=request.user,
+            )
         except DomainError as refusal:
             scan_error = refusal.message
         else:
             count = sum(1 for e in handed if e.type == ParcelEvent.Type.STATUS)
-            done = _("Handed over %(count)s parcel(s) to %(name)s.") % {"count": count, "name": opened.order.shopper_name}
+            done = _("Handed over %(count)s parcel(s) to %(name)s.") % {
+                "count": count,
+                "name": opened.order.shopper_name,
+            }
             if opened.cash_due:
                 done += " " + _("Cash collected: NT$%(amount)s.") % {"amount": opened.cash_due}
             messages.success(request, done)
             return redirect("counter:handover")
-    return _render(request, "orders/counter/handover.html", {
-        "form": form, "handover": opened, "scanned": scanned, "scan_error": scan_error,
-        "all_scanned": len(scanned) == len(opened.here),
-    }, status=409 if scan_error else 200)
+    return _render(
+        request,
+        "orders/counter/handover.html",
+        {
+            "form": form,
+            "handover": opened,
+            "scanned": scanned,
+            "scan_error": scan_error,
+            "all_scanned": len(scanned) == len(opened.here),
+        },
+        status=409 if scan_error else 200,
+    )
 
 
 @counter_view
@@ -311,8 +398,18 @@ def daily_report(request):
     events = list(counter_day_events(store=store, day=day))
     cash = sum(e.details.get("amount", 0) for e in events if e.type == ParcelEvent.Type.CASH_COLLECTED)
     is_today = day == store_today(store)
-    return _render(request, "orders/counter/report.html", {
-        "form": form, "day": day, "counts": counter_day_counts(store=store, day=day), "events": events, "cash": cash,
-        "overview": counter_overview(store=store) if is_today else None, "printed_at": timezone.localtime(timezone.now(), store.tz),
-        "on_hand": counter_on_hand(store=store) if is_today else None,
-    }, status=400 if form.errors else 200)
+    return _render(
+        request,
+        "orders/counter/report.html",
+        {
+            "form": form,
+            "day": day,
+            "counts": counter_day_counts(store=store, day=day),
+            "events": events,
+            "cash": cash,
+            "overview": counter_overview(store=store) if is_today else None,
+            "printed_at": timezone.localtime(timezone.now(), store.tz),
+            "on_hand": counter_on_hand(store=store) if is_today else None,
+        },
+        status=400 if form.errors else 200,
+    )

@@ -23,18 +23,34 @@ from stores.locator import pickup_day_options
 from stores.models import SizeClass, Store
 
 SESSION_KEY = "demo_shop_orders"
-ITEM = {"title": gettext_lazy("Formosa Tea Guide (paperback)"), "price": 450, "size_class": SizeClass.S, "weight_g": 800}
+ITEM = {
+    "title": gettext_lazy("Formosa Tea Guide (paperback)"),
+    "price": 450,
+    "size_class": SizeClass.S,
+    "weight_g": 800,
+}
 
 
 class CheckoutForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    phone = forms.CharField(
-        label=gettext_lazy("Mobile phone"), max_length=20, validators=[phone_validator], widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"})
+    name = forms.CharField(
+        label=gettext_lazy("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    email = forms.EmailField(label=gettext_lazy("Email (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    store_code = forms.CharField(widget=forms.HiddenInput, error_messages={"required": gettext_lazy("Choose a pickup store.")})
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone"),
+        max_length=20,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Email (optional)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    store_code = forms.CharField(
+        widget=forms.HiddenInput, error_messages={"required": gettext_lazy("Choose a pickup store.")}
+    )
     pay_on_pickup = forms.BooleanField(label=gettext_lazy("Pay at the store when I collect"), required=False)
-    pickup_day = forms.TypedChoiceField(label=gettext_lazy("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None)
+    pickup_day = forms.TypedChoiceField(
+        label=gettext_lazy("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,7 +79,13 @@ def _flatten(fields: dict) -> list[str]:
 def checkout(request):
     merchant = _merchant()
     origin = f"{request.scheme}://{request.get_host()}"
-    picker_url = reverse("stores:picker") + "?" + urlencode({"merchant": merchant.code, "origin": origin, "size": ITEM["size_class"], "weight": ITEM["weight_g"]})
+    picker_url = (
+        reverse("stores:picker")
+        + "?"
+        + urlencode(
+            {"merchant": merchant.code, "origin": origin, "size": ITEM["size_class"], "weight": ITEM["weight_g"]}
+        )
+    )
     form = CheckoutForm(request.POST or None)
     store = None
     if request.method == "POST" and form.is_valid():
@@ -93,7 +115,14 @@ def checkout(request):
                 return redirect("demo_shop:thanks", order_id=order.pk)
     elif request.method == "POST":
         store = Store.objects.filter(code=request.POST.get("store_code", "")).first()
-    context = {"form": form, "merchant": merchant, "item": ITEM, "picker_url": picker_url, "origin": origin, "store": store}
+    context = {
+        "form": form,
+        "merchant": merchant,
+        "item": ITEM,
+        "picker_url": picker_url,
+        "origin": origin,
+        "store": store,
+    }
     return render(request, "demo_shop/checkout.html", context, status=400 if request.method == "POST" else 200)
 
 

@@ -6,127 +6,234 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='parcel',
-            name='expected_arrival',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='expected at the store'),
+            model_name="parcel",
+            name="expected_arrival",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="expected at the store"),
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="What uses the key, e.g. 'production checkout'.", max_length=64, verbose_name='name')),
-                ('lookup', models.CharField(editable=False, max_length=16, unique=True, verbose_name='key prefix')),
-                ('secret_hash', models.CharField(editable=False, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_keys', to='orders.merchant', verbose_name='merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="What uses the key, e.g. 'production checkout'.", max_length=64, verbose_name="name"
+                    ),
+                ),
+                ("lookup", models.CharField(editable=False, max_length=16, unique=True, verbose_name="key prefix")),
+                ("secret_hash", models.CharField(editable=False, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True, verbose_name="last used")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_keys",
+                        to="orders.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API key',
-                'verbose_name_plural': 'API keys',
-                'ordering': ['merchant', '-created_at'],
+                "verbose_name": "API key",
+                "verbose_name_plural": "API keys",
+                "ordering": ["merchant", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(verbose_name='URL')),
-                ('payload', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='payload')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Delivered'), ('failed', 'Gave up')], default='pending', max_length=12, verbose_name='status')),
-                ('attempt_count', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('give_up_after', models.PositiveIntegerField(verbose_name='give up after attempt')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='webhook_deliveries', to='orders.parcelevent', verbose_name='event')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_deliveries', to='orders.merchant', verbose_name='merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("url", models.URLField(verbose_name="URL")),
+                (
+                    "payload",
+                    models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name="payload"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("succeeded", "Delivered"), ("failed", "Gave up")],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempt_count", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("give_up_after", models.PositiveIntegerField(verbose_name="give up after attempt")),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="next attempt")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="delivered")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="webhook_deliveries",
+                        to="orders.parcelevent",
+                        verbose_name="event",
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_deliveries",
+                        to="orders.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'webhook delivery',
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "webhook delivery",
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookAttempt',
+            name="WebhookAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='attempt')),
-                ('started_at', models.DateTimeField(verbose_name='started')),
-                ('duration_ms', models.PositiveIntegerField(default=0, verbose_name='duration (ms)')),
-                ('response_status', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='response status')),
-                ('response_body', models.TextField(blank=True, verbose_name='response (first 2 kB)')),
-                ('error', models.CharField(blank=True, max_length=255, verbose_name='error')),
-                ('succeeded', models.BooleanField(default=False, verbose_name='succeeded')),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='orders.webhookdelivery', verbose_name='delivery')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(verbose_name="attempt")),
+                ("started_at", models.DateTimeField(verbose_name="started")),
+                ("duration_ms", models.PositiveIntegerField(default=0, verbose_name="duration (ms)")),
+                (
+                    "response_status",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="response status"),
+                ),
+                ("response_body", models.TextField(blank=True, verbose_name="response (first 2 kB)")),
+                ("error", models.CharField(blank=True, max_length=255, verbose_name="error")),
+                ("succeeded", models.BooleanField(default=False, verbose_name="succeeded")),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="orders.webhookdelivery",
+                        verbose_name="delivery",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'webhook attempt',
-                'verbose_name_plural': 'webhook attempts',
-                'ordering': ['delivery', 'number'],
+                "verbose_name": "webhook attempt",
+                "verbose_name_plural": "webhook attempts",
+                "ordering": ["delivery", "number"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255, verbose_name='idempotency key')),
-                ('request_fingerprint', models.CharField(max_length=64)),
-                ('response_status', models.PositiveSmallIntegerField(verbose_name='response status')),
-                ('response_body', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='response body')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orders.merchant', verbose_name='merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=255, verbose_name="idempotency key")),
+                ("request_fingerprint", models.CharField(max_length=64)),
+                ("response_status", models.PositiveSmallIntegerField(verbose_name="response status")),
+                (
+                    "response_body",
+                    models.JSONField(
+                        encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name="response body"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orders.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'idempotency record',
-                'verbose_name_plural': 'idempotency records',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('merchant', 'key'), name='idempotency_key_unique_per_merchant')],
+                "verbose_name": "idempotency record",
+                "verbose_name_plural": "idempotency records",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("merchant", "key"), name="idempotency_key_unique_per_merchant")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('arrived', 'Parcel arrived'), ('reminder', 'Pickup reminder'), ('expired', 'Expired and returning')], max_length=12, verbose_name='kind')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS')], max_length=8, verbose_name='channel')),
-                ('recipient', models.CharField(max_length=254, verbose_name='recipient')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('skipped', 'Skipped'), ('failed', 'Failed')], default='pending', max_length=8, verbose_name='status')),
-                ('send_after', models.DateTimeField(verbose_name='send after')),
-                ('attempt_count', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('body', models.TextField(blank=True, verbose_name='message')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('parcel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='orders.parcel', verbose_name='parcel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("arrived", "Parcel arrived"),
+                            ("reminder", "Pickup reminder"),
+                            ("expired", "Expired and returning"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS")], max_length=8, verbose_name="channel"
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=254, verbose_name="recipient")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("send_after", models.DateTimeField(verbose_name="send after")),
+                ("attempt_count", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                ("body", models.TextField(blank=True, verbose_name="message")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="note")),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="orders.parcel",
+                        verbose_name="parcel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'send_after'], name='notification_due')],
-                'constraints': [models.UniqueConstraint(fields=('parcel', 'kind', 'channel'), name='notification_once_per_kind_channel')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["status", "send_after"], name="notification_due")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("parcel", "kind", "channel"), name="notification_once_per_kind_channel"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='webhook_due'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
         ),
         migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.UniqueConstraint(fields=('event', 'merchant'), name='webhook_one_delivery_per_event'),
+            model_name="webhookdelivery",
+            constraint=models.UniqueConstraint(fields=("event", "merchant"), name="webhook_one_delivery_per_event"),
         ),
         migrations.AddConstraint(
-            model_name='webhookattempt',
-            constraint=models.UniqueConstraint(fields=('delivery', 'number'), name='webhook_attempt_number_unique'),
+            model_name="webhookattempt",
+            constraint=models.UniqueConstraint(fields=("delivery", "number"), name="webhook_attempt_number_unique"),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_merchant_api_webhooks_notifications'),
+        ("orders", "0002_merchant_api_webhooks_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='parcel',
-            name='code_locked_until',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='pickup locked until'),
+            model_name="parcel",
+            name="code_locked_until",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="pickup locked until"),
         ),
         migrations.AddField(
-            model_name='parcel',
-            name='failed_code_attempts',
-            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='wrong pickup codes'),
+            model_name="parcel",
+            name="failed_code_attempts",
+            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="wrong pickup codes"),
         ),
     ]

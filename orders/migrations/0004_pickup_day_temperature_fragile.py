@@ -4,30 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_parcel_pickup_code_lockout'),
+        ("orders", "0003_parcel_pickup_code_lockout"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='preferred_pickup_day',
-            field=models.DateField(blank=True, null=True, verbose_name='preferred pickup day'),
+            model_name="order",
+            name="preferred_pickup_day",
+            field=models.DateField(blank=True, null=True, verbose_name="preferred pickup day"),
         ),
         migrations.AddField(
-            model_name='parcel',
-            name='fragile',
-            field=models.BooleanField(default=False, verbose_name='fragile'),
+            model_name="parcel",
+            name="fragile",
+            field=models.BooleanField(default=False, verbose_name="fragile"),
         ),
         migrations.AddField(
-            model_name='parcel',
-            name='temperature_class',
-            field=models.CharField(choices=[('ambient', 'Ambient'), ('chilled', 'Chilled'), ('frozen', 'Frozen')], default='ambient', max_length=8, verbose_name='temperature class'),
+            model_name="parcel",
+            name="temperature_class",
+            field=models.CharField(
+                choices=[("ambient", "Ambient"), ("chilled", "Chilled"), ("frozen", "Frozen")],
+                default="ambient",
+                max_length=8,
+                verbose_name="temperature class",
+            ),
         ),
         migrations.AlterField(
-            model_name='parcelevent',
-            name='type',
-            field=models.CharField(choices=[('status', 'Status changed'), ('note', 'Note'), ('scan_refused', 'Scan refused'), ('reported_missing', 'Reported missing'), ('reported_damaged', 'Reported damaged'), ('code_failed', 'Wrong pickup code'), ('code_locked', 'Pickup locked after wrong codes'), ('cash_collected', 'Cash collected'), ('store_changed', 'Pickup store changed'), ('pickup_day_changed', 'Pickup day changed'), ('deferred', 'Delivery deferred')], default='status', max_length=24, verbose_name='type'),
+            model_name="parcelevent",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("status", "Status changed"),
+                    ("note", "Note"),
+                    ("scan_refused", "Scan refused"),
+                    ("reported_missing", "Reported missing"),
+                    ("reported_damaged", "Reported damaged"),
+                    ("code_failed", "Wrong pickup code"),
+                    ("code_locked", "Pickup locked after wrong codes"),
+                    ("cash_collected", "Cash collected"),
+                    ("store_changed", "Pickup store changed"),
+                    ("pickup_day_changed", "Pickup day changed"),
+                    ("deferred", "Delivery deferred"),
+                ],
+                default="status",
+                max_length=24,
+                verbose_name="type",
+            ),
         ),
     ]

@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0004_pickup_day_temperature_fragile'),
+        ("orders", "0004_pickup_day_temperature_fragile"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='webhookattempt',
-            options={'ordering': ['delivery_id', 'number'], 'verbose_name': 'webhook attempt', 'verbose_name_plural': 'webhook attempts'},
+            name="webhookattempt",
+            options={
+                "ordering": ["delivery_id", "number"],
+                "verbose_name": "webhook attempt",
+                "verbose_name_plural": "webhook attempts",
+            },
         ),
     ]

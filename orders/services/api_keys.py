@@ -21,7 +21,9 @@ def api_key_issue(*, merchant: Merchant, name: str) -> tuple[ApiKey, str]:
 
 def api_key_issue_demo(*, merchant: Merchant) -> str:
     """The demo merchant's key, derived from the server secret so seed_demo can print it on every run."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo-api-key:{merchant.code}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"demo-api-key:{merchant.code}".encode(), hashlib.sha256
+    ).hexdigest()
     lookup, secret = digest[:12], digest[12:]
     if not ApiKey.objects.filter(lookup=lookup).exists():
         _issue(merchant=merchant, name="demo", lookup=lookup, secret=secret)

@@ -91,7 +91,9 @@ def normalize_scan(code: str) -> str:
 
 # Unsorted: the number is unique, and a sort would make the database sort the one row.
 _PARCEL_BY_TRACKING = CompiledSelect(
-    lambda tracking_number: Parcel.objects.select_related("order__merchant").filter(tracking_number=tracking_number).order_by(),
+    lambda tracking_number: (
+        Parcel.objects.select_related("order__merchant").filter(tracking_number=tracking_number).order_by()
+    ),
     tracking_number="sample tracking number",
 )
 
@@ -108,10 +110,20 @@ def _unknown(code_kind: str, *, store: Store, clerk) -> CounterRefusal:
     return CounterRefusal(_("Unknown code: no parcel has this tracking number."), code=Reason.UNKNOWN, status_code=404)
 
 
-def _refuse(parcel: Parcel, *, store: Store, clerk, action: str, reason: str, message: str, status_code: int = 409) -> CounterRefusal:
+def _refuse(
+    parcel: Parcel, *, store: Store, clerk, action: str, reason: str, message: str, status_code: int = 409
+) -> CounterRefusal:
     """Record a refused scan of a real parcel as an event the DC sees, log it, and return the refusal to raise."""
-    logger.warning("counter %s refused: %s (clerk=%s store=%s parcel=%s)", action, reason, clerk.pk, store.pk, parcel.pk)
-    parcel_record_event(parcel=parcel, type=ParcelEvent.Type.SCAN_REFUSED, actor=clerk, store=store, details={"action": action, "reason": reason})
+    logger.warning(
+        "counter %s refused: %s (clerk=%s store=%s parcel=%s)", action, reason, clerk.pk, store.pk, parcel.pk
+    )
+    parcel_record_event(
+        parcel=parcel,
+        type=ParcelEvent.Type.SCAN_REFUSED,
+        actor=clerk,
+        store=store,
+        details={"action": action, "reason": reason},
+    )
     return CounterRefusal(message, code=reason, status_code=status_code)
 
 
@@ -119,7 +131,12 @@ def _other_store(parcel: Parcel, *, store: Store, clerk, action: str) -> Counter
     # 404 as for any parcel outside the clerk's store; the message says only that it belongs elsewhere,
     # which the clerk holding the box needs to know to hand it back to the driver.
     return _refuse(
-        parcel, store=store, clerk=clerk, action=action, reason=Reason.OTHER_STORE, status_code=404,
+        parcel,
+        store=store,
+        clerk=clerk,
+        action=action,
+        reason=Reason.OTHER_STORE,
+        status_code=404,
         message=_("Addressed to another store: give it back to the driver."),
     )
 
@@ -141,16 +158,16 @@ def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
 # plain SQL that every supported database runs: one walk up the unique slot index that pairs each
 # taken slot with the next (LEAD) and stops at the first gap, half the work of probing the index
 # again for every slot's successor.
-_FREE_SLOT_SQL = """
+_FREE_SLOT_SQL = f"""
 SELECT
-  (SELECT 1 FROM {parcel} WHERE shelf_store_id = %(store)s AND shelf_slot = %(start)s),
+  (SELECT 1 FROM {Parcel._meta.db_table} WHERE shelf_store_id = %(store)s AND shelf_slot = %(start)s),
   (SELECT slot + 1 FROM (
-     SELECT shelf_slot AS slot, LEAD(shelf_slot) OVER (ORDER BY shelf_slot) AS next FROM {parcel}
+     SELECT shelf_slot AS slot, LEAD(shelf_slot) OVER (ORDER BY shelf_slot) AS next FROM {Parcel._meta.db_table}
      WHERE shelf_store_id = %(store)s AND shelf_slot >= %(start)s AND shelf_slot <= %(last)s
    ) taken
    WHERE slot < %(last)s AND (next IS NULL OR next > slot + 1)
    ORDER BY slot LIMIT 1)
-""".format(parcel=Parcel._meta.db_table)
+"""
 
 
 def shelf_slot_free(*, store: Store, parcel: Parcel) -> int | None:
@@ -177,7 +194,8 @@ def _scan_in_refusal(parcel: Parcel, *, store: Store, clerk) -> CounterRefusal:
         # an event, and the slot is what the clerk needs to see.
         return CounterRefusal(
             _("Already scanned in: it is on slot %(slot)s.") % {"slot": parcel.shelf_slot},
-            code=Reason.ALREADY_SCANNED_IN, slot=parcel.shelf_slot,
+            code=Reason.ALREADY_SCANNED_IN,
+            slot=parcel.shelf_slot,
         )
     if parcel.status == S.CANCELLED:
         reason, message = Reason.CANCELLED, _("Cancelled: do not shelve it; give it back to the driver.")
@@ -212,12 +230,17 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
             message = (
                 _("Store full: every shelf slot is taken. Keep it aside and call the DC.")
                 if parcel.temperature_class == TemperatureClass.AMBIENT
-                else _("No free %(class)s slot. Keep it cold and call the DC.") % {"class": str(parcel.get_temperature_class_display()).lower()}
+                else _("No free %(class)s slot. Keep it cold and call the DC.")
+                % {"class": str(parcel.get_temperature_class_display()).lower()}
             )
             raise _refuse(parcel, store=store, clerk=clerk, action="scan_in", reason=Reason.STORE_FULL, message=message)
         try:
             event = parcel_transition(
-                parcel=parcel, to=S.AT_STORE, actor=clerk, store=store, details={"slot": slot},
+                parcel=parcel,
+                to=S.AT_STORE,
+                actor=clerk,
+                store=store,
+                details={"slot": slot},
                 changes={"shelf_store": store, "shelf_slot": slot, "pickup_code_hash": code_hash},
             )
         except IntegrityError:
@@ -236,7 +259,9 @@ def parcel_return_scan_out(*, code: str, store: Store, clerk) -> ScanResult:
     if parcel.status == S.EXPIRED and parcel.shelf_store_id == store.pk:
         slot = parcel.shelf_slot
         try:
-            event = parcel_transition(parcel=parcel, to=S.RETURN_IN_TRANSIT, actor=clerk, store=store, details={"slot": slot})
+            event = parcel_transition(
+                parcel=parcel, to=S.RETURN_IN_TRANSIT, actor=clerk, store=store, details={"slot": slot}
+            )
         except DomainError:
             parcel.refresh_from_db(fields=["status", "shelf_store", "shelf_slot"])
         else:
@@ -245,18 +270,34 @@ def parcel_return_scan_out(*, code: str, store: Store, clerk) -> ScanResult:
         raise CounterRefusal(_("Already scanned out to the driver."), code=Reason.ALREADY_SCANNED_OUT)
     if parcel.status == S.AT_STORE:
         deadline = formats.date_format(timezone.localtime(parcel.hold_deadline, store.tz), "DATETIME_FORMAT")
-        raise _refuse(parcel, store=store, clerk=clerk, action="return", reason=Reason.NOT_EXPIRED,
-                      message=_("Not expired: the shopper can collect it until %(deadline)s. Keep it on slot %(slot)s.")
-                      % {"deadline": deadline, "slot": parcel.shelf_slot})
-    raise _refuse(parcel, store=store, clerk=clerk, action="return", reason=Reason.NOT_ON_SHELF,
-                  message=_("Not on this store's shelf: it is %(status)s.") % {"status": parcel.get_status_display().lower()})
+        raise _refuse(
+            parcel,
+            store=store,
+            clerk=clerk,
+            action="return",
+            reason=Reason.NOT_EXPIRED,
+            message=_("Not expired: the shopper can collect it until %(deadline)s. Keep it on slot %(slot)s.")
+            % {"deadline": deadline, "slot": parcel.shelf_slot},
+        )
+    raise _refuse(
+        parcel,
+        store=store,
+        clerk=clerk,
+        action="return",
+        reason=Reason.NOT_ON_SHELF,
+        message=_("Not on this store's shelf: it is %(status)s.") % {"status": parcel.get_status_display().lower()},
+    )
 
 
 def _locked_refusal(until: datetime, store: Store) -> CounterRefusal:
     return CounterRefusal(
         _("Locked after %(limit)s wrong pickup codes until %(time)s. Ask the shopper to wait or call support.")
-        % {"limit": CODE_ATTEMPT_LIMIT, "time": formats.time_format(timezone.localtime(until, store.tz), "TIME_FORMAT")},
-        code=Reason.LOCKED, status_code=423,
+        % {
+            "limit": CODE_ATTEMPT_LIMIT,
+            "time": formats.time_format(timezone.localtime(until, store.tz), "TIME_FORMAT"),
+        },
+        code=Reason.LOCKED,
+        status_code=423,
     )
 
 
@@ -269,22 +310,35 @@ def _verify_code_on(parcel: Parcel, *, code_hash: str, store: Store, clerk) -> N
     """
     now = timezone.now()
     with transaction.atomic():
-        row = Parcel.objects.select_for_update().only("failed_code_attempts", "code_locked_until", "pickup_code_hash").get(pk=parcel.pk)
+        row = (
+            Parcel.objects.select_for_update()
+            .only("failed_code_attempts", "code_locked_until", "pickup_code_hash")
+            .get(pk=parcel.pk)
+        )
         if row.code_locked_until and row.code_locked_until > now:
             raise _locked_refusal(row.code_locked_until, store)
         if hmac.compare_digest(row.pickup_code_hash, code_hash):
             return
-        logger.warning("counter handover refused: wrong code (clerk=%s store=%s parcel=%s)", clerk.pk, store.pk, parcel.pk)
+        logger.warning(
+            "counter handover refused: wrong code (clerk=%s store=%s parcel=%s)", clerk.pk, store.pk, parcel.pk
+        )
         attempts = row.failed_code_attempts + 1
-        parcel_record_event(parcel=parcel, type=ParcelEvent.Type.CODE_FAILED, actor=clerk, store=store, details={"attempt": attempts})
+        parcel_record_event(
+            parcel=parcel, type=ParcelEvent.Type.CODE_FAILED, actor=clerk, store=store, details={"attempt": attempts}
+        )
         if attempts < CODE_ATTEMPT_LIMIT:
             Parcel.objects.filter(pk=parcel.pk).update(failed_code_attempts=F("failed_code_attempts") + 1)
             locked_until = None
         else:
             locked_until = now + CODE_LOCK_DURATION
             Parcel.objects.filter(pk=parcel.pk).update(failed_code_attempts=0, code_locked_until=locked_until)
-            parcel_record_event(parcel=parcel, type=ParcelEvent.Type.CODE_LOCKED, actor=clerk, store=store,
-                                details={"until": locked_until.isoformat(), "attempts": attempts})
+            parcel_record_event(
+                parcel=parcel,
+                type=ParcelEvent.Type.CODE_LOCKED,
+                actor=clerk,
+                store=store,
+                details={"until": locked_until.isoformat(), "attempts": attempts},
+            )
     if locked_until:
         raise _locked_refusal(locked_until, store)
     raise CounterRefusal(
@@ -312,17 +366,28 @@ def handover_open(*, code: str, store: Store, clerk, tracking_number: str = "") 
     if tracking_number:
         parcel = _scanned_parcel(tracking_number, store=store, clerk=clerk, action="handover")
         if parcel.status != S.AT_STORE or parcel.shelf_store_id != store.pk:
-            raise CounterRefusal(_("Not ready for pickup here: it is %(status)s.") % {"status": parcel.get_status_display().lower()},
-                                 code=Reason.NOT_ON_SHELF)
+            raise CounterRefusal(
+                _("Not ready for pickup here: it is %(status)s.") % {"status": parcel.get_status_display().lower()},
+                code=Reason.NOT_ON_SHELF,
+            )
         _verify_code_on(parcel, code_hash=code_hash, store=store, clerk=clerk)
         order = parcel.order
     else:
-        matches = list(Parcel.objects.select_related("order").filter(shelf_store=store, status=S.AT_STORE, pickup_code_hash=code_hash))
+        matches = list(
+            Parcel.objects.select_related("order").filter(
+                shelf_store=store, status=S.AT_STORE, pickup_code_hash=code_hash
+            )
+        )
         if not matches:
-            logger.warning("counter handover refused: code matches no parcel here (clerk=%s store=%s)", clerk.pk, store.pk)
+            logger.warning(
+                "counter handover refused: code matches no parcel here (clerk=%s store=%s)", clerk.pk, store.pk
+            )
             raise CounterRefusal(
-                _("No parcel waiting at this store matches this code. Check the digits, or find the parcel by its tracking number."),
-                code=Reason.NO_MATCH, status_code=404,
+                _(
+                    "No parcel waiting at this store matches this code. Check the digits, or find the parcel by its tracking number."
+                ),
+                code=Reason.NO_MATCH,
+                status_code=404,
             )
         now = timezone.now()
         locked = [p.code_locked_until for p in matches if p.code_locked_until and p.code_locked_until > now]
@@ -339,12 +404,18 @@ def handover_check_scan(*, handover: Handover, code: str, store: Store, clerk) -
     for parcel in handover.here:
         if parcel.tracking_number == code:
             return parcel
-    logger.info("counter handover scan refused: not part of the order (clerk=%s store=%s order=%s)", clerk.pk, store.pk, handover.order.pk)
+    logger.info(
+        "counter handover scan refused: not part of the order (clerk=%s store=%s order=%s)",
+        clerk.pk,
+        store.pk,
+        handover.order.pk,
+    )
     raise CounterRefusal(_("Not part of this order: put it back on its slot."), code=Reason.NOT_IN_ORDER)
 
 
-def handover_confirm(*, code: str, store: Store, clerk, tracking_numbers: list[str], cash_received: bool,
-                     opened_by_tracking: str = "") -> list[ParcelEvent]:
+def handover_confirm(
+    *, code: str, store: Store, clerk, tracking_numbers: list[str], cash_received: bool, opened_by_tracking: str = ""
+) -> list[ParcelEvent]:
     """Hand the order's parcels on this shelf to the shopper: each must have been scanned, cash confirmed.
 
     The code is checked again here, so this function alone enforces the rule whatever the screen did.
@@ -361,31 +432,53 @@ def handover_confirm(*, code: str, store: Store, clerk, tracking_numbers: list[s
         missing = [p.tracking_number for p in parcels if p.tracking_number not in scanned]
         if missing:
             raise CounterRefusal(
-                _("Scan every parcel before handing over; not scanned yet: %(missing)s.") % {"missing": ", ".join(missing)},
+                _("Scan every parcel before handing over; not scanned yet: %(missing)s.")
+                % {"missing": ", ".join(missing)},
                 code=Reason.NOT_ALL_SCANNED,
             )
         cash_due = counter_cash_due(handover.order)
         if cash_due and not cash_received:
-            raise CounterRefusal(_("Collect NT$%(amount)s and tick the box before handing over.") % {"amount": cash_due},
-                                 code=Reason.CASH_NOT_CONFIRMED)
+            raise CounterRefusal(
+                _("Collect NT$%(amount)s and tick the box before handing over.") % {"amount": cash_due},
+                code=Reason.CASH_NOT_CONFIRMED,
+            )
         events = [
-            parcel_transition(parcel=p, to=S.PICKED_UP, actor=clerk, store=store, details={"slot": p.shelf_slot}) for p in parcels
+            parcel_transition(parcel=p, to=S.PICKED_UP, actor=clerk, store=store, details={"slot": p.shelf_slot})
+            for p in parcels
         ]
         if cash_due:
-            events.append(parcel_record_event(parcel=parcels[0], type=ParcelEvent.Type.CASH_COLLECTED, actor=clerk, store=store,
-                                              details={"amount": cash_due, "currency": "TWD"}))
+            events.append(
+                parcel_record_event(
+                    parcel=parcels[0],
+                    type=ParcelEvent.Type.CASH_COLLECTED,
+                    actor=clerk,
+                    store=store,
+                    details={"amount": cash_due, "currency": "TWD"},
+                )
+            )
     return events
 
 
 def parcels_expire_overdue(*, now: datetime | None = None) -> int:
     """Move every parcel past its hold deadline to expired; safe to run twice or alongside a handover."""
     now = now or timezone.now()
-    ids = list(Parcel.objects.filter(status=S.AT_STORE, hold_deadline__lt=now).order_by("pk").values_list("pk", flat=True))
+    ids = list(
+        Parcel.objects.filter(status=S.AT_STORE, hold_deadline__lt=now).order_by("pk").values_list("pk", flat=True)
+    )
     expired = 0
-    for parcel in Parcel.objects.filter(pk__in=ids).select_related("shelf_store", "order__pickup_store", "order__merchant").order_by("pk"):
+    for parcel in (
+        Parcel.objects.filter(pk__in=ids)
+        .select_related("shelf_store", "order__pickup_store", "order__merchant")
+        .order_by("pk")
+    ):
         try:
-            parcel_transition(parcel=parcel, to=S.EXPIRED, actor_label="system", store=parcel.shelf_store,
-                              details={"hold_deadline": parcel.hold_deadline.isoformat()})
+            parcel_transition(
+                parcel=parcel,
+                to=S.EXPIRED,
+                actor_label="system",
+                store=parcel.shelf_store,
+                details={"hold_deadline": parcel.hold_deadline.isoformat()},
+            )
         except DomainError:
             continue  # picked up (or expired by a parallel run) since the ids were read
         expired += 1

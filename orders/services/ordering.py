@@ -13,10 +13,10 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orders.capacity import cold_slots_free
 from orders.lifecycle import parcel_record_creation, parcel_record_event, parcel_transition
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from pickup.errors import ConflictError, DomainError
-from orders.capacity import cold_slots_free
 from stores.locator import expected_arrival_day, free_capacity, pickup_day_choices
 from stores.models import COLD_CLASSES, SizeClass, Store, TemperatureClass
 
@@ -91,7 +91,9 @@ def order_create(
     return order
 
 
-def store_problems(*, store: Store, parcels: Sequence[ParcelSpec], cash_on_pickup: int, moving_in: int | None = None) -> dict:
+def store_problems(
+    *, store: Store, parcels: Sequence[ParcelSpec], cash_on_pickup: int, moving_in: int | None = None
+) -> dict:
     """What stops `store` from taking these parcels, by field; empty when it can.
 
     `moving_in` is how many slots the order needs (by default one per parcel).
@@ -122,16 +124,21 @@ def store_problems(*, store: Store, parcels: Sequence[ParcelSpec], cash_on_picku
         problems["parcels"] = per_parcel
     if cash_on_pickup > store.max_cash_on_pickup:
         problems["cash_on_pickup"] = [
-            _("Store %(code)s collects at most %(max)s TWD on pickup.") % {"code": store.code, "max": store.max_cash_on_pickup}
+            _("Store %(code)s collects at most %(max)s TWD on pickup.")
+            % {"code": store.code, "max": store.max_cash_on_pickup}
         ]
     ambient = [spec for spec in parcels if spec.temperature_class not in COLD_CLASSES]
     needed = len(ambient) if moving_in is None else moving_in
     full = needed and free_capacity(stores=[store], day=expected_arrival_day())[store.pk] < needed
     for cold in COLD_CLASSES:
         wanted = sum(1 for spec in parcels if spec.temperature_class == cold)
-        full = full or (wanted and store.accepts_temperature(cold) and cold_slots_free(store=store, temperature_class=cold) < wanted)
+        full = full or (
+            wanted and store.accepts_temperature(cold) and cold_slots_free(store=store, temperature_class=cold) < wanted
+        )
     if full:
-        problems["pickup_store"] = [_("Store %(code)s is full on the expected arrival day; choose another store.") % {"code": store.code}]
+        problems["pickup_store"] = [
+            _("Store %(code)s is full on the expected arrival day; choose another store.") % {"code": store.code}
+        ]
     return problems
 
 
@@ -140,7 +147,10 @@ def temperature_refusal(store: Store, temperature_class: str) -> str:
     if store.accepts_temperature(temperature_class):
         return ""
     label = TemperatureClass(temperature_class).label
-    return _("Store %(code)s cannot hold %(class)s parcels (it has no %(class)s slots).") % {"code": store.code, "class": str(label).lower()}
+    return _("Store %(code)s cannot hold %(class)s parcels (it has no %(class)s slots).") % {
+        "code": store.code,
+        "class": str(label).lower(),
+    }
 
 
 def pickup_day_problem(day: date | None) -> str:
@@ -149,7 +159,10 @@ def pickup_day_problem(day: date | None) -> str:
         return ""
     choices = pickup_day_choices()
     if day not in choices:
-        return _("Choose a pickup day from %(first)s to %(last)s, or as soon as possible.") % {"first": choices[0].isoformat(), "last": choices[-1].isoformat()}
+        return _("Choose a pickup day from %(first)s to %(last)s, or as soon as possible.") % {
+            "first": choices[0].isoformat(),
+            "last": choices[-1].isoformat(),
+        }
     return ""
 
 
@@ -167,12 +180,23 @@ def order_set_pickup_day(*, order: Order, day: date | None, actor_label: str = "
         parcels = [p for p in order.parcels.order_by("id") if p.status != S.CANCELLED]
         if not parcels:
             raise ConflictError(_("Order %(ref)s is cancelled.") % {"ref": order.reference}, code="cancelled")
-        _refuse_after_dispatch(parcels, _("Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup day can be changed only before dispatch."))
+        _refuse_after_dispatch(
+            parcels,
+            _(
+                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup day can be changed only before dispatch."
+            ),
+        )
         for parcel in parcels:
-            arriving = parcel.expected_arrival.astimezone(order.pickup_store.tz).date() if parcel.expected_arrival else None
+            arriving = (
+                parcel.expected_arrival.astimezone(order.pickup_store.tz).date() if parcel.expected_arrival else None
+            )
             if parcel.status == S.PLANNED and day is not None and arriving is not None and arriving < day:
                 parcel_transition(
-                    parcel=parcel, to=S.AT_DC, actor_label=actor_label, changes={"expected_arrival": None}, details={"reason": "pickup day changed"}
+                    parcel=parcel,
+                    to=S.AT_DC,
+                    actor_label=actor_label,
+                    changes={"expected_arrival": None},
+                    details={"reason": "pickup day changed"},
                 )
         Order.objects.filter(pk=order.pk).update(preferred_pickup_day=day)
         order.preferred_pickup_day = day
@@ -191,7 +215,12 @@ def order_cancel(*, order: Order, actor_label: str = "") -> Order:
     with transaction.atomic():
         Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
         parcels = list(order.parcels.order_by("id"))
-        _refuse_after_dispatch(parcels, _("Parcel %(tracking)s has left the distribution centre (status: %(status)s); an order can be cancelled only before dispatch."))
+        _refuse_after_dispatch(
+            parcels,
+            _(
+                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); an order can be cancelled only before dispatch."
+            ),
+        )
         for parcel in parcels:
             if parcel.status != S.CANCELLED:
                 parcel_transition(parcel=parcel, to=S.CANCELLED, actor_label=actor_label)
@@ -213,7 +242,12 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
         parcels = [p for p in order.parcels.order_by("id") if p.status != S.CANCELLED]
         if not parcels:
             raise ConflictError(_("Order %(ref)s is cancelled.") % {"ref": order.reference}, code="cancelled")
-        _refuse_after_dispatch(parcels, _("Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup store can be changed only before dispatch."))
+        _refuse_after_dispatch(
+            parcels,
+            _(
+                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup store can be changed only before dispatch."
+            ),
+        )
         new_store = Store.objects.select_for_update().get(pk=store.pk)
         specs = [ParcelSpec(p.size_class, p.weight_g, p.volume_units, p.temperature_class, p.fragile) for p in parcels]
         problems = store_problems(store=new_store, parcels=specs, cash_on_pickup=order.cash_on_pickup)
@@ -221,7 +255,9 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
             raise OrderRejected(problems)
         for parcel in parcels:
             if parcel.status == S.PLANNED:
-                parcel_transition(parcel=parcel, to=S.AT_DC, actor_label=actor_label, details={"reason": "pickup store changed"})
+                parcel_transition(
+                    parcel=parcel, to=S.AT_DC, actor_label=actor_label, details={"reason": "pickup store changed"}
+                )
         Order.objects.filter(pk=order.pk).update(pickup_store=new_store)
         order.pickup_store = new_store
         Parcel.objects.filter(pk__in=[p.pk for p in parcels]).update(expected_arrival=None)
@@ -239,4 +275,6 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
 def _refuse_after_dispatch(parcels: Sequence[Parcel], message: str) -> None:
     for parcel in parcels:
         if parcel.status not in BEFORE_DISPATCH and parcel.status != S.CANCELLED:
-            raise ConflictError(message % {"tracking": parcel.tracking_number, "status": S(parcel.status).label}, code="dispatched")
+            raise ConflictError(
+                message % {"tracking": parcel.tracking_number, "status": S(parcel.status).label}, code="dispatched"
+            )

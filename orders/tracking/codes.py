@@ -12,5 +12,7 @@ def qr_data_uri(code: str) -> str:
 
 
 def barcode_data_uri(code: str) -> str:
-    svg = barcode.get("code128", code, writer=SVGWriter()).render(writer_options={"module_height": 15, "quiet_zone": 4, "write_text": False})
+    svg = barcode.get("code128", code, writer=SVGWriter()).render(
+        writer_options={"module_height": 15, "quiet_zone": 4, "write_text": False}
+    )
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()

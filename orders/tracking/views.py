@@ -22,27 +22,43 @@ from django_ratelimit.core import get_usage
 from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.services.ordering import BEFORE_DISPATCH, OrderRejected, order_set_pickup_day
+from orders.tracking.codes import barcode_data_uri, qr_data_uri
 from pickup.errors import ConflictError
 from stores.locator import pickup_day_options
-from orders.tracking.codes import barcode_data_uri, qr_data_uri
 
 S = Parcel.Status
 SESSION_KEY = "tracked_parcels"
 BEFORE_ARRIVAL = {S.CREATED, S.AT_DC, S.PLANNED, S.IN_TRANSIT}
-TONES = {S.AT_STORE: "ok", S.PICKED_UP: "ok", S.EXPIRED: "bad", S.RETURN_IN_TRANSIT: "bad", S.RETURNED: "bad", S.CANCELLED: "bad"}
-SHOWN_EVENTS = (ParcelEvent.Type.STATUS, ParcelEvent.Type.STORE_CHANGED, ParcelEvent.Type.PICKUP_DAY_CHANGED, ParcelEvent.Type.DEFERRED)
+TONES = {
+    S.AT_STORE: "ok",
+    S.PICKED_UP: "ok",
+    S.EXPIRED: "bad",
+    S.RETURN_IN_TRANSIT: "bad",
+    S.RETURNED: "bad",
+    S.CANCELLED: "bad",
+}
+SHOWN_EVENTS = (
+    ParcelEvent.Type.STATUS,
+    ParcelEvent.Type.STORE_CHANGED,
+    ParcelEvent.Type.PICKUP_DAY_CHANGED,
+    ParcelEvent.Type.DEFERRED,
+)
 # Failed look-ups allowed per visitor address and per typed number before every try is refused.
 LIMITS = {"ip": "20/15m", "number": "5/15m"}
 
 
 class TrackingForm(forms.Form):
     number = forms.RegexField(
-        label=_("Tracking number"), regex=r"^\s*[0-9][0-9 ]{5,24}\s*$", max_length=26,
+        label=_("Tracking number"),
+        regex=r"^\s*[0-9][0-9 ]{5,24}\s*$",
+        max_length=26,
         error_messages={"invalid": _("Enter the tracking number's digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     phone_last4 = forms.RegexField(
-        label=_("Last 4 digits of your phone"), regex=r"^\s*[0-9]{4}\s*$", max_length=6,
+        label=_("Last 4 digits of your phone"),
+        regex=r"^\s*[0-9]{4}\s*$",
+        max_length=6,
         error_messages={"invalid": _("Enter exactly 4 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 6}),
     )
@@ -60,12 +76,17 @@ def _number_key(group, request) -> str:
 
 def _usages(request, *, increment: bool) -> list[dict]:
     keys = {"ip": "ip", "number": _number_key}
-    return [get_usage(request, group=f"tracking-{name}", key=keys[name], rate=rate, method="POST", increment=increment) for name, rate in LIMITS.items()]
+    return [
+        get_usage(request, group=f"tracking-{name}", key=keys[name], rate=rate, method="POST", increment=increment)
+        for name, rate in LIMITS.items()
+    ]
 
 
 def _blocked_for(request) -> int | None:
     """Seconds until the visitor may try again, or None when under both limits."""
-    waits = [usage["time_left"] for usage in _usages(request, increment=False) if usage and usage["count"] >= usage["limit"]]
+    waits = [
+        usage["time_left"] for usage in _usages(request, increment=False) if usage and usage["count"] >= usage["limit"]
+    ]
     return max(waits) if waits else None
 
 
@@ -86,16 +107,26 @@ def lookup(request):
         wait = _blocked_for(request)
         if wait is not None:
             form.is_valid()
-            form.add_error(None, _("Too many unsuccessful tries. Please wait %(minutes)s minutes and try again.") % {"minutes": max(1, round(wait / 60))})
+            form.add_error(
+                None,
+                _("Too many unsuccessful tries. Please wait %(minutes)s minutes and try again.")
+                % {"minutes": max(1, round(wait / 60))},
+            )
             status = 429
         elif form.is_valid():
             parcel = _find(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
             if parcel is not None:
                 remembered = request.session.get(SESSION_KEY, [])
-                request.session[SESSION_KEY] = [parcel.tracking_number, *[n for n in remembered if n != parcel.tracking_number]][:20]
+                request.session[SESSION_KEY] = [
+                    parcel.tracking_number,
+                    *[n for n in remembered if n != parcel.tracking_number],
+                ][:20]
                 return redirect("tracking:parcel", tracking_number=parcel.tracking_number)
             _usages(request, increment=True)
-            form.add_error(None, _("We could not find a parcel with this tracking number and phone digits. Check both and try again."))
+            form.add_error(
+                None,
+                _("We could not find a parcel with this tracking number and phone digits. Check both and try again."),
+            )
             status = 400
         else:
             status = 400
@@ -105,7 +136,9 @@ def lookup(request):
 
 
 class PickupDayForm(forms.Form):
-    pickup_day = forms.TypedChoiceField(label=_("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None)
+    pickup_day = forms.TypedChoiceField(
+        label=_("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,7 +168,13 @@ def parcel_page(request, tracking_number: str):
         status = 400
     parcel = (
         Parcel.objects.select_related("order__merchant", "order__pickup_store")
-        .prefetch_related("order__pickup_store__hours", Prefetch("events", queryset=ParcelEvent.objects.filter(type__in=SHOWN_EVENTS).select_related("store").order_by("seq")))
+        .prefetch_related(
+            "order__pickup_store__hours",
+            Prefetch(
+                "events",
+                queryset=ParcelEvent.objects.filter(type__in=SHOWN_EVENTS).select_related("store").order_by("seq"),
+            ),
+        )
         .filter(tracking_number=tracking_number)
         .first()
     )

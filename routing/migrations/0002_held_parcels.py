@@ -5,30 +5,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0004_pickup_day_temperature_fragile'),
-        ('routing', '0001_batch_runs_and_plans'),
-        ('stores', '0002_temperature_classes_and_cold_compartments'),
+        ("orders", "0004_pickup_day_temperature_fragile"),
+        ("routing", "0001_batch_runs_and_plans"),
+        ("stores", "0002_temperature_classes_and_cold_compartments"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HeldParcel',
+            name="HeldParcel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('waiting_for_pickup_day', 'waiting for pickup day'), ('store_full', 'store has no free slot on arrival'), ('fleet_full', "deferred: the region's vehicles cannot carry everything")], max_length=32, verbose_name='reason')),
-                ('pickup_day', models.DateField(verbose_name='pickup day')),
-                ('parcel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holds_at_dc', to='orders.parcel', verbose_name='parcel')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.region', verbose_name='region')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='held_parcels', to='routing.batchrun', verbose_name='batch run')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.store', verbose_name='store')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("waiting_for_pickup_day", "waiting for pickup day"),
+                            ("store_full", "store has no free slot on arrival"),
+                            ("fleet_full", "deferred: the region's vehicles cannot carry everything"),
+                        ],
+                        max_length=32,
+                        verbose_name="reason",
+                    ),
+                ),
+                ("pickup_day", models.DateField(verbose_name="pickup day")),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="holds_at_dc",
+                        to="orders.parcel",
+                        verbose_name="parcel",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.region",
+                        verbose_name="region",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="held_parcels",
+                        to="routing.batchrun",
+                        verbose_name="batch run",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                        verbose_name="store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parcel held at the DC',
-                'verbose_name_plural': 'parcels held at the DC',
-                'ordering': ['run', 'region', 'reason', '-pickup_day', 'parcel'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'parcel'), name='held_parcel_once_per_run')],
+                "verbose_name": "parcel held at the DC",
+                "verbose_name_plural": "parcels held at the DC",
+                "ordering": ["run", "region", "reason", "-pickup_day", "parcel"],
+                "constraints": [models.UniqueConstraint(fields=("run", "parcel"), name="held_parcel_once_per_run")],
             },
         ),
     ]

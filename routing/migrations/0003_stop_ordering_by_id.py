@@ -4,18 +4,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('routing', '0002_held_parcels'),
+        ("routing", "0002_held_parcels"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='plannedstop',
-            options={'ordering': ['route_id', 'position'], 'verbose_name': 'planned stop', 'verbose_name_plural': 'planned stops'},
+            name="plannedstop",
+            options={
+                "ordering": ["route_id", "position"],
+                "verbose_name": "planned stop",
+                "verbose_name_plural": "planned stops",
+            },
         ),
         migrations.AlterModelOptions(
-            name='unservedstop',
-            options={'ordering': ['region_plan_id', 'store__code'], 'verbose_name': 'unserved stop', 'verbose_name_plural': 'unserved stops'},
+            name="unservedstop",
+            options={
+                "ordering": ["region_plan_id", "store__code"],
+                "verbose_name": "unserved stop",
+                "verbose_name_plural": "unserved stops",
+            },
         ),
     ]

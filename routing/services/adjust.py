@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from pickup.errors import ConflictError, DomainError
 from routing import solver
 from routing.checker import check
-from routing.models import CONDITION_FACTOR_RANGE, CONDITION_FACTORS, BatchRun, Condition, PlannedRoute, PlannedStop, RegionPlan
+from routing.models import (
+    CONDITION_FACTOR_RANGE,
+    CONDITION_FACTORS,
+    BatchRun,
+    Condition,
+    PlannedRoute,
+    PlannedStop,
+    RegionPlan,
+)
 from routing.problem_builder import RegionProblem, build_problem, open_entries
 from routing.services.plans import lock_region_plan, plan_refresh_totals, route_write
 from stores.models import Vehicle
@@ -32,7 +40,10 @@ def condition_factor_for(condition: str, factor: float | None) -> float:
         return CONDITION_FACTORS[Condition(condition)]
     low, high = CONDITION_FACTOR_RANGE
     if not low <= factor <= high:
-        raise DomainError(_("The travel-time factor must be between %(low)s and %(high)s.") % {"low": low, "high": high}, field="factor")
+        raise DomainError(
+            _("The travel-time factor must be between %(low)s and %(high)s.") % {"low": low, "high": high},
+            field="factor",
+        )
     return round(factor, 2)
 
 
@@ -41,7 +52,9 @@ def run_set_conditions(*, run: BatchRun, condition: str, factor: float | None) -
     (re-)optimisation on."""
     if condition not in Condition.values:
         raise DomainError(_("Choose one of the listed conditions."), field="condition")
-    BatchRun.objects.filter(pk=run.pk).update(condition=condition, condition_factor=condition_factor_for(condition, factor))
+    BatchRun.objects.filter(pk=run.pk).update(
+        condition=condition, condition_factor=condition_factor_for(condition, factor)
+    )
     run.refresh_from_db()
     return run
 
@@ -66,11 +79,17 @@ def region_plan_set_vehicles(*, region_plan: RegionPlan, vehicles: list[Vehicle]
         _require_editable(rp)
         wrong_dc = [v.name for v in vehicles if v.dc_id != rp.run.dc_id]
         if wrong_dc:
-            raise DomainError(_("Not a vehicle of this DC: %(names)s.") % {"names": ", ".join(wrong_dc)}, field="vehicles")
-        taken = Vehicle.objects.filter(pk__in=[v.pk for v in vehicles], region_plans__run=rp.run).exclude(region_plans=rp)
+            raise DomainError(
+                _("Not a vehicle of this DC: %(names)s.") % {"names": ", ".join(wrong_dc)}, field="vehicles"
+            )
+        taken = Vehicle.objects.filter(pk__in=[v.pk for v in vehicles], region_plans__run=rp.run).exclude(
+            region_plans=rp
+        )
         if taken:
             raise DomainError(
-                _("Already serving another region today: %(names)s.") % {"names": ", ".join(v.name for v in taken.distinct())}, field="vehicles"
+                _("Already serving another region today: %(names)s.")
+                % {"names": ", ".join(v.name for v in taken.distinct())},
+                field="vehicles",
             )
         rp.vehicles.set(vehicles)
     return rp
@@ -150,12 +169,20 @@ def stop_move(*, stop: PlannedStop, target: PlannedRoute, position: int) -> Move
         target = PlannedRoute.objects.select_related("vehicle").get(pk=target.pk)
         preview = stop_move_preview(stop=stop, target=target, position=position)
         if not preview.feasible:
-            raise ConflictError(_("The move was not saved: %(reason)s") % {"reason": preview.refusal}, code="move_infeasible")
+            raise ConflictError(
+                _("The move was not saved: %(reason)s") % {"reason": preview.refusal}, code="move_infeasible"
+            )
         served = set(rp.parcels.filter(kind="deliver", stop__isnull=False).values_list("pk", flat=True))
         for route in {stop.route, target}:
             route.stops.all().delete()
             if route.pk in preview.routes:
-                route_write(route=route, solved=preview.routes[route.pk], region_problem=preview.region_problem, run=rp.run, served_before=served)
+                route_write(
+                    route=route,
+                    solved=preview.routes[route.pk],
+                    region_problem=preview.region_problem,
+                    run=rp.run,
+                    served_before=served,
+                )
             else:
                 route.delete()  # its last stop moved away: the vehicle is free again
         plan_refresh_totals(region_plan=rp)
@@ -164,7 +191,9 @@ def stop_move(*, stop: PlannedStop, target: PlannedRoute, position: int) -> Move
 
 def _readable(message: str, region_problem: RegionProblem) -> str:
     """The solver names vehicles and stops by id; the planner knows them by name and store code."""
-    message = re.sub(r"vehicle (\d+)", lambda m: _("vehicle %(name)s") % {"name": _name(region_problem.vehicles, m[1])}, message)
+    message = re.sub(
+        r"vehicle (\d+)", lambda m: _("vehicle %(name)s") % {"name": _name(region_problem.vehicles, m[1])}, message
+    )
     return re.sub(r"stop (\d+)", lambda m: _("store %(code)s") % {"code": _code(region_problem.stores, m[1])}, message)
 
 

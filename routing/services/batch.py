@@ -86,15 +86,23 @@ def batch_run_start(
     now = now or timezone.now()
     time_limit_s = settings.PICKUP_ROUTING_TIME_LIMIT_S if time_limit_s is None else time_limit_s
     if not 0.1 <= time_limit_s <= MAX_TIME_LIMIT_S:
-        raise DomainError(_("The solver time per region must be between 0.1 and %(max)d seconds.") % {"max": MAX_TIME_LIMIT_S}, field="time_limit_s")
+        raise DomainError(
+            _("The solver time per region must be between 0.1 and %(max)d seconds.") % {"max": MAX_TIME_LIMIT_S},
+            field="time_limit_s",
+        )
     existing = BatchRun.objects.filter(dc=dc, plan_date=day).first()
     if existing:
         return existing, False
     try:
         with transaction.atomic():
             run = BatchRun.objects.create(
-                dc=dc, plan_date=day, trigger=trigger, started_by=user if user is not None and user.is_authenticated else None,
-                cutoff=_cutoff(dc, day, trigger, now), time_limit_s=time_limit_s, started_at=now,
+                dc=dc,
+                plan_date=day,
+                trigger=trigger,
+                started_by=user if user is not None and user.is_authenticated else None,
+                cutoff=_cutoff(dc, day, trigger, now),
+                time_limit_s=time_limit_s,
+                started_at=now,
             )
             region_plans = _take_parcels(run)
             if not region_plans:
@@ -129,7 +137,10 @@ def _take_parcels(run: BatchRun) -> list[RegionPlan]:
     # An expired parcel is collected from the store whose shelf holds it (its pickup store).
     collects = list(
         Parcel.objects.filter(status=S.EXPIRED)
-        .annotate(at_store=Coalesce("shelf_store_id", "order__pickup_store_id"), at_region=Coalesce("shelf_store__region_id", "order__pickup_store__region_id"))
+        .annotate(
+            at_store=Coalesce("shelf_store_id", "order__pickup_store_id"),
+            at_region=Coalesce("shelf_store__region_id", "order__pickup_store__region_id"),
+        )
         .filter(Q(shelf_store__region__dc=run.dc) | Q(shelf_store__isnull=True, order__pickup_store__region__dc=run.dc))
         .values_list("pk", "at_store", "at_region", "volume_units", "weight_g")
     )
@@ -139,21 +150,36 @@ def _take_parcels(run: BatchRun) -> list[RegionPlan]:
     held.update(dict.fromkeys((d.parcel_id for d in deferred), HeldParcel.Reason.FLEET_FULL))
     intake.held_record(run=run, held=held, deliveries=at_dc)
 
-    rows = [(PlanParcel.Kind.DELIVER, d.parcel_id, d.store_id, d.region_id, d.volume_units, d.weight_g) for d in deliveries]
+    rows = [
+        (PlanParcel.Kind.DELIVER, d.parcel_id, d.store_id, d.region_id, d.volume_units, d.weight_g) for d in deliveries
+    ]
     rows += [(PlanParcel.Kind.COLLECT, *row) for row in collects]
     region_ids = sorted({row[3] for row in rows})
-    plans = RegionPlan.objects.bulk_create(RegionPlan(run=run, region_id=rid, queued_at=run.started_at) for rid in region_ids)
+    plans = RegionPlan.objects.bulk_create(
+        RegionPlan(run=run, region_id=rid, queued_at=run.started_at) for rid in region_ids
+    )
     plan_of = {rp.region_id: rp for rp in plans}
     PlanParcel.objects.bulk_create(
         (
-            PlanParcel(run=run, region_plan=plan_of[region_id], parcel_id=pk, store_id=store_id, kind=kind, volume_units=volume, weight_g=weight)
+            PlanParcel(
+                run=run,
+                region_plan=plan_of[region_id],
+                parcel_id=pk,
+                store_id=store_id,
+                kind=kind,
+                volume_units=volume,
+                weight_g=weight,
+            )
             for kind, pk, store_id, region_id, volume, weight in rows
         ),
         batch_size=2000,
     )
     through = RegionPlan.vehicles.through
     through.objects.bulk_create(
-        through(regionplan_id=plan_of[region_id].pk, vehicle_id=v.pk) for region_id, fleet in fleets.items() if region_id in plan_of for v in fleet
+        through(regionplan_id=plan_of[region_id].pk, vehicle_id=v.pk)
+        for region_id, fleet in fleets.items()
+        if region_id in plan_of
+        for v in fleet
     )
     return plans
 
@@ -162,7 +188,9 @@ def _work(deliveries: list[intake.Delivery], collects: list[tuple]) -> dict[int,
     """(volume to carry, stops to visit) per region id, before any deferral."""
     volume: dict[int, float] = {}
     stops: dict[int, set[int]] = {}
-    for region_id, store_id, units in [(d.region_id, d.store_id, d.volume_units) for d in deliveries] + [(c[2], c[1], c[3]) for c in collects]:
+    for region_id, store_id, units in [(d.region_id, d.store_id, d.volume_units) for d in deliveries] + [
+        (c[2], c[1], c[3]) for c in collects
+    ]:
         volume[region_id] = volume.get(region_id, 0.0) + units
         stops.setdefault(region_id, set()).add(store_id)
     return {rid: (volume[rid], len(stops[rid])) for rid in volume}
@@ -177,14 +205,16 @@ def allocate_vehicles(work: dict[int, tuple[float, int]], vehicles: list[Vehicle
     total_volume = sum(v for v, _ in work.values()) or 1
     total_stops = sum(s for _, s in work.values()) or 1
     capacity = sum(v.volume_capacity for v in vehicles)
-    share = {rid: capacity * (0.5 * vol / total_volume + 0.5 * stops / total_stops) for rid, (vol, stops) in work.items()}
+    share = {
+        rid: capacity * (0.5 * vol / total_volume + 0.5 * stops / total_stops) for rid, (vol, stops) in work.items()
+    }
     fleet: dict[int, list[Vehicle]] = {rid: [] for rid in work}
     given: dict[int, float] = dict.fromkeys(work, 0.0)
     ordered = sorted(vehicles, key=lambda v: (-v.volume_capacity, v.name))
     for rid, vehicle in zip(sorted(work, key=lambda r: -share[r]), ordered):
         fleet[rid].append(vehicle)
         given[rid] += vehicle.volume_capacity
-    for vehicle in ordered[len(work):]:
+    for vehicle in ordered[len(work) :]:
         rid = max(work, key=lambda r: (share[r] - given[r], -r))
         fleet[rid].append(vehicle)
         given[rid] += vehicle.volume_capacity
@@ -212,7 +242,9 @@ def region_plans_enqueue(region_plan_ids: list[int]) -> None:
     RegionPlan.objects.filter(pk__in=region_plan_ids, status=RegionPlan.Status.PENDING).update(queued_at=timezone.now())
 
 
-def region_plan_claim(*, region_plan_id: int, worker: str, now: datetime | None = None) -> tuple[RegionPlan, str] | None:
+def region_plan_claim(
+    *, region_plan_id: int, worker: str, now: datetime | None = None
+) -> tuple[RegionPlan, str] | None:
     """Take the region for solving: (region plan, lease token), or None when it is not claimable
     (done, failed, or running under a live lease)."""
     now = now or timezone.now()
@@ -220,7 +252,9 @@ def region_plan_claim(*, region_plan_id: int, worker: str, now: datetime | None 
     if rp is None:
         return None
     token = f"{worker}/{uuid.uuid4().hex}"[-200:]
-    claimable = Q(status=RegionPlan.Status.PENDING) | Q(status=RegionPlan.Status.RUNNING, lease_until__lt=now, attempts__lt=MAX_ATTEMPTS)
+    claimable = Q(status=RegionPlan.Status.PENDING) | Q(
+        status=RegionPlan.Status.RUNNING, lease_until__lt=now, attempts__lt=MAX_ATTEMPTS
+    )
     changed = RegionPlan.objects.filter(claimable, pk=region_plan_id).update(
         status=RegionPlan.Status.RUNNING,
         attempts=F("attempts") + 1,
@@ -250,10 +284,15 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
     with lease_kept(region_plan_id=rp.pk, token=token):
         try:
             region_problem = build_region_problem(rp)
-            solution = solve(region_problem.problem, solver.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id))
+            solution = solve(
+                region_problem.problem, solver.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id)
+            )
             if not solution.routes and any(u.reason == solver.REASON_NO_SOLUTION for u in solution.unserved):
                 # Nothing planned at all is a failed region, to be run again, not a plan of unserved stops.
-                raise NoPlanFound(_("The search found no plan within %(seconds)g s; run the region again, perhaps with more time.") % {"seconds": rp.run.time_limit_s})
+                raise NoPlanFound(
+                    _("The search found no plan within %(seconds)g s; run the region again, perhaps with more time.")
+                    % {"seconds": rp.run.time_limit_s}
+                )
             recorded = region_plan_record(region_plan=rp, token=token, region_problem=region_problem, solution=solution)
         except Exception as error:  # noqa: BLE001 - any failure of this region is recorded on it, with the reason
             log.warning("region plan %s failed: %r", rp.pk, error)
@@ -268,7 +307,9 @@ def lease_kept(*, region_plan_id: int, token: str) -> Iterator[None]:
     waits minutes on a solving process or writes a plan; a worker killed with -9 stops renewing, and
     its region can be claimed again one lease later rather than after the task's whole time limit."""
     stop = threading.Event()
-    renewer = threading.Thread(target=_renew_lease, args=(region_plan_id, token, stop), name=f"lease-{region_plan_id}", daemon=True)
+    renewer = threading.Thread(
+        target=_renew_lease, args=(region_plan_id, token, stop), name=f"lease-{region_plan_id}", daemon=True
+    )
     renewer.start()
     try:
         yield
@@ -281,9 +322,9 @@ def _renew_lease(region_plan_id: int, token: str, stop: threading.Event) -> None
     try:
         while not stop.wait(lease_length().total_seconds() / 3):
             try:
-                held = RegionPlan.objects.filter(pk=region_plan_id, status=RegionPlan.Status.RUNNING, claimed_by=token).update(
-                    lease_until=timezone.now() + lease_length()
-                )
+                held = RegionPlan.objects.filter(
+                    pk=region_plan_id, status=RegionPlan.Status.RUNNING, claimed_by=token
+                ).update(lease_until=timezone.now() + lease_length())
             except DatabaseError:
                 # Two more tries before the lease runs out; past that, the record is refused anyway.
                 log.warning("could not renew the lease of region plan %s", region_plan_id, exc_info=True)
@@ -310,7 +351,9 @@ def describe_failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def region_plan_record(*, region_plan: RegionPlan, token: str, region_problem, solution: solver.Solution, now: datetime | None = None) -> bool:
+def region_plan_record(
+    *, region_plan: RegionPlan, token: str, region_problem, solution: solver.Solution, now: datetime | None = None
+) -> bool:
     """Write the solution if this worker still holds the claim, and finish the run if it was the
     last region. False: the lease was lost (another worker reclaimed the region) and nothing changed."""
     now = now or timezone.now()
@@ -319,7 +362,9 @@ def region_plan_record(*, region_plan: RegionPlan, token: str, region_problem, s
         if rp.status != RegionPlan.Status.RUNNING or rp.claimed_by != token:
             return False
         plan_write(region_plan=rp, region_problem=region_problem, solution=solution)
-        RegionPlan.objects.filter(pk=rp.pk).update(status=RegionPlan.Status.PLANNED, solve_finished_at=now, lease_until=None)
+        RegionPlan.objects.filter(pk=rp.pk).update(
+            status=RegionPlan.Status.PLANNED, solve_finished_at=now, lease_until=None
+        )
         run_settle(run_id=rp.run_id, now=now)
     return True
 
@@ -330,7 +375,9 @@ def region_plan_fail(*, region_plan: RegionPlan, token: str, reason: str, now: d
         rp = lock_region_plan(region_plan)
         if rp.status != RegionPlan.Status.RUNNING or rp.claimed_by != token:
             return False
-        RegionPlan.objects.filter(pk=rp.pk).update(status=RegionPlan.Status.FAILED, error=reason, solve_finished_at=now, lease_until=None)
+        RegionPlan.objects.filter(pk=rp.pk).update(
+            status=RegionPlan.Status.FAILED, error=reason, solve_finished_at=now, lease_until=None
+        )
         run_settle(run_id=rp.run_id, now=now)
     return True
 
@@ -354,10 +401,13 @@ def region_plan_requeue(*, region_plan: RegionPlan, user=None) -> RegionPlan:
         rp = lock_region_plan(region_plan)
         if rp.status not in (RegionPlan.Status.PLANNED, RegionPlan.Status.FAILED):
             raise ConflictError(
-                _("Region %(region)s is %(status)s and cannot be solved again.") % {"region": rp.region.code, "status": rp.get_status_display()},
+                _("Region %(region)s is %(status)s and cannot be solved again.")
+                % {"region": rp.region.code, "status": rp.get_status_display()},
                 code="region_not_requeueable",
             )
-        RegionPlan.objects.filter(pk=rp.pk).update(status=RegionPlan.Status.PENDING, attempts=0, error="", lease_until=None, queued_at=timezone.now())
+        RegionPlan.objects.filter(pk=rp.pk).update(
+            status=RegionPlan.Status.PENDING, attempts=0, error="", lease_until=None, queued_at=timezone.now()
+        )
         if rp.status == RegionPlan.Status.FAILED:
             BatchRun.objects.filter(pk=rp.run_id).update(status=BatchRun.Status.RUNNING, finished_at=None)
         transaction.on_commit(partial(region_plans_enqueue, [rp.pk]))
@@ -366,13 +416,20 @@ def region_plan_requeue(*, region_plan: RegionPlan, user=None) -> RegionPlan:
 
 
 def batch_run_here(
-    *, dc: DistributionCenter, day: date, trigger: str, worker: str, time_limit_s: float | None = None,
+    *,
+    dc: DistributionCenter,
+    day: date,
+    trigger: str,
+    worker: str,
+    time_limit_s: float | None = None,
     on_region: Callable[[RegionPlan, str, int, int], None] | None = None,
 ) -> tuple[BatchRun, bool]:
     """Start the day's run (or find it) and solve its waiting regions in this process, one by one,
     each search in a child process. A region a worker has already claimed is skipped by the claim."""
     run, created = batch_run_start(dc=dc, day=day, trigger=trigger, time_limit_s=time_limit_s, enqueue=False)
-    waiting = list(run.region_plans.filter(status=RegionPlan.Status.PENDING).select_related("region").order_by("region__code"))
+    waiting = list(
+        run.region_plans.filter(status=RegionPlan.Status.PENDING).select_related("region").order_by("region__code")
+    )
     for number, rp in enumerate(waiting, start=1):
         outcome = region_plan_solve(region_plan_id=rp.pk, worker=worker)
         if on_region is not None:
@@ -401,7 +458,9 @@ def batch_catch_up(*, trigger: str = BatchRun.Trigger.CATCH_UP, now: datetime | 
 def _recover_regions(now: datetime) -> None:
     stale = RegionPlan.objects.filter(status=RegionPlan.Status.RUNNING, lease_until__lt=now)
     for rp in stale.filter(attempts__gte=MAX_ATTEMPTS):
-        reason = _("The solve was interrupted %(count)d times (worker lost or time limit); run the region again.") % {"count": rp.attempts}
+        reason = _("The solve was interrupted %(count)d times (worker lost or time limit); run the region again.") % {
+            "count": rp.attempts
+        }
         with transaction.atomic():
             if RegionPlan.objects.filter(pk=rp.pk, status=RegionPlan.Status.RUNNING, claimed_by=rp.claimed_by).update(
                 status=RegionPlan.Status.FAILED, error=reason, lease_until=None, solve_finished_at=now
@@ -416,4 +475,3 @@ def _recover_regions(now: datetime) -> None:
     if lost or waiting:
         log.warning("catch-up sends regions again: lost leases %s, waiting %s", lost, waiting)
         region_plans_enqueue(lost + waiting)
-

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from orders.lifecycle import parcel_transition
 from orders.models import Parcel
 from pickup.errors import ConflictError
-from routing.models import PlanParcel, PlannedRoute, RegionPlan
+from routing.models import PlannedRoute, PlanParcel, RegionPlan
 from routing.services.plans import lock_region_plan
 
 
@@ -23,7 +23,8 @@ def region_plan_approve(*, region_plan: RegionPlan, user) -> RegionPlan:
         )
         if not changed:
             raise ConflictError(
-                _("Region %(region)s is %(status)s and cannot be approved.") % {"region": rp.region.code, "status": rp.get_status_display()},
+                _("Region %(region)s is %(status)s and cannot be approved.")
+                % {"region": rp.region.code, "status": rp.get_status_display()},
                 code="not_approvable",
             )
     rp.refresh_from_db()
@@ -43,18 +44,31 @@ def route_dispatch(*, route: PlannedRoute, user) -> Dispatched:
         rp = lock_region_plan(route.region_plan)
         if rp.status != RegionPlan.Status.APPROVED:
             raise ConflictError(_("Approve the region's plan before dispatching its routes."), code="not_approved")
-        changed = PlannedRoute.objects.filter(pk=route.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now(), dispatched_by=user)
+        changed = PlannedRoute.objects.filter(pk=route.pk, dispatched_at__isnull=True).update(
+            dispatched_at=timezone.now(), dispatched_by=user
+        )
         if not changed:
-            raise ConflictError(_("Route %(number)s has been dispatched already.") % {"number": route.number}, code="already_dispatched")
-        parcel_ids = PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).values_list("parcel_id", flat=True)
+            raise ConflictError(
+                _("Route %(number)s has been dispatched already.") % {"number": route.number}, code="already_dispatched"
+            )
+        parcel_ids = PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).values_list(
+            "parcel_id", flat=True
+        )
         moved, left = [], []
         # Locked in id order, as every other writer of parcels does, so dispatches cannot deadlock.
-        for parcel in Parcel.objects.select_for_update(of=("self",)).select_related("order__merchant", "order__pickup_store").filter(pk__in=list(parcel_ids)).order_by("pk"):
+        for parcel in (
+            Parcel.objects.select_for_update(of=("self",))
+            .select_related("order__merchant", "order__pickup_store")
+            .filter(pk__in=list(parcel_ids))
+            .order_by("pk")
+        ):
             if parcel.status != Parcel.Status.PLANNED:
                 left.append(parcel.tracking_number)
                 continue
             parcel_transition(
-                parcel=parcel, to=Parcel.Status.IN_TRANSIT, actor=user,
+                parcel=parcel,
+                to=Parcel.Status.IN_TRANSIT,
+                actor=user,
                 details={"run": rp.run_id, "route": route.number, "vehicle": route.vehicle_id},
             )
             moved.append(parcel.tracking_number)

@@ -54,8 +54,14 @@ def pickup_day_of(preferred: date | None, created_at: datetime) -> date:
 
 def deliveries_at_dc(run: BatchRun, ready) -> list[Delivery]:
     rows = Parcel.objects.filter(ready, status=Parcel.Status.AT_DC, order__pickup_store__region__dc=run.dc).values_list(
-        "pk", "order__pickup_store_id", "order__pickup_store__region_id", "volume_units", "weight_g", "temperature_class",
-        "order__preferred_pickup_day", "order__created_at",
+        "pk",
+        "order__pickup_store_id",
+        "order__pickup_store__region_id",
+        "volume_units",
+        "weight_g",
+        "temperature_class",
+        "order__preferred_pickup_day",
+        "order__created_at",
     )
     return [
         Delivery(pk, store, region, volume, weight, temp, pickup_day_of(day, created), chosen=day is not None)
@@ -80,14 +86,20 @@ def select_deliveries(run: BatchRun, deliveries: list[Delivery]) -> tuple[list[D
     taken = []
     for (store_id, temperature_class), group in by_store.items():
         store = stores[store_id]
-        room = free[store_id] if temperature_class == TemperatureClass.AMBIENT else cold_slots_free(store=store, temperature_class=temperature_class)
+        room = (
+            free[store_id]
+            if temperature_class == TemperatureClass.AMBIENT
+            else cold_slots_free(store=store, temperature_class=temperature_class)
+        )
         group.sort(key=lambda d: d.priority)
         taken += group[: max(room, 0)]
-        held.update(dict.fromkeys((d.parcel_id for d in group[max(room, 0):]), Reason.STORE_FULL))
+        held.update(dict.fromkeys((d.parcel_id for d in group[max(room, 0) :]), Reason.STORE_FULL))
     return taken, held
 
 
-def fit_fleets(deliveries: Iterable[Delivery], fleets: Mapping[int, list[Vehicle]]) -> tuple[list[Delivery], list[Delivery]]:
+def fit_fleets(
+    deliveries: Iterable[Delivery], fleets: Mapping[int, list[Vehicle]]
+) -> tuple[list[Delivery], list[Delivery]]:
     """(kept, deferred): per region and compartment, the deliveries with the latest pickup days are
     deferred until the rest fit in the region's vehicles' combined space. That is necessary, not
     sufficient: the solver still reports a stop it cannot fit into any one route as unserved."""
@@ -108,7 +120,9 @@ def fit_fleets(deliveries: Iterable[Delivery], fleets: Mapping[int, list[Vehicle
             continue
         for temperature_class in TemperatureClass.values:
             loaded = 0.0
-            for delivery in sorted((d for d in group if d.temperature_class == temperature_class), key=lambda d: d.priority):
+            for delivery in sorted(
+                (d for d in group if d.temperature_class == temperature_class), key=lambda d: d.priority
+            ):
                 if loaded + delivery.volume_units <= capacity[temperature_class]:
                     loaded += delivery.volume_units
                     kept.append(delivery)
@@ -123,7 +137,14 @@ def held_record(*, run: BatchRun, held: Mapping[int, str], deliveries: Iterable[
     by_id = {d.parcel_id: d for d in deliveries}
     HeldParcel.objects.bulk_create(
         (
-            HeldParcel(run=run, region_id=by_id[pk].region_id, parcel_id=pk, store_id=by_id[pk].store_id, reason=reason, pickup_day=by_id[pk].pickup_day)
+            HeldParcel(
+                run=run,
+                region_id=by_id[pk].region_id,
+                parcel_id=pk,
+                store_id=by_id[pk].store_id,
+                reason=reason,
+                pickup_day=by_id[pk].pickup_day,
+            )
             for pk, reason in held.items()
         ),
         batch_size=2000,
@@ -132,7 +153,13 @@ def held_record(*, run: BatchRun, held: Mapping[int, str], deliveries: Iterable[
         if reason in (Reason.FLEET_FULL, Reason.STORE_FULL):
             parcel = Parcel(pk=pk)
             parcel_record_event(
-                parcel=parcel, type=ParcelEvent.Type.DEFERRED, actor_label=ACTOR,
-                details={"run": run.pk, "reason": reason, "plan_date": run.plan_date.isoformat(), "text": str(Reason(reason).label)},
+                parcel=parcel,
+                type=ParcelEvent.Type.DEFERRED,
+                actor_label=ACTOR,
+                details={
+                    "run": run.pk,
+                    "reason": reason,
+                    "plan_date": run.plan_date.isoformat(),
+                    "text": str(Reason(reason).label),
+                },
             )
-

@@ -16,7 +16,7 @@ from orders.lifecycle import parcel_transition
 from orders.models import Parcel
 from pickup.errors import ConflictError
 from routing import solver
-from routing.models import PlanParcel, PlannedRoute, PlannedStop, RegionPlan, UnservedStop
+from routing.models import PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
 from routing.problem_builder import RegionProblem, peak_volume
 
 ACTOR = "route planning"
@@ -30,7 +30,9 @@ def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, soluti
     old_routes = list(region_plan.routes.all())
     numbers = {r.vehicle_id: r.number for r in old_routes}
     served_before = set(
-        PlanParcel.objects.filter(region_plan=region_plan, kind=PlanParcel.Kind.DELIVER, stop__isnull=False).values_list("pk", flat=True)
+        PlanParcel.objects.filter(
+            region_plan=region_plan, kind=PlanParcel.Kind.DELIVER, stop__isnull=False
+        ).values_list("pk", flat=True)
     )
     # Deleting the routes cascades to their stops and detaches the parcels (stop → NULL).
     region_plan.routes.all().delete()
@@ -44,7 +46,9 @@ def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, soluti
             next_number += 1
             numbers[vehicle_id] = next_number
         route = PlannedRoute(region_plan=region_plan, vehicle_id=vehicle_id, number=numbers[vehicle_id])
-        served_now |= route_write(route=route, solved=solved, region_problem=region_problem, run=region_plan.run, served_before=served_before)
+        served_now |= route_write(
+            route=route, solved=solved, region_problem=region_problem, run=region_plan.run, served_before=served_before
+        )
 
     reasons = {u.stop_id: u.reason for u in solution.unserved}
     if not region_problem.vehicles:
@@ -60,7 +64,9 @@ def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, soluti
         for stop_id, reason in reasons.items()
     )
     _unplan(
-        PlanParcel.objects.filter(pk__in=served_before - served_now).select_related("parcel__order__merchant", "parcel__order__pickup_store"),
+        PlanParcel.objects.filter(pk__in=served_before - served_now).select_related(
+            "parcel__order__merchant", "parcel__order__pickup_store"
+        ),
         region_plan=region_plan,
     )
     plan_refresh_totals(region_plan=region_plan, solve_seconds=solution.search_seconds)
@@ -107,8 +113,16 @@ def route_write(
                 continue
             try:
                 parcel_transition(
-                    parcel=entry.parcel, to=Parcel.Status.PLANNED, actor_label=ACTOR, changes={"expected_arrival": eta},
-                    details={"run": run.pk, "region": entry.region_plan_id, "vehicle": route.vehicle_id, "stop": stop.position},
+                    parcel=entry.parcel,
+                    to=Parcel.Status.PLANNED,
+                    actor_label=ACTOR,
+                    changes={"expected_arrival": eta},
+                    details={
+                        "run": run.pk,
+                        "region": entry.region_plan_id,
+                        "vehicle": route.vehicle_id,
+                        "stop": stop.position,
+                    },
                 )
                 served.add(entry.pk)
             except ConflictError:
@@ -127,7 +141,10 @@ def _unplan(entries: Iterable[PlanParcel], *, region_plan: RegionPlan) -> None:
             continue
         try:
             parcel_transition(
-                parcel=entry.parcel, to=Parcel.Status.AT_DC, actor_label=ACTOR, changes={"expected_arrival": None},
+                parcel=entry.parcel,
+                to=Parcel.Status.AT_DC,
+                actor_label=ACTOR,
+                changes={"expected_arrival": None},
                 details={"run": region_plan.run_id, "region": region_plan.pk, "reason": "deferred"},
             )
         except ConflictError:
@@ -146,7 +163,16 @@ def plan_refresh_totals(*, region_plan: RegionPlan, solve_seconds: float | None 
     region_plan.duration_s = sum(r.duration_s for r in routes)
     region_plan.load_factor = round(sum(r.peak_load_volume for r in routes) / capacity, 3) if capacity else None
     region_plan.unserved_stops = region_plan.unserved.count()
-    fields = ["stops", "parcels_out", "parcels_back", "vehicles_used", "distance_m", "duration_s", "load_factor", "unserved_stops"]
+    fields = [
+        "stops",
+        "parcels_out",
+        "parcels_back",
+        "vehicles_used",
+        "distance_m",
+        "duration_s",
+        "load_factor",
+        "unserved_stops",
+    ]
     if solve_seconds is not None:
         region_plan.solve_seconds = solve_seconds
         fields.append("solve_seconds")

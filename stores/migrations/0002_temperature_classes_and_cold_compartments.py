@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stores', '0001_initial'),
+        ("stores", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='store',
-            name='chilled_slots',
-            field=models.PositiveIntegerField(default=0, verbose_name='chilled slots'),
+            model_name="store",
+            name="chilled_slots",
+            field=models.PositiveIntegerField(default=0, verbose_name="chilled slots"),
         ),
         migrations.AddField(
-            model_name='store',
-            name='frozen_slots',
-            field=models.PositiveIntegerField(default=0, verbose_name='frozen slots'),
+            model_name="store",
+            name="frozen_slots",
+            field=models.PositiveIntegerField(default=0, verbose_name="frozen slots"),
         ),
         migrations.AddField(
-            model_name='vehicle',
-            name='chilled_volume_capacity',
-            field=models.PositiveIntegerField(default=0, verbose_name='chilled compartment (volume units)'),
+            model_name="vehicle",
+            name="chilled_volume_capacity",
+            field=models.PositiveIntegerField(default=0, verbose_name="chilled compartment (volume units)"),
         ),
         migrations.AddField(
-            model_name='vehicle',
-            name='frozen_volume_capacity',
-            field=models.PositiveIntegerField(default=0, verbose_name='frozen compartment (volume units)'),
+            model_name="vehicle",
+            name="frozen_volume_capacity",
+            field=models.PositiveIntegerField(default=0, verbose_name="frozen compartment (volume units)"),
         ),
     ]

@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stores', '0002_temperature_classes_and_cold_compartments'),
+        ("stores", "0002_temperature_classes_and_cold_compartments"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='openinghours',
-            options={'ordering': ['store_id', 'weekday', 'opens'], 'verbose_name': 'opening hours', 'verbose_name_plural': 'opening hours'},
+            name="openinghours",
+            options={
+                "ordering": ["store_id", "weekday", "opens"],
+                "verbose_name": "opening hours",
+                "verbose_name_plural": "opening hours",
+            },
         ),
     ]

@@ -11,9 +11,21 @@ from tests.factories import MerchantFactory, StoreFactory
 
 @pytest.fixture
 def shop(live_server, settings, region):
-    merchant = MerchantFactory(code=settings.PICKUP_DEMO_SHOP_MERCHANT, name="Book Nook", allowed_origins=live_server.url)
-    StoreFactory(region=region, code="NEAR", name="Da'an Heping", latitude="25.026400", longitude="121.543400", max_size_class=SizeClass.S, slot_capacity=5)
-    StoreFactory(region=region, code="TINY", name="Da'an Tiny", latitude="25.027000", longitude="121.543400", max_weight_g=500)
+    merchant = MerchantFactory(
+        code=settings.PICKUP_DEMO_SHOP_MERCHANT, name="Book Nook", allowed_origins=live_server.url
+    )
+    StoreFactory(
+        region=region,
+        code="NEAR",
+        name="Da'an Heping",
+        latitude="25.026400",
+        longitude="121.543400",
+        max_size_class=SizeClass.S,
+        slot_capacity=5,
+    )
+    StoreFactory(
+        region=region, code="TINY", name="Da'an Tiny", latitude="25.027000", longitude="121.543400", max_weight_g=500
+    )
     StoreFactory(region=region, code="XINYI", name="Xinyi Songren", latitude="25.033000", longitude="121.565400")
     return merchant
 

@@ -46,7 +46,10 @@ def test_clerk_scans_in_hands_over_and_sees_the_overview_change(page, clerk, mak
     expect(page.locator("#scan-result .scan-message")).to_contain_text("Already scanned in")
 
     # a scan still pending when the page reloads is sent once the page is back
-    page.evaluate("code => sessionStorage.setItem('counter-pending:/counter/scan-in/', JSON.stringify([code]))", second.tracking_number)
+    page.evaluate(
+        "code => sessionStorage.setItem('counter-pending:/counter/scan-in/', JSON.stringify([code]))",
+        second.tracking_number,
+    )
     page.reload()
     expect(page.locator("#scan-result .scan-slot")).to_have_text("Slot 2")
     assert page.evaluate("sessionStorage.getItem('counter-pending:/counter/scan-in/')") == "[]"
@@ -77,6 +80,13 @@ def test_clerk_scans_in_hands_over_and_sees_the_overview_change(page, clerk, mak
 
 def test_counter_pages_fit_a_phone_screen(phone_page, clerk):
     sign_in(phone_page, "clerk_a")
-    for path in ("/counter/", "/counter/scan-in/", "/counter/expected/", "/counter/handover/", "/counter/returns/", "/counter/report/"):
+    for path in (
+        "/counter/",
+        "/counter/scan-in/",
+        "/counter/expected/",
+        "/counter/handover/",
+        "/counter/returns/",
+        "/counter/report/",
+    ):
         phone_page.goto(path)
         assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375, path

@@ -10,7 +10,9 @@ from tests.factories import MerchantFactory, StoreFactory
 
 @pytest.fixture
 def shop(live_server, settings, region):
-    merchant = MerchantFactory(code=settings.PICKUP_DEMO_SHOP_MERCHANT, name="Book Nook", allowed_origins=live_server.url)
+    merchant = MerchantFactory(
+        code=settings.PICKUP_DEMO_SHOP_MERCHANT, name="Book Nook", allowed_origins=live_server.url
+    )
     StoreFactory(region=region, code="NEAR", name="Da'an Heping", latitude="25.026400", longitude="121.543400")
     return merchant
 

@@ -54,7 +54,21 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no", "--dir", str(self.directory), "--loglevel", "warning"],
+            [
+                REDIS_SERVER,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                "--loglevel",
+                "warning",
+            ],
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -89,7 +103,9 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
     def _run(self, *args: str, timeout: float = 60) -> None:
-        subprocess.run([*self.as_postgres, *args], check=True, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            [*self.as_postgres, *args], check=True, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
 
     def init(self) -> None:
         if self.as_postgres:
@@ -98,7 +114,19 @@ class PrivatePostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "-t", "30", "start")
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
@@ -192,10 +220,15 @@ class PrivateCelery:
         from tests.conftest import _database_url_for_test_db
 
         return dict(
-            os.environ, DATABASE_URL=_database_url_for_test_db(), REDIS_URL=self.redis.url(), CELERY_TASK_ALWAYS_EAGER="0",
+            os.environ,
+            DATABASE_URL=_database_url_for_test_db(),
+            REDIS_URL=self.redis.url(),
+            CELERY_TASK_ALWAYS_EAGER="0",
             # The broker hands an unacknowledged message (its worker was killed) to another after this,
             # looked for every 10 s rather than kombu's 100.
-            CELERY_VISIBILITY_TIMEOUT="60", CELERY_UNACKED_RESTORE_INTERVAL="1", **overrides,
+            CELERY_VISIBILITY_TIMEOUT="60",
+            CELERY_UNACKED_RESTORE_INTERVAL="1",
+            **overrides,
         )
 
     def worker(self, name: str, **env: str) -> subprocess.Popen:
@@ -225,7 +258,11 @@ class PrivateCelery:
         """
         log = self._beat_log(name)
         line = f"Sending due task {entry} "
-        wait_until(lambda: log.exists() and log.read_text().count(line) >= 2, timeout=timeout, what=f"beat {name} to send {entry}")
+        wait_until(
+            lambda: log.exists() and log.read_text().count(line) >= 2,
+            timeout=timeout,
+            what=f"beat {name} to send {entry}",
+        )
 
     def _beat_log(self, name: str) -> Path:
         return self.directory / f"{name}.log"

@@ -36,11 +36,17 @@ def assert_planned_once(run: BatchRun, parcels) -> None:
     assert planned_once(parcels)
 
 
-def test_broker_down_across_the_batch_time_runs_the_batch_once_when_it_is_back(private_celery, private_redis, network, parcels):
+def test_broker_down_across_the_batch_time_runs_the_batch_once_when_it_is_back(
+    private_celery, private_redis, network, parcels
+):
     # given a worker and a running beat whose batch time is 30 s away, checking for missed days every 3 s
     Parcel.objects.update(status_changed_at=timezone.now() - timedelta(days=1))
     batch_at = batch_time_in(network["dc"], 30)
-    env = {"PICKUP_DAILY_BATCH_TIME": batch_at.time().isoformat(), "PICKUP_BATCH_CATCH_UP_SECONDS": "3", "PICKUP_ROUTING_TIME_LIMIT_S": "1"}
+    env = {
+        "PICKUP_DAILY_BATCH_TIME": batch_at.time().isoformat(),
+        "PICKUP_BATCH_CATCH_UP_SECONDS": "3",
+        "PICKUP_ROUTING_TIME_LIMIT_S": "1",
+    }
     private_celery.worker("w1", **env)
     private_celery.beat("beat", **env)
     private_celery.wait_for_beat_to_send("beat", "routing-batch-catch-up")
@@ -53,7 +59,9 @@ def test_broker_down_across_the_batch_time_runs_the_batch_once_when_it_is_back(p
     # then the day's run starts once the broker is back, and no other: started by the first catch-up
     # check, or by the daily tick itself where beat was caught publishing when the broker went down
     # (it then waits for the broker and sends what fell due meanwhile)
-    wait_until(lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=90, what="the batch to finish")
+    wait_until(
+        lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=90, what="the batch to finish"
+    )
     time.sleep(10)  # three more catch-up checks
     run = BatchRun.objects.get()
     assert run.plan_date == batch_at.date()
@@ -75,7 +83,9 @@ def test_two_beats_sending_the_daily_batch_make_one_run(private_celery, network,
     assert not BatchRun.objects.exists()
     # when both tick at the batch time
     sleep_until(batch_at)
-    wait_until(lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=90, what="the batch to finish")
+    wait_until(
+        lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=90, what="the batch to finish"
+    )
     time.sleep(3)
     # then
     run = BatchRun.objects.get()

@@ -27,18 +27,40 @@ def scan_site(private_postgres, tmp_path):
     """gunicorn (2 sync workers, DEBUG off, persistent connections) on a seeded database of the private cluster."""
     name = f"pickup_faults_scan_{secrets.token_hex(3)}"
     private_postgres.create_database(name)
-    env = production_env(private_postgres.url(name), DB_CONN_MAX_AGE="600", PICKUP_VAR_DIR=str(tmp_path), LOG_LEVEL="ERROR")
-    seeded = subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=True)
+    env = production_env(
+        private_postgres.url(name), DB_CONN_MAX_AGE="600", PICKUP_VAR_DIR=str(tmp_path), LOG_LEVEL="ERROR"
+    )
+    seeded = subprocess.run(
+        [sys.executable, "-c", SEED], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=True
+    )
     clerks = json.loads(seeded.stdout.strip().splitlines()[-1])
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "pickup.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL,
+        [
+            str(gunicorn),
+            "pickup.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_server(port, server)
-        yield {"port": port, "clerks": clerks, "dsn": {"host": "127.0.0.1", "port": private_postgres.port, "user": "postgres", "dbname": name}}
+        yield {
+            "port": port,
+            "clerks": clerks,
+            "dsn": {"host": "127.0.0.1", "port": private_postgres.port, "user": "postgres", "dbname": name},
+        }
     finally:
         os.killpg(server.pid, 15)
         try:
@@ -61,12 +83,25 @@ class Scanner(threading.Thread):
         self.failures: list[str] = []
 
     def run(self):
-        headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.client.cookies["csrftoken"]}
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-CSRFToken": self.client.cookies["csrftoken"],
+        }
         codes = iter(self.codes)
         code = next(codes)
         while not self.stop.is_set():
             try:
-                self.client.conn.request("POST", "/counter/scan-in/", body=urlencode({"code": code}), headers={"Host": "127.0.0.1", "Cookie": "; ".join(f"{k}={v}" for k, v in self.client.cookies.items()), **headers})
+                self.client.conn.request(
+                    "POST",
+                    "/counter/scan-in/",
+                    body=urlencode({"code": code}),
+                    headers={
+                        "Host": "127.0.0.1",
+                        "Cookie": "; ".join(f"{k}={v}" for k, v in self.client.cookies.items()),
+                        **headers,
+                    },
+                )
                 response = self.client.conn.getresponse()
                 body = response.read()
                 self.client.conn.close()

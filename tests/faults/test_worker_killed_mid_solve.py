@@ -13,7 +13,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from orders.models import Parcel
-from routing.models import BatchRun, PlanParcel, PlannedStop, RegionPlan, UnservedStop
+from routing.models import BatchRun, PlannedStop, PlanParcel, RegionPlan, UnservedStop
 from tests.factories import StoreFactory, VehicleFactory
 from tests.faults.conftest import descendants, process_running, wait_until
 from tests.routing.conftest import make_parcel_at, network, parcels  # noqa: F401
@@ -35,10 +35,22 @@ def crowded_west(network, parcels):
     west = network["regions"]["W"]
     for row in range(10):
         for col in range(10):
-            store = StoreFactory(region=west, code=f"X{row}{col}", latitude=f"{25.000 + 0.002 * row:.6f}", longitude=f"{121.450 + 0.002 * col:.6f}")
+            store = StoreFactory(
+                region=west,
+                code=f"X{row}{col}",
+                latitude=f"{25.000 + 0.002 * row:.6f}",
+                longitude=f"{121.450 + 0.002 * col:.6f}",
+            )
             parcels["deliver"].append(make_parcel_at(network, store, "at_dc", volume_units=1))
     for n in range(6):
-        VehicleFactory(dc=network["dc"], name=f"TRUCK-{n}", volume_capacity=100, kg_capacity=1000, shift_start=time(9, 30), shift_end=time(18, 30))
+        VehicleFactory(
+            dc=network["dc"],
+            name=f"TRUCK-{n}",
+            volume_capacity=100,
+            kg_capacity=1000,
+            shift_start=time(9, 30),
+            shift_end=time(18, 30),
+        )
     # Ready since yesterday, before today's cutoff.
     Parcel.objects.update(status_changed_at=timezone.now() - timedelta(days=1))
     return parcels
@@ -79,8 +91,13 @@ def test_batch_completes_once_after_the_worker_dies_mid_solve(private_celery, pr
     # W's search under way
     doomed = private_celery.worker("doomed", **BATCH_ENV)
     wait_until(
-        lambda: statuses() == {"N": PLANNED, "W": RUNNING} and unacknowledged(broker) == 1 and any(solving_process(pid) for pid in descendants(doomed.pid)),
-        timeout=120, what="region N to be planned and W's search to be running",
+        lambda: (
+            statuses() == {"N": PLANNED, "W": RUNNING}
+            and unacknowledged(broker) == 1
+            and any(solving_process(pid) for pid in descendants(doomed.pid))
+        ),
+        timeout=120,
+        what="region N to be planned and W's search to be running",
     )
     # when the worker process is killed with -9
     doomed_processes = descendants(doomed.pid)
@@ -88,7 +105,11 @@ def test_batch_completes_once_after_the_worker_dies_mid_solve(private_celery, pr
     doomed.wait(timeout=10)
     try:
         # then its pool processes and W's search end with it
-        wait_until(lambda: not any(process_running(pid) for pid in doomed_processes), timeout=30, what="the dead worker's processes to end")
+        wait_until(
+            lambda: not any(process_running(pid) for pid in doomed_processes),
+            timeout=30,
+            what="the dead worker's processes to end",
+        )
     finally:
         for pid in filter(process_running, doomed_processes):
             os.kill(pid, signal.SIGKILL)
@@ -96,16 +117,30 @@ def test_batch_completes_once_after_the_worker_dies_mid_solve(private_celery, pr
     assert run.status == BatchRun.Status.RUNNING and statuses() == {"N": PLANNED, "W": RUNNING}
     assert not PlannedStop.objects.filter(route__region_plan__region__code="W").exists()
     # and W's lease, no longer renewed, runs out
-    wait_until(lambda: RegionPlan.objects.filter(region__code="W", lease_until__lt=timezone.now()).exists(), timeout=60, what="W's lease to run out")
+    wait_until(
+        lambda: RegionPlan.objects.filter(region__code="W", lease_until__lt=timezone.now()).exists(),
+        timeout=60,
+        what="W's lease to run out",
+    )
     # when another worker starts (its start-up catch-up sends W again)
     private_celery.worker("rescuer", **BATCH_ENV)
-    wait_until(lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=150, what="the batch to finish")
+    wait_until(
+        lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=150, what="the batch to finish"
+    )
     # and the broker hands the dead worker's unacknowledged W message out again (visibility timeout)
-    wait_until(lambda: len(region_solve_results(broker)) == 3 and unacknowledged(broker) == 0, timeout=150, what="the dead worker's W message to come back", interval=1)
+    wait_until(
+        lambda: len(region_solve_results(broker)) == 3 and unacknowledged(broker) == 0,
+        timeout=150,
+        what="the dead worker's W message to come back",
+        interval=1,
+    )
     # then N was solved once, W twice: the killed attempt and one more; the redelivered message did nothing
     assert region_solve_results(broker) == ["planned", "planned", "skipped"]
     run = BatchRun.objects.get()
-    assert sorted(run.region_plans.values_list("region__code", "status", "attempts")) == [("N", PLANNED, 1), ("W", PLANNED, 2)]
+    assert sorted(run.region_plans.values_list("region__code", "status", "attempts")) == [
+        ("N", PLANNED, 1),
+        ("W", PLANNED, 2),
+    ]
     assert planned_once(parcels)
     assert_one_plan_per_region(run)
 

@@ -9,11 +9,16 @@ from orders.services.api_keys import api_key_authenticate
 def test_changelists_render(admin_client, db):
     for model in (ApiKey, WebhookDelivery, WebhookAttempt, Notification, IdempotencyRecord):
         opts = model._meta
-        assert admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), {"q": "x"}).status_code == 200
+        assert (
+            admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), {"q": "x"}).status_code
+            == 200
+        )
 
 
 def test_adding_a_key_shows_it_once_and_stores_only_its_hash(admin_client, merchant):
-    response = admin_client.post(reverse("admin:orders_apikey_add"), {"merchant": merchant.pk, "name": "checkout"}, follow=True)
+    response = admin_client.post(
+        reverse("admin:orders_apikey_add"), {"merchant": merchant.pk, "name": "checkout"}, follow=True
+    )
     message = next(str(m) for m in response.context["messages"])
     raw = message.rsplit(" ", 1)[-1]
     key = ApiKey.objects.get()

@@ -31,7 +31,9 @@ def test_concurrent_requests_with_one_key_create_one_order(merchant, store, call
 
     def post():
         try:
-            answers.append(api.post("/api/v1/orders/", order_body(store), format="json", HTTP_IDEMPOTENCY_KEY="retry-1"))
+            answers.append(
+                api.post("/api/v1/orders/", order_body(store), format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+            )
         finally:
             connections.close_all()
 

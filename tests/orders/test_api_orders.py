@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 from orders.models import IdempotencyRecord, Order, Parcel, ParcelEvent
 from orders.services.api_keys import api_key_issue, api_key_revoke
 from stores.models import SizeClass
-from tests.conftest import walk
 from tests.factories import OrderFactory, ParcelFactory, StoreFactory
 from tests.orders.api_fixtures import api, client_for, order_body, rival_api, rival_merchant  # noqa: F401
 
@@ -70,7 +69,9 @@ def test_only_a_hash_of_the_key_is_stored(merchant):
 
 def test_create_order_with_two_parcels(api, store, merchant):
     # when
-    body = order_body(store, parcels=[{"size_class": "S", "weight_g": 800}, {"size_class": "M", "weight_g": 2500, "volume_units": 4}])
+    body = order_body(
+        store, parcels=[{"size_class": "S", "weight_g": 800}, {"size_class": "M", "weight_g": 2500, "volume_units": 4}]
+    )
     response = api.post(ORDERS, body, format="json")
     # then
     assert response.status_code == 201, response.json()
@@ -139,7 +140,9 @@ def test_unknown_store_and_missing_fields_are_listed_field_by_field(api):
 
 
 def test_bad_phone_and_size_class_are_400(api, store):
-    response = api.post(ORDERS, order_body(store, shopper_phone="call me", parcels=[{"size_class": "XL", "weight_g": 1}]), format="json")
+    response = api.post(
+        ORDERS, order_body(store, shopper_phone="call me", parcels=[{"size_class": "XL", "weight_g": 1}]), format="json"
+    )
     assert response.status_code == 400
     fields = response.json()["fields"]
     assert "shopper_phone" in fields and "size_class" in fields["parcels"]["0"]
@@ -176,7 +179,12 @@ def test_same_idempotency_key_with_another_body_is_409(api, store):
 
 
 def test_a_refused_request_is_not_remembered_so_it_can_be_corrected(api, store):
-    bad = api.post(ORDERS, order_body(store, parcels=[{"size_class": "S", "weight_g": 90_000}]), format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+    bad = api.post(
+        ORDERS,
+        order_body(store, parcels=[{"size_class": "S", "weight_g": 90_000}]),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="key-1",
+    )
     assert bad.status_code == 400
     good = api.post(ORDERS, order_body(store), format="json", HTTP_IDEMPOTENCY_KEY="key-1")
     assert good.status_code == 201
@@ -184,7 +192,12 @@ def test_a_refused_request_is_not_remembered_so_it_can_be_corrected(api, store):
 
 def test_idempotency_keys_are_per_merchant(api, rival_api, store):
     assert api.post(ORDERS, order_body(store), format="json", HTTP_IDEMPOTENCY_KEY="shared").status_code == 201
-    assert rival_api.post(ORDERS, order_body(store, reference="R-1"), format="json", HTTP_IDEMPOTENCY_KEY="shared").status_code == 201
+    assert (
+        rival_api.post(
+            ORDERS, order_body(store, reference="R-1"), format="json", HTTP_IDEMPOTENCY_KEY="shared"
+        ).status_code
+        == 201
+    )
     assert IdempotencyRecord.objects.count() == 2
 
 
@@ -212,7 +225,9 @@ def test_expected_arrival_shows_once_planned(api, store, merchant):
     assert api.get(f"{ORDERS}{parcel.order_id}/").json()["parcels"][0]["expected_arrival"] is not None
 
 
-def test_list_is_paginated_newest_first_and_only_own(api, merchant, rival_merchant, store, django_assert_max_num_queries):
+def test_list_is_paginated_newest_first_and_only_own(
+    api, merchant, rival_merchant, store, django_assert_max_num_queries
+):
     # given
     for n in range(30):
         ParcelFactory(order__merchant=merchant, order__pickup_store=store, order__reference=f"O-{n:02d}")
@@ -240,7 +255,9 @@ def test_list_filters_by_status_and_date(api, merchant, store, make_parcel):
     recent = api.get(ORDERS, {"created_from": str(today - timedelta(days=1))}).json()
     assert old.order_id not in [o["id"] for o in recent["results"]] and recent["count"] == 2
     assert api.get(ORDERS, {"status": "lost"}).status_code == 400
-    assert api.get(ORDERS, {"created_from": str(today), "created_to": str(today - timedelta(days=2))}).status_code == 400
+    assert (
+        api.get(ORDERS, {"created_from": str(today), "created_to": str(today - timedelta(days=2))}).status_code == 400
+    )
 
 
 def test_list_empty(api):
@@ -250,7 +267,13 @@ def test_list_empty(api):
 def test_parcel_history(api, merchant, make_parcel):
     parcel = make_parcel("at_store", merchant=merchant)
     events = api.get(f"/api/v1/parcels/{parcel.tracking_number}/events/").json()
-    assert [(e["seq"], e["to_status"]) for e in events] == [(1, "created"), (2, "at_dc"), (3, "planned"), (4, "in_transit"), (5, "at_store")]
+    assert [(e["seq"], e["to_status"]) for e in events] == [
+        (1, "created"),
+        (2, "at_dc"),
+        (3, "planned"),
+        (4, "in_transit"),
+        (5, "at_store"),
+    ]
 
 
 # --- cancel ---------------------------------------------------------------------------------------
@@ -283,7 +306,9 @@ def test_cancel_after_dispatch_is_409_and_changes_nothing(api, merchant, make_pa
 # --- change pickup store --------------------------------------------------------------------------
 
 
-def test_change_pickup_store_before_dispatch_takes_a_planned_parcel_back_to_the_dc(api, merchant, make_parcel, other_store):
+def test_change_pickup_store_before_dispatch_takes_a_planned_parcel_back_to_the_dc(
+    api, merchant, make_parcel, other_store
+):
     # given
     parcel = make_parcel("planned", merchant=merchant)
     Parcel.objects.filter(pk=parcel.pk).update(expected_arrival=timezone.now())

@@ -14,7 +14,9 @@ URL = "/api/v1/stores/"
 
 
 def _stores(region):
-    near = StoreFactory(region=region, code="NEAR", latitude="25.026400", longitude="121.543400", max_size_class=SizeClass.M)
+    near = StoreFactory(
+        region=region, code="NEAR", latitude="25.026400", longitude="121.543400", max_size_class=SizeClass.M
+    )
     far = StoreFactory(region=region, code="FAR", latitude="25.033000", longitude="121.565400", postal_code="110")
     return near, far
 
@@ -26,7 +28,12 @@ def test_search_by_point_nearest_first_with_fit(api, region):
     results = response.json()["results"]
     assert [r["code"] for r in results] == ["NEAR", "FAR"]
     assert results[0]["distance_m"] == 0 and not results[0]["selectable"] and "size M" in results[0]["reason"]
-    assert results[1]["selectable"] and results[1]["free_capacity"] == 10 and results[1]["is_24h"] and results[1]["open_now"]
+    assert (
+        results[1]["selectable"]
+        and results[1]["free_capacity"] == 10
+        and results[1]["is_24h"]
+        and results[1]["open_now"]
+    )
 
 
 def test_search_by_district_and_postal_code(api, region):
@@ -48,7 +55,9 @@ def test_search_needs_a_key(db):
     assert APIClient().get(URL, {"q": "106"}).status_code == 401
 
 
-def test_search_reads_hours_shelf_and_trucks_in_four_queries(api, store, region, make_parcel, django_assert_max_num_queries):
+def test_search_reads_hours_shelf_and_trucks_in_four_queries(
+    api, store, region, make_parcel, django_assert_max_num_queries
+):
     # given a 24-hour store with a parcel on its shelf, one whose hold ends before tomorrow's delivery
     # and one on a truck, and a store next door open every day by its hours, entered out of order
     kept, leaving = make_parcel("at_store"), make_parcel("at_store")

@@ -17,14 +17,23 @@ AT = datetime(2025, 5, 6, 12, 0, tzinfo=TPE)  # the day before, at noon
 def _parcel(store, status, *, on_shelf=False, deadline=None, temperature_class=TemperatureClass.AMBIENT) -> Parcel:
     parcel = ParcelFactory(order=OrderFactory(pickup_store=store), temperature_class=temperature_class)
     # Placed directly: the forecast reads rows, whatever path they took through the lifecycle.
-    Parcel.objects.filter(pk=parcel.pk).update(status=status, shelf_store=store if on_shelf else None, hold_deadline=deadline)
+    Parcel.objects.filter(pk=parcel.pk).update(
+        status=status, shelf_store=store if on_shelf else None, hold_deadline=deadline
+    )
     return parcel
 
 
 def _handovers(store, count, *, days_ago, to_status=S.PICKED_UP):
     parcel = ParcelFactory(order=OrderFactory(pickup_store=store))
     ParcelEvent.objects.bulk_create(
-        ParcelEvent(parcel=parcel, seq=10 + n, from_status=S.AT_STORE, to_status=to_status, store=store, created_at=AT - timedelta(days=days_ago))
+        ParcelEvent(
+            parcel=parcel,
+            seq=10 + n,
+            from_status=S.AT_STORE,
+            to_status=to_status,
+            store=store,
+            created_at=AT - timedelta(days=days_ago),
+        )
         for n in range(count)
     )
 

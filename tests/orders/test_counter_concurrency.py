@@ -19,7 +19,9 @@ S = Parcel.Status
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time: the race cannot happen there"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="SQLite runs one writer at a time: the race cannot happen there"
+    ),
 ]
 
 
@@ -79,7 +81,12 @@ def test_double_handover_hands_over_once_and_collects_cash_once(on_shelf, store,
     # given
     parcel, code = on_shelf(cash_on_pickup=299)
     # when two confirms race
-    results = race(3, lambda i: handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[parcel.tracking_number], cash_received=True))
+    results = race(
+        3,
+        lambda i: handover_confirm(
+            code=code, store=store, clerk=clerk, tracking_numbers=[parcel.tracking_number], cash_received=True
+        ),
+    )
     # then
     outcome = codes(results)
     assert outcome["ok"] == 1 and sum(outcome.values()) == 3
@@ -92,7 +99,9 @@ def test_twenty_concurrent_wrong_codes_count_five_and_lock_once(on_shelf, store,
     # given
     parcel, _ = on_shelf()
     # when
-    results = race(20, lambda i: handover_open(code=f"{i:010d}", tracking_number=parcel.tracking_number, store=store, clerk=clerk))
+    results = race(
+        20, lambda i: handover_open(code=f"{i:010d}", tracking_number=parcel.tracking_number, store=store, clerk=clerk)
+    )
     # then
     assert codes(results) == Counter({Reason.WRONG_CODE: 4, Reason.LOCKED: 16})
     assert parcel.events.filter(type=ParcelEvent.Type.CODE_FAILED).count() == 5

@@ -83,7 +83,9 @@ def test_expiry_job_is_safe_to_run_twice_and_is_scheduled_hourly(on_shelf):
 def test_a_fresh_worker_process_finds_the_expiry_task_by_name():
     # A worker imports only what autodiscovery and CELERY_IMPORTS name, not what this test process imported.
     probe = "from pickup.celery import app; app.loader.import_default_modules(); print(sorted(app.tasks))"
-    out = subprocess.run([sys.executable, "-c", probe], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True
+    ).stdout
     assert "'orders.expire_overdue_parcels'" in out
 
 
@@ -106,7 +108,11 @@ def test_return_scan_out_hands_an_expired_parcel_to_the_driver_and_frees_its_slo
     result = parcel_return_scan_out(code=parcel.tracking_number, store=store, clerk=clerk)
     # then
     parcel.refresh_from_db()
-    assert result.slot == 1 and (parcel.status, parcel.shelf_slot, parcel.shelf_store) == (S.RETURN_IN_TRANSIT, None, None)
+    assert result.slot == 1 and (parcel.status, parcel.shelf_slot, parcel.shelf_store) == (
+        S.RETURN_IN_TRANSIT,
+        None,
+        None,
+    )
     event = parcel.events.order_by("-seq").first()
     assert (event.to_status, event.actor, event.details) == (S.RETURN_IN_TRANSIT, clerk, {"slot": 1})
     assert parcel_scan_in(code=in_transit().tracking_number, store=store, clerk=clerk).slot == 1
@@ -134,9 +140,19 @@ def test_return_scan_refusals(on_shelf, in_transit, other_store, expired, store,
 def test_clerk_reports_a_missing_parcel_and_a_damaged_one(in_transit, on_shelf, store, clerk):
     missing = in_transit()
     damaged, _ = on_shelf()
-    event = parcel_report_problem(parcel=missing, store=store, clerk=clerk, kind=ParcelEvent.Type.REPORTED_MISSING, note=" not on the truck ")
-    assert (event.type, event.actor, event.store, event.details) == (ParcelEvent.Type.REPORTED_MISSING, clerk, store, {"note": "not on the truck"})
-    assert parcel_report_problem(parcel=damaged, store=store, clerk=clerk, kind=ParcelEvent.Type.REPORTED_DAMAGED).type == ParcelEvent.Type.REPORTED_DAMAGED
+    event = parcel_report_problem(
+        parcel=missing, store=store, clerk=clerk, kind=ParcelEvent.Type.REPORTED_MISSING, note=" not on the truck "
+    )
+    assert (event.type, event.actor, event.store, event.details) == (
+        ParcelEvent.Type.REPORTED_MISSING,
+        clerk,
+        store,
+        {"note": "not on the truck"},
+    )
+    assert (
+        parcel_report_problem(parcel=damaged, store=store, clerk=clerk, kind=ParcelEvent.Type.REPORTED_DAMAGED).type
+        == ParcelEvent.Type.REPORTED_DAMAGED
+    )
 
 
 def test_report_refusals(on_shelf, in_transit, other_store, store, clerk):
@@ -145,7 +161,12 @@ def test_report_refusals(on_shelf, in_transit, other_store, store, clerk):
         parcel_report_problem(parcel=arrived, store=store, clerk=clerk, kind=ParcelEvent.Type.REPORTED_MISSING)
     assert not_missing.value.code == "not_reportable"
     with pytest.raises(CounterRefusal) as elsewhere:
-        parcel_report_problem(parcel=in_transit(pickup_store=other_store), store=store, clerk=clerk, kind=ParcelEvent.Type.REPORTED_DAMAGED)
+        parcel_report_problem(
+            parcel=in_transit(pickup_store=other_store),
+            store=store,
+            clerk=clerk,
+            kind=ParcelEvent.Type.REPORTED_DAMAGED,
+        )
     assert elsewhere.value.code == Reason.OTHER_STORE
     with pytest.raises(DomainError) as bad_kind:
         parcel_report_problem(parcel=arrived, store=store, clerk=clerk, kind="stolen")

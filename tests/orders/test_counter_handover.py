@@ -46,7 +46,9 @@ def test_confirm_hands_over_every_scanned_parcel_frees_slots_and_records_cash(tw
     # given
     order, code, here, _ = two_parcel_order
     # when
-    events = handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=True)
+    events = handover_confirm(
+        code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=True
+    )
     # then
     assert [e.to_status for e in events[:2]] == [S.PICKED_UP, S.PICKED_UP]
     for parcel in here:
@@ -55,14 +57,18 @@ def test_confirm_hands_over_every_scanned_parcel_frees_slots_and_records_cash(tw
     cash = ParcelEvent.objects.get(parcel__order=order, type=ParcelEvent.Type.CASH_COLLECTED)
     assert (cash.details, cash.actor, cash.store) == ({"amount": 580, "currency": "TWD"}, clerk, store)
     with pytest.raises(CounterRefusal) as again:
-        handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=True)
+        handover_confirm(
+            code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=True
+        )
     assert again.value.code in (Reason.NO_MATCH, Reason.ALREADY_HANDED_OVER)
 
 
 def test_a_parcel_left_unscanned_blocks_the_handover(two_parcel_order, store, clerk):
     order, code, here, _ = two_parcel_order
     with pytest.raises(CounterRefusal) as refused:
-        handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[here[0].tracking_number], cash_received=True)
+        handover_confirm(
+            code=code, store=store, clerk=clerk, tracking_numbers=[here[0].tracking_number], cash_received=True
+        )
     assert refused.value.code == Reason.NOT_ALL_SCANNED and here[1].tracking_number in refused.value.message
     assert not Parcel.objects.filter(order=order, status=S.PICKED_UP).exists()
 
@@ -70,9 +76,13 @@ def test_a_parcel_left_unscanned_blocks_the_handover(two_parcel_order, store, cl
 def test_cash_must_be_confirmed_and_is_collected_once_per_order(two_parcel_order, store, clerk):
     order, code, here, third = two_parcel_order
     with pytest.raises(CounterRefusal) as refused:
-        handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=False)
+        handover_confirm(
+            code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=False
+        )
     assert refused.value.code == Reason.CASH_NOT_CONFIRMED and "580" in refused.value.message
-    handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=True)
+    handover_confirm(
+        code=code, store=store, clerk=clerk, tracking_numbers=[p.tracking_number for p in here], cash_received=True
+    )
     # the late third parcel arrives and goes out without asking for the cash again
     walk(third, S.IN_TRANSIT)
     parcel_scan_in(code=third.tracking_number, store=store, clerk=clerk)
@@ -124,7 +134,11 @@ def test_five_wrong_codes_on_a_parcel_lock_it_for_fifteen_minutes(on_shelf, stor
     assert (locked.value.code, locked.value.status_code) == (Reason.LOCKED, 423)
     parcel.refresh_from_db()
     assert before + timedelta(minutes=15) <= parcel.code_locked_until <= timezone.now() + timedelta(minutes=15)
-    types = list(parcel.events.filter(type__in=[ParcelEvent.Type.CODE_FAILED, ParcelEvent.Type.CODE_LOCKED]).values_list("type", flat=True))
+    types = list(
+        parcel.events.filter(type__in=[ParcelEvent.Type.CODE_FAILED, ParcelEvent.Type.CODE_LOCKED]).values_list(
+            "type", flat=True
+        )
+    )
     assert types == [ParcelEvent.Type.CODE_FAILED] * 5 + [ParcelEvent.Type.CODE_LOCKED]
     # and even the right code is refused while locked, by code alone or with the tracking number
     for kwargs in ({}, {"tracking_number": parcel.tracking_number}):
@@ -140,7 +154,9 @@ def test_the_lock_ends_after_fifteen_minutes(on_shelf, store, clerk):
     assert handover_open(code=code, tracking_number=parcel.tracking_number, store=store, clerk=clerk).here == [parcel]
 
 
-def test_handover_by_tracking_number_of_another_store_is_404(on_shelf, in_transit, other_store, outsider_clerk, store, clerk):
+def test_handover_by_tracking_number_of_another_store_is_404(
+    on_shelf, in_transit, other_store, outsider_clerk, store, clerk
+):
     parcel, code = on_shelf()
     with pytest.raises(CounterRefusal) as refused:
         handover_open(code=code, tracking_number=parcel.tracking_number, store=other_store, clerk=outsider_clerk)

@@ -74,7 +74,9 @@ def test_the_lowest_free_slot_within_the_store_capacity(taken, capacity, expecte
     assert counter.shelf_slot_free(store=store, parcel=make_parcel("in_transit")) == expected
 
 
-def test_a_slot_taken_by_a_rival_scan_between_read_and_write_is_skipped(on_shelf, in_transit, store, clerk, monkeypatch):
+def test_a_slot_taken_by_a_rival_scan_between_read_and_write_is_skipped(
+    on_shelf, in_transit, store, clerk, monkeypatch
+):
     # given a rival scan took slot 1 after this scan read the free slots (the unique index must catch it)
     on_shelf()
     parcel = in_transit()
@@ -120,7 +122,9 @@ def test_unknown_code_is_refused_with_404(store, clerk):
     assert _refused("9" * 60, store, clerk).code == Reason.UNKNOWN
 
 
-def test_parcel_for_another_store_is_refused_recorded_and_logged_without_the_code(in_transit, other_store, store, clerk, caplog):
+def test_parcel_for_another_store_is_refused_recorded_and_logged_without_the_code(
+    in_transit, other_store, store, clerk, caplog
+):
     # given
     parcel = in_transit(pickup_store=other_store)
     # when
@@ -132,7 +136,12 @@ def test_parcel_for_another_store_is_refused_recorded_and_logged_without_the_cod
     parcel.refresh_from_db()
     assert parcel.status == S.IN_TRANSIT
     event = parcel.events.order_by("-seq").first()
-    assert (event.type, event.actor, event.store, event.details["reason"]) == (ParcelEvent.Type.SCAN_REFUSED, clerk, store, Reason.OTHER_STORE)
+    assert (event.type, event.actor, event.store, event.details["reason"]) == (
+        ParcelEvent.Type.SCAN_REFUSED,
+        clerk,
+        store,
+        Reason.OTHER_STORE,
+    )
     logged = caplog.text
     assert f"parcel={parcel.pk}" in logged and f"clerk={clerk.pk}" in logged
     assert pickup_code_for(parcel.order) not in logged

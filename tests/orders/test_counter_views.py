@@ -31,7 +31,9 @@ def scan(client, code, url="counter:scan_in"):
 
 
 def test_a_clerk_lands_on_the_counter_after_signing_in(client, clerk):
-    response = client.post(reverse("login"), {"username": "clerk_a", "password": "correct horse battery staple"}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": "clerk_a", "password": "correct horse battery staple"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("counter:home")
     assert "Counter: A001 Store A" in response.content.decode()
 
@@ -53,7 +55,9 @@ def test_a_clerk_of_two_stores_picks_one_and_only_one_of_theirs(client, store, o
     # given
     clerk = make_clerk(store, "two_stores")
     make_clerk(other_store, "two_stores")
-    stranger = type(store).objects.create(code="C001", name="Store C", address="x", postal_code="1", latitude=0, longitude=0, region=region)
+    stranger = type(store).objects.create(
+        code="C001", name="Store C", address="x", postal_code="1", latitude=0, longitude=0, region=region
+    )
     client.force_login(clerk)
     # when they open the counter they are asked to choose
     response = client.get(reverse("counter:scan_in"))
@@ -96,8 +100,14 @@ def test_json_scan_accepts_with_the_slot_then_answers_already(clerk_client, in_t
     parcel = in_transit()
     first = scan(clerk_client, parcel.tracking_number)
     assert first.status_code == 200
-    assert first.json() == {"ok": True, "reason": "accepted", "tone": "ok", "code": parcel.tracking_number, "slot": 1,
-                            "message": "Accepted: put it on slot 1."}
+    assert first.json() == {
+        "ok": True,
+        "reason": "accepted",
+        "tone": "ok",
+        "code": parcel.tracking_number,
+        "slot": 1,
+        "message": "Accepted: put it on slot 1.",
+    }
     again = scan(clerk_client, parcel.tracking_number)
     assert again.status_code == 409 and again.json()["reason"] == "already_scanned_in"
     assert again.json()["tone"] == "warn" and again.json()["slot"] == 1
@@ -107,7 +117,9 @@ def test_json_scan_accepts_with_the_slot_then_answers_already(clerk_client, in_t
 
 def test_json_scan_takes_a_json_body_too(clerk_client, in_transit):
     parcel = in_transit()
-    response = clerk_client.post(reverse("counter:scan_in"), {"code": parcel.tracking_number}, content_type="application/json", **JSON)
+    response = clerk_client.post(
+        reverse("counter:scan_in"), {"code": parcel.tracking_number}, content_type="application/json", **JSON
+    )
     assert response.json()["slot"] == 1
     bad = clerk_client.post(reverse("counter:scan_in"), "{not json", content_type="application/json", **JSON)
     assert bad.status_code == 400 and bad.json()["reason"] == "invalid"
@@ -123,7 +135,9 @@ def test_json_scan_refusals_name_the_reason(clerk_client, in_transit, make_parce
     ]
     for code, status, reason in cases:
         response = scan(clerk_client, code)
-        assert (response.status_code, response.json()["reason"], response.json()["tone"]) == (status, reason, "bad"), code
+        assert (response.status_code, response.json()["reason"], response.json()["tone"]) == (status, reason, "bad"), (
+            code
+        )
         assert response.json()["message"]
 
 
@@ -146,13 +160,17 @@ def test_scan_without_script_posts_redirects_and_shows_the_answer_once(clerk_cli
     assert "Slot 1" not in clerk_client.get(reverse("counter:scan_in")).content.decode()
 
 
-def test_parcels_of_another_store_are_404_by_url_and_the_refusal_is_logged(clerk_client, in_transit, other_store, caplog):
+def test_parcels_of_another_store_are_404_by_url_and_the_refusal_is_logged(
+    clerk_client, in_transit, other_store, caplog
+):
     # given
     parcel = in_transit(pickup_store=other_store)
     # when
     with caplog.at_level(logging.WARNING, logger="orders.counter"):
         detail = clerk_client.get(reverse("counter:parcel", args=[parcel.tracking_number]))
-        report = clerk_client.post(reverse("counter:report_problem", args=[parcel.tracking_number]), {"kind": "reported_missing"})
+        report = clerk_client.post(
+            reverse("counter:report_problem", args=[parcel.tracking_number]), {"kind": "reported_missing"}
+        )
         found = clerk_client.get(reverse("counter:find_parcel"), {"q": parcel.tracking_number})
     # then
     assert (detail.status_code, report.status_code, found.status_code) == (404, 404, 404)
@@ -169,7 +187,9 @@ def test_own_parcel_is_found_and_shown_with_its_history(clerk_client, on_shelf):
     assert clerk_client.get(reverse("counter:find_parcel"), {"q": ""}).status_code == 400
 
 
-def test_expected_today_lists_missing_and_arrived_and_takes_a_report(clerk_client, in_transit, on_shelf, django_assert_max_num_queries):
+def test_expected_today_lists_missing_and_arrived_and_takes_a_report(
+    clerk_client, in_transit, on_shelf, django_assert_max_num_queries
+):
     # given
     missing = in_transit()
     arrived, _ = on_shelf()
@@ -181,13 +201,20 @@ def test_expected_today_lists_missing_and_arrived_and_takes_a_report(clerk_clien
     # then
     assert "1 of 14 arrived; 13 still missing." in page
     assert missing.tracking_number in page and arrived.tracking_number in page
-    response = clerk_client.post(reverse("counter:report_problem", args=[missing.tracking_number]),
-                                 {"kind": "reported_missing", "note": "not on the truck", "next": reverse("counter:expected")}, follow=True)
+    response = clerk_client.post(
+        reverse("counter:report_problem", args=[missing.tracking_number]),
+        {"kind": "reported_missing", "note": "not on the truck", "next": reverse("counter:expected")},
+        follow=True,
+    )
     assert "the distribution centre sees it" in response.content.decode()
     assert missing.events.get(type=ParcelEvent.Type.REPORTED_MISSING).details == {"note": "not on the truck"}
-    refused = clerk_client.post(reverse("counter:report_problem", args=[arrived.tracking_number]), {"kind": "reported_missing"}, follow=True)
+    refused = clerk_client.post(
+        reverse("counter:report_problem", args=[arrived.tracking_number]), {"kind": "reported_missing"}, follow=True
+    )
     assert "Cannot report" in refused.content.decode()
-    bad = clerk_client.post(reverse("counter:report_problem", args=[arrived.tracking_number]), {"kind": "x"}, follow=True)
+    bad = clerk_client.post(
+        reverse("counter:report_problem", args=[arrived.tracking_number]), {"kind": "x"}, follow=True
+    )
     assert "Choose what to report" in bad.content.decode()
 
 
@@ -205,13 +232,20 @@ def test_handover_screens_code_scan_and_confirm(clerk_client, on_shelf):
     # when the code is typed
     opened = clerk_client.post(url, {"code": code, "action": "open"}).content.decode()
     # then the slot, the shopper and the cash show
-    assert "Slot 1" in opened and "Lin Mei-Ling" in opened and "Collect NT$299 in cash" in opened and "Not scanned yet" in opened
+    assert (
+        "Slot 1" in opened
+        and "Lin Mei-Ling" in opened
+        and "Collect NT$299 in cash" in opened
+        and "Not scanned yet" in opened
+    )
     # when the parcel is scanned, and confirmed without ticking the cash
     scanned = clerk_client.post(url, {"code": code, "scan": parcel.tracking_number, "action": "scan"}).content.decode()
     assert "Scanned" in scanned and f'name="scanned" value="{parcel.tracking_number}"' in scanned
     no_cash = clerk_client.post(url, {"code": code, "scanned": parcel.tracking_number, "action": "confirm"})
     assert no_cash.status_code == 409 and "tick the box" in no_cash.content.decode()
-    done = clerk_client.post(url, {"code": code, "scanned": parcel.tracking_number, "cash_received": "on", "action": "confirm"}, follow=True)
+    done = clerk_client.post(
+        url, {"code": code, "scanned": parcel.tracking_number, "cash_received": "on", "action": "confirm"}, follow=True
+    )
     # then
     assert "Handed over 1 parcel(s) to Lin Mei-Ling. Cash collected: NT$299." in done.content.decode()
     parcel.refresh_from_db()

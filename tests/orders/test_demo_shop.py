@@ -11,7 +11,9 @@ CHECKOUT = reverse("demo_shop:checkout")
 
 @pytest.fixture
 def shop(settings, db):
-    return MerchantFactory(code=settings.PICKUP_DEMO_SHOP_MERCHANT, name="Book Nook", allowed_origins="http://testserver")
+    return MerchantFactory(
+        code=settings.PICKUP_DEMO_SHOP_MERCHANT, name="Book Nook", allowed_origins="http://testserver"
+    )
 
 
 def _form(store_code, **extra):
@@ -20,7 +22,9 @@ def _form(store_code, **extra):
 
 def test_checkout_renders_with_a_picker_link_for_this_origin(client, shop):
     html = client.get(CHECKOUT).content.decode()
-    assert "Choose a pickup store" in html and "origin=http%3A%2F%2Ftestserver" in html and f"merchant={shop.code}" in html
+    assert (
+        "Choose a pickup store" in html and "origin=http%3A%2F%2Ftestserver" in html and f"merchant={shop.code}" in html
+    )
 
 
 def test_checkout_without_demo_data_is_404_with_a_hint(client, db):

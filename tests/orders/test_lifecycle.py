@@ -134,7 +134,9 @@ def test_what_the_receivers_write_rolls_back_with_the_change(make_parcel, django
 
 def test_non_status_events_share_the_sequence(make_parcel, clerk, store):
     parcel = make_parcel(S.AT_DC)
-    event = parcel_record_event(parcel=parcel, type=ParcelEvent.Type.REPORTED_DAMAGED, actor=clerk, store=store, details={"note": "wet box"})
+    event = parcel_record_event(
+        parcel=parcel, type=ParcelEvent.Type.REPORTED_DAMAGED, actor=clerk, store=store, details={"note": "wet box"}
+    )
     assert event.seq == 3 and event.actor == clerk
     with pytest.raises(ValueError):
         parcel_record_event(parcel=parcel, type=ParcelEvent.Type.STATUS)
@@ -152,12 +154,20 @@ def test_the_event_and_parcel_the_gate_returns_are_what_it_stored(make_parcel, s
     # The gate writes both rows in plain SQL: each value must come back from the database unchanged.
     parcel = make_parcel("in_transit")
     event = parcel_transition(
-        parcel=parcel, to=S.AT_STORE, actor=clerk, store=store, details={"slot": 7, "note": "雨天"},
+        parcel=parcel,
+        to=S.AT_STORE,
+        actor=clerk,
+        store=store,
+        details={"slot": 7, "note": "雨天"},
         changes={"shelf_store": store, "shelf_slot": 7, "pickup_code_hash": "h" * 64},
     )
     stored = ParcelEvent.objects.get(pk=event.pk)
-    assert [getattr(event, f.attname) for f in ParcelEvent._meta.concrete_fields] == [getattr(stored, f.attname) for f in ParcelEvent._meta.concrete_fields]
+    assert [getattr(event, f.attname) for f in ParcelEvent._meta.concrete_fields] == [
+        getattr(stored, f.attname) for f in ParcelEvent._meta.concrete_fields
+    ]
     assert event.seq == ParcelEvent.objects.filter(parcel=parcel).count()
     assert (event.actor, event.store, event.details) == (clerk, store, {"slot": 7, "note": "雨天"})
     fresh = Parcel.objects.get(pk=parcel.pk)
-    assert [getattr(parcel, f.attname) for f in Parcel._meta.concrete_fields] == [getattr(fresh, f.attname) for f in Parcel._meta.concrete_fields]
+    assert [getattr(parcel, f.attname) for f in Parcel._meta.concrete_fields] == [
+        getattr(fresh, f.attname) for f in Parcel._meta.concrete_fields
+    ]

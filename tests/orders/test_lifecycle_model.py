@@ -56,7 +56,9 @@ class ParcelLifecycle(RuleBasedStateMachine):
         preferred = [p for p in parcels if p.status in prefer]
         return preferred[i % len(preferred)] if preferred else parcels[i]
 
-    def _apply(self, i: int, operation, *, prefer: frozenset[str] = frozenset(), legal_from: frozenset[str] | None = None):
+    def _apply(
+        self, i: int, operation, *, prefer: frozenset[str] = frozenset(), legal_from: frozenset[str] | None = None
+    ):
         """Run `operation` on a parcel; refused means unchanged, accepted means one legal move."""
         parcel = self._parcel(i, prefer)
         before = parcel.status
@@ -99,19 +101,31 @@ class ParcelLifecycle(RuleBasedStateMachine):
 
     @rule(i=parcel_index, to=st.sampled_from(list(S)))
     def any_move_through_the_gate(self, i, to):
-        self._apply(i, self._gate(to), legal_from=frozenset(status for status, targets in TRANSITIONS.items() if to in targets))
+        self._apply(
+            i, self._gate(to), legal_from=frozenset(status for status, targets in TRANSITIONS.items() if to in targets)
+        )
 
     @rule(i=parcel_index)
     def scan_in(self, i):
-        self._apply(i, lambda p: parcel_scan_in(code=p.tracking_number, store=self.store, clerk=self.clerk), prefer=frozenset({S.IN_TRANSIT}))
+        self._apply(
+            i,
+            lambda p: parcel_scan_in(code=p.tracking_number, store=self.store, clerk=self.clerk),
+            prefer=frozenset({S.IN_TRANSIT}),
+        )
 
     @rule(i=parcel_index, wrong=st.booleans())
     def handover(self, i, wrong):
         def hand_over(parcel):
             code = pickup_code_for(parcel.order)
             if wrong:
-                code = str((int(code) + 1) % 10**len(code)).zfill(len(code))
-            handover_confirm(code=code, store=self.store, clerk=self.clerk, tracking_numbers=[parcel.tracking_number], cash_received=True)
+                code = str((int(code) + 1) % 10 ** len(code)).zfill(len(code))
+            handover_confirm(
+                code=code,
+                store=self.store,
+                clerk=self.clerk,
+                tracking_numbers=[parcel.tracking_number],
+                cash_received=True,
+            )
 
         self._apply(i, hand_over, prefer=frozenset({S.AT_STORE}))
 
@@ -128,22 +142,38 @@ class ParcelLifecycle(RuleBasedStateMachine):
     @rule(i=parcel_index)
     def cancel(self, i):
         # Cancelling twice is a no-op by design, so an already cancelled order is accepted unchanged.
-        self._apply(i, lambda p: order_cancel(order=p.order, actor_label="merchant:MODEL"),
-                    legal_from=frozenset({S.CREATED, S.AT_DC, S.PLANNED, S.CANCELLED}))
+        self._apply(
+            i,
+            lambda p: order_cancel(order=p.order, actor_label="merchant:MODEL"),
+            legal_from=frozenset({S.CREATED, S.AT_DC, S.PLANNED, S.CANCELLED}),
+        )
 
     @rule(i=parcel_index)
     def return_scan_out(self, i):
-        self._apply(i, lambda p: parcel_return_scan_out(code=p.tracking_number, store=self.store, clerk=self.clerk),
-                    prefer=frozenset({S.EXPIRED}), legal_from=frozenset({S.EXPIRED}))
+        self._apply(
+            i,
+            lambda p: parcel_return_scan_out(code=p.tracking_number, store=self.store, clerk=self.clerk),
+            prefer=frozenset({S.EXPIRED}),
+            legal_from=frozenset({S.EXPIRED}),
+        )
 
     @rule(i=parcel_index)
     def returned_at_dc(self, i):
-        self._apply(i, self._gate(S.RETURNED), prefer=frozenset({S.RETURN_IN_TRANSIT}), legal_from=frozenset({S.RETURN_IN_TRANSIT}))
+        self._apply(
+            i,
+            self._gate(S.RETURNED),
+            prefer=frozenset({S.RETURN_IN_TRANSIT}),
+            legal_from=frozenset({S.RETURN_IN_TRANSIT}),
+        )
 
     @invariant()
     def history_is_legal_with_one_event_per_change(self):
         for pk in self.ids:
-            moves = list(ParcelEvent.objects.filter(parcel_id=pk, type=ParcelEvent.Type.STATUS).order_by("seq").values_list("from_status", "to_status"))
+            moves = list(
+                ParcelEvent.objects.filter(parcel_id=pk, type=ParcelEvent.Type.STATUS)
+                .order_by("seq")
+                .values_list("from_status", "to_status")
+            )
             assert moves[0] == ("", S.CREATED)
             for (_f, previous), (start, end) in zip(moves, moves[1:]):
                 assert start == previous and end in TRANSITIONS[start], moves
@@ -152,7 +182,9 @@ class ParcelLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def shelf_and_hold_match_the_status(self):
-        rows = list(Parcel.objects.filter(pk__in=self.ids).values("status", "shelf_store_id", "shelf_slot", "hold_deadline"))
+        rows = list(
+            Parcel.objects.filter(pk__in=self.ids).values("status", "shelf_store_id", "shelf_slot", "hold_deadline")
+        )
         ParcelLifecycle.reached.update(row["status"] for row in rows)
         for row in rows:
             on_shelf = row["status"] in (S.AT_STORE, S.EXPIRED)
@@ -168,8 +200,21 @@ def test_random_lifecycles_keep_the_invariants():
     ParcelLifecycle.reached.clear()
     run_state_machine_as_test(
         ParcelLifecycle,
-        settings=settings(max_examples=30, stateful_step_count=30, deadline=None, derandomize=True, database=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=30,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
     )
     # The walks went all the way: to the shelf, to the shopper, and back to the DC.
-    assert ParcelLifecycle.reached >= {S.AT_STORE, S.PICKED_UP, S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED, S.CANCELLED}, ParcelLifecycle.reached
+    assert ParcelLifecycle.reached >= {
+        S.AT_STORE,
+        S.PICKED_UP,
+        S.EXPIRED,
+        S.RETURN_IN_TRANSIT,
+        S.RETURNED,
+        S.CANCELLED,
+    }, ParcelLifecycle.reached

@@ -10,7 +10,14 @@ from django.core import mail
 from orders import sms
 from orders.lifecycle import TRANSITIONS, parcel_transition
 from orders.models import Notification, Parcel
-from orders.notifications import ON_STATUS, notification_send, notifications_create, notifications_due, notifications_remind_due, sms_send_after
+from orders.notifications import (
+    ON_STATUS,
+    notification_send,
+    notifications_create,
+    notifications_due,
+    notifications_remind_due,
+    sms_send_after,
+)
 from orders.pickup_codes import pickup_code_for
 
 TPE = ZoneInfo("Asia/Taipei")
@@ -41,7 +48,10 @@ def test_arrival_sends_one_email_and_one_sms_with_code_and_deadline(make_parcel,
     for body in (mail.outbox[0].body, sms.outbox[0].body):
         assert code in body and "2025-05-13 23:59" in body and f"/track/?number={parcel.tracking_number}" in body
     assert sms.outbox[0].to == "0912345678"
-    assert set(Notification.objects.values_list("kind", "channel", "status")) == {(K.ARRIVED, "email", N.SENT), (K.ARRIVED, "sms", N.SENT)}
+    assert set(Notification.objects.values_list("kind", "channel", "status")) == {
+        (K.ARRIVED, "email", N.SENT),
+        (K.ARRIVED, "sms", N.SENT),
+    }
 
 
 def test_each_notification_is_sent_exactly_once_however_often_it_is_triggered(make_parcel, commit, daytime):
@@ -185,7 +195,6 @@ def test_console_backend_prints(capsys):
     assert "SMS to 0912\nhello" in capsys.readouterr().out
 
 
-
 def test_the_statuses_that_notify_are_entered_once_in_a_parcels_life():
     # The gate creates their messages without a savepoint (first=True): no move may lead back to them.
     for status in ON_STATUS:
@@ -195,4 +204,6 @@ def test_the_statuses_that_notify_are_entered_once_in_a_parcels_life():
             if nxt not in after:
                 after.add(nxt)
                 frontier.extend(TRANSITIONS[nxt])
-        assert status not in after, f"{status} can be entered twice: its messages need notifications_create(first=False)"
+        assert status not in after, (
+            f"{status} can be entered twice: its messages need notifications_create(first=False)"
+        )

@@ -21,10 +21,16 @@ def test_api_refuses_a_store_that_cannot_hold_a_frozen_parcel_with_the_reason(ap
     # given a store with no freezer
     store = StoreFactory(region=region, code="WARM", frozen_slots=0)
     # when
-    response = api.post(ORDERS, order_body(store, parcels=[{"size_class": "S", "weight_g": 800, "temperature_class": "frozen"}]), format="json")
+    response = api.post(
+        ORDERS,
+        order_body(store, parcels=[{"size_class": "S", "weight_g": 800, "temperature_class": "frozen"}]),
+        format="json",
+    )
     # then
     assert response.status_code == 400
-    assert response.json()["fields"]["parcels"]["0"]["temperature_class"] == ["Store WARM cannot hold frozen parcels (it has no frozen slots)."]
+    assert response.json()["fields"]["parcels"]["0"]["temperature_class"] == [
+        "Store WARM cannot hold frozen parcels (it has no frozen slots)."
+    ]
     assert not Parcel.objects.exists()
 
 
@@ -35,7 +41,11 @@ def test_api_takes_a_frozen_fragile_parcel_at_a_store_with_frozen_slots_and_a_pi
     # when
     response = api.post(
         ORDERS,
-        order_body(store, preferred_pickup_day=day.isoformat(), parcels=[{"size_class": "S", "weight_g": 800, "temperature_class": "frozen", "fragile": True}]),
+        order_body(
+            store,
+            preferred_pickup_day=day.isoformat(),
+            parcels=[{"size_class": "S", "weight_g": 800, "temperature_class": "frozen", "fragile": True}],
+        ),
         format="json",
     )
     # then
@@ -115,7 +125,14 @@ def test_order_create_refuses_chilled_at_a_store_whose_chilled_slots_are_taken(m
     spec = ParcelSpec("S", 500, temperature_class="chilled")
     # when / then
     with pytest.raises(OrderRejected) as refused:
-        order_create(merchant=merchant, reference="C2", shopper_name="A", shopper_phone="0912345678", pickup_store=store, parcels=[spec])
+        order_create(
+            merchant=merchant,
+            reference="C2",
+            shopper_name="A",
+            shopper_phone="0912345678",
+            pickup_store=store,
+            parcels=[spec],
+        )
     assert "full" in refused.value.fields["pickup_store"][0]
 
 
@@ -125,7 +142,9 @@ def _noon(day, store):
     return datetime.combine(day, time(12), tzinfo=store.tz)
 
 
-def test_moving_the_pickup_day_over_the_api_tells_the_merchant_by_webhook(api, merchant, region, django_capture_on_commit_callbacks):
+def test_moving_the_pickup_day_over_the_api_tells_the_merchant_by_webhook(
+    api, merchant, region, django_capture_on_commit_callbacks
+):
     # given
     merchant.webhook_url = "https://shop.example/hooks"
     merchant.save()
@@ -138,7 +157,10 @@ def test_moving_the_pickup_day_over_the_api_tells_the_merchant_by_webhook(api, m
     # then
     assert response.status_code == 200 and response.json()["preferred_pickup_day"] == day.isoformat()
     delivery = WebhookDelivery.objects.get(event__type=ParcelEvent.Type.PICKUP_DAY_CHANGED)
-    assert delivery.payload["type"] == "parcel.pickup_day_changed" and delivery.payload["data"]["preferred_pickup_day"] == day.isoformat()
+    assert (
+        delivery.payload["type"] == "parcel.pickup_day_changed"
+        and delivery.payload["data"]["preferred_pickup_day"] == day.isoformat()
+    )
 
 
 def test_the_tracking_page_refuses_a_move_after_dispatch_with_the_reason(client, region):

@@ -29,7 +29,9 @@ def test_lookup_form_renders_with_the_number_prefilled(client, db):
 def test_right_pair_opens_the_parcel_page(client, make_parcel):
     parcel = make_parcel("in_transit")
     response = _try(client, parcel.tracking_number)
-    assert response.status_code == 302 and response["Location"] == reverse("tracking:parcel", args=[parcel.tracking_number])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "tracking:parcel", args=[parcel.tracking_number]
+    )
     page = client.get(response["Location"])
     assert page.status_code == 200
     html = page.content.decode()
@@ -48,6 +50,7 @@ def test_wrong_digits_and_unknown_number_get_the_same_answer(client, make_parcel
     unknown = _try(client, "999999999999", "0000")
     assert wrong_digits.status_code == unknown.status_code == 400
     assert NOT_FOUND in wrong_digits.content.decode()
+
     def _page(response, number):
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode()).replace(number, "N")
 
@@ -115,7 +118,9 @@ def test_expected_arrival_and_store_change_show_before_arrival(client, make_parc
     parcel = make_parcel("at_dc")
     order_change_pickup_store(order=parcel.order, store=other_store, actor_label="merchant:SHOP")
     parcel_transition(parcel=parcel, to=Parcel.Status.PLANNED, actor_label="planner")
-    Parcel.objects.filter(pk=parcel.pk).update(expected_arrival=datetime(2025, 5, 8, 14, 0, tzinfo=ZoneInfo("Asia/Taipei")))
+    Parcel.objects.filter(pk=parcel.pk).update(
+        expected_arrival=datetime(2025, 5, 8, 14, 0, tzinfo=ZoneInfo("Asia/Taipei"))
+    )
     _try(client, parcel.tracking_number)
     html = client.get(reverse("tracking:parcel", args=[parcel.tracking_number])).content.decode()
     assert "Expected at the store on" in html and "2025-05-08" in html

@@ -13,7 +13,15 @@ from django.utils import timezone
 from orders import tasks
 from orders.lifecycle import parcel_transition
 from orders.models import ParcelEvent, WebhookAttempt, WebhookDelivery
-from orders.webhooks import SIGNATURE_HEADER, retry_delay, webhook_deliver, webhook_replay, webhook_sign, webhook_sweep, webhook_verify
+from orders.webhooks import (
+    SIGNATURE_HEADER,
+    retry_delay,
+    webhook_deliver,
+    webhook_replay,
+    webhook_sign,
+    webhook_sweep,
+    webhook_verify,
+)
 from tests.orders.api_fixtures import api, rival_api, rival_merchant  # noqa: F401
 
 D = WebhookDelivery.Status
@@ -76,7 +84,10 @@ def test_each_status_change_is_delivered_signed_with_its_sequence(hooked_merchan
     # then created and at_dc were both delivered, in order, and verify with the merchant's secret
     payloads = [json.loads(body) for _, body in receiver.received]
     assert [(p["sequence"], p["data"]["status"]) for p in payloads] == [(1, "created"), (2, "at_dc")]
-    assert payloads[1]["data"]["tracking_number"] == parcel.tracking_number and payloads[1]["data"]["from_status"] == "created"
+    assert (
+        payloads[1]["data"]["tracking_number"] == parcel.tracking_number
+        and payloads[1]["data"]["from_status"] == "created"
+    )
     for headers, body in receiver.received:
         assert webhook_verify(secret=hooked_merchant.webhook_secret, header=headers[SIGNATURE_HEADER], body=body)
     assert list(WebhookDelivery.objects.values_list("status", "attempt_count")) == [(D.SUCCEEDED, 1), (D.SUCCEEDED, 1)]
@@ -107,7 +118,9 @@ def test_signature_verification_rejects_tampering_other_secrets_and_stale_timest
     assert not webhook_verify(secret="s3cret", header="garbage", body=body, now=1_700_000_000)
 
 
-def test_failed_attempts_are_logged_and_retried_with_backoff_until_delivered(hooked_merchant, receiver, make_parcel, commit):
+def test_failed_attempts_are_logged_and_retried_with_backoff_until_delivered(
+    hooked_merchant, receiver, make_parcel, commit
+):
     # given the endpoint fails twice
     receiver.statuses = [500, 503]
     with mock.patch.object(tasks.deliver_webhook, "apply_async") as scheduled, commit():
@@ -128,7 +141,11 @@ def test_failed_attempts_are_logged_and_retried_with_backoff_until_delivered(hoo
     # then
     delivery.refresh_from_db()
     assert delivery.status == D.SUCCEEDED and delivery.delivered_at
-    assert list(delivery.attempts.values_list("number", "response_status", "succeeded")) == [(1, 500, False), (2, 503, False), (3, 200, True)]
+    assert list(delivery.attempts.values_list("number", "response_status", "succeeded")) == [
+        (1, 500, False),
+        (2, 503, False),
+        (3, 200, True),
+    ]
     # and a finished delivery is left alone when its task runs again
     assert webhook_deliver(delivery_id=delivery.pk) is None and len(receiver.received) == 3
 
@@ -137,7 +154,10 @@ def test_the_task_schedules_the_retry_with_the_backoff(hooked_merchant, make_par
     with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
         make_parcel("created", merchant=hooked_merchant)
     delivery = WebhookDelivery.objects.get()
-    with mock.patch("orders.tasks.webhook_deliver", return_value=60) as deliver, mock.patch.object(tasks.deliver_webhook, "apply_async") as again:
+    with (
+        mock.patch("orders.tasks.webhook_deliver", return_value=60) as deliver,
+        mock.patch.object(tasks.deliver_webhook, "apply_async") as again,
+    ):
         tasks.deliver_webhook.run(delivery.pk)
     deliver.assert_called_once_with(delivery_id=delivery.pk)
     again.assert_called_once_with((delivery.pk,), countdown=60)
@@ -148,7 +168,9 @@ def test_backoff_grows_exponentially_to_an_hour():
         assert [retry_delay(n) for n in (1, 2, 3, 4, 10)] == [30, 60, 120, 240, 3600]
 
 
-def test_unreachable_endpoint_gives_up_after_the_last_attempt_and_can_be_replayed(hooked_merchant, receiver, make_parcel, settings, commit):
+def test_unreachable_endpoint_gives_up_after_the_last_attempt_and_can_be_replayed(
+    hooked_merchant, receiver, make_parcel, settings, commit
+):
     # given a merchant whose endpoint is down
     settings.PICKUP_WEBHOOK_MAX_ATTEMPTS = 2
     hooked_merchant.webhook_url = "http://127.0.0.1:9/unreachable"
@@ -182,7 +204,9 @@ def test_sweeper_requeues_overdue_deliveries(hooked_merchant, make_parcel, commi
     queued.assert_called_once()
 
 
-def test_merchant_sees_its_deliveries_with_attempts_and_can_replay_them(api, hooked_merchant, receiver, make_parcel, rival_api, django_assert_max_num_queries, commit):
+def test_merchant_sees_its_deliveries_with_attempts_and_can_replay_them(
+    api, hooked_merchant, receiver, make_parcel, rival_api, django_assert_max_num_queries, commit
+):
     # given
     receiver.statuses = [500]
     with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
@@ -210,15 +234,24 @@ def test_store_change_is_sent_too(api, hooked_merchant, receiver, make_parcel, o
         parcel = make_parcel("at_dc", merchant=hooked_merchant)
         api.post(f"/api/v1/orders/{parcel.order_id}/pickup-store/", {"pickup_store": other_store.code}, format="json")
     last = json.loads(receiver.received[-1][1])
-    assert last["type"] == "parcel.pickup_store_changed" and last["sequence"] == 3 and last["data"]["pickup_store"] == other_store.code
+    assert (
+        last["type"] == "parcel.pickup_store_changed"
+        and last["sequence"] == 3
+        and last["data"]["pickup_store"] == other_store.code
+    )
     assert ParcelEvent.objects.filter(parcel=parcel).count() == 3
 
 
-def test_a_failing_endpoint_gets_each_parcels_events_once_and_in_sequence(hooked_merchant, receiver, make_parcel, commit):
+def test_a_failing_endpoint_gets_each_parcels_events_once_and_in_sequence(
+    hooked_merchant, receiver, make_parcel, commit
+):
     # given an endpoint failing three times, and two parcels moving on meanwhile
     receiver.statuses = [500, 502, 503]
     with mock.patch.object(tasks.deliver_webhook, "apply_async"), commit():
-        first, second = make_parcel("at_dc", merchant=hooked_merchant), make_parcel("in_transit", merchant=hooked_merchant)
+        first, second = (
+            make_parcel("at_dc", merchant=hooked_merchant),
+            make_parcel("in_transit", merchant=hooked_merchant),
+        )
     # when every delivery's task runs, out of order, each time a retry is due (as workers would)
     deliveries = list(WebhookDelivery.objects.order_by("-pk").values_list("pk", flat=True))
     for _ in range(12):
@@ -228,9 +261,14 @@ def test_a_failing_endpoint_gets_each_parcels_events_once_and_in_sequence(hooked
     # then (the first three requests were answered with errors) each event arrived once, signed, and
     # each parcel's events in their sequence
     delivered = [(headers, body, json.loads(body)) for headers, body in receiver.received[3:]]
-    assert sorted(p["id"] for _, _, p in delivered) == sorted(f"evt_{pk}" for pk in ParcelEvent.objects.values_list("pk", flat=True))
+    assert sorted(p["id"] for _, _, p in delivered) == sorted(
+        f"evt_{pk}" for pk in ParcelEvent.objects.values_list("pk", flat=True)
+    )
     for parcel in (first, second):
         sequences = [p["sequence"] for _, _, p in delivered if p["data"]["tracking_number"] == parcel.tracking_number]
         assert sequences == list(range(1, parcel.events.count() + 1))
-    assert all(webhook_verify(secret=hooked_merchant.webhook_secret, header=h[SIGNATURE_HEADER], body=body) for h, body, _ in delivered)
+    assert all(
+        webhook_verify(secret=hooked_merchant.webhook_secret, header=h[SIGNATURE_HEADER], body=body)
+        for h, body, _ in delivered
+    )
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {D.SUCCEEDED}

@@ -56,7 +56,9 @@ def test_the_app_publishes_through_one_client():
                 # when the app's connection publishes twice
                 with connection.Producer() as producer:
                     for n in range(2):
-                        producer.publish({"n": n}, exchange=queue.exchange, routing_key=queue.routing_key, declare=[queue])
+                        producer.publish(
+                            {"n": n}, exchange=queue.exchange, routing_key=queue.routing_key, declare=[queue]
+                        )
             # then both messages are on the queue and a single client was built for them
             assert queue(channel).queue_declare(passive=True).message_count == 2
             assert client_class.call_count == 1

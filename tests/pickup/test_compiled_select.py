@@ -13,7 +13,9 @@ from tests.factories import StoreFactory
 pytestmark = pytest.mark.django_db
 
 PARCEL = CompiledSelect(
-    lambda number: Parcel.objects.select_related("order__merchant", "order__pickup_store").filter(tracking_number=number),
+    lambda number: Parcel.objects.select_related("order__merchant", "order__pickup_store").filter(
+        tracking_number=number
+    ),
     number="sample",
 )
 
@@ -32,7 +34,9 @@ def test_each_fetch_gives_the_querysets_instances_with_their_related_rows_in_one
         assert len(queries) == 1
         assert _values(found) == _values(expected)
         # Converted as the ORM converts them: aware datetimes, decimals, booleans, JSON.
-        assert [_values(obj) for obj in related] == [_values(obj) for obj in (expected.order, expected.order.merchant, expected.order.pickup_store)]
+        assert [_values(obj) for obj in related] == [
+            _values(obj) for obj in (expected.order, expected.order.merchant, expected.order.pickup_store)
+        ]
         assert found.arrived_at == expected.arrived_at and (found.arrived_at is None) == (parcel.status == "in_transit")
 
 

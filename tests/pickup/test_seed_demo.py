@@ -21,9 +21,15 @@ def test_seed_builds_every_status_and_running_twice_adds_nothing(db):
 def test_seed_has_cold_and_fragile_goods_cold_slots_and_compartments_and_chosen_days(db):
     call_command("seed_demo", "--stores", "40", "--orders", "300", "--seed", "3")
     assert set(Parcel.objects.values_list("temperature_class", flat=True)) == {"ambient", "chilled", "frozen"}
-    assert Parcel.objects.filter(fragile=True).exists() and Order.objects.filter(preferred_pickup_day__isnull=False).exists()
+    assert (
+        Parcel.objects.filter(fragile=True).exists()
+        and Order.objects.filter(preferred_pickup_day__isnull=False).exists()
+    )
     assert Store.objects.filter(chilled_slots__gt=0, frozen_slots__gt=0).exists()
-    assert Vehicle.objects.filter(chilled_volume_capacity__gt=0).exists() and Vehicle.objects.filter(frozen_volume_capacity__gt=0).exists()
+    assert (
+        Vehicle.objects.filter(chilled_volume_capacity__gt=0).exists()
+        and Vehicle.objects.filter(frozen_volume_capacity__gt=0).exists()
+    )
     for parcel in Parcel.objects.filter(shelf_slot__isnull=False).select_related("shelf_store"):
         assert parcel.shelf_slot in parcel.shelf_store.slot_range(parcel.temperature_class)
 

@@ -13,7 +13,9 @@ def test_seed_prints_one_working_key_per_demo_merchant_and_the_demo_shop_and_sta
     call_command("seed_demo", "--stores", "12", "--orders", "0", stdout=(again := StringIO()))
     # then
     text = out.getvalue()
-    keys = [line.split()[1] for line in text.splitlines() if line.strip().startswith(("BOOKNOOK", "TEAHOUSE", "GADGETS"))]
+    keys = [
+        line.split()[1] for line in text.splitlines() if line.strip().startswith(("BOOKNOOK", "TEAHOUSE", "GADGETS"))
+    ]
     assert len(keys) == 3 and ApiKey.objects.count() == 3
     assert all(key in again.getvalue() for key in keys)
     assert "/demo-shop/" in text

@@ -27,8 +27,18 @@ CELERY_PROBE = (
 
 
 def probe(code=PROBE, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "TIME_ZONE"}}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "pickup.settings", **env}, capture_output=True, text=True)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "TIME_ZONE"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "pickup.settings", **env},
+        capture_output=True,
+        text=True,
+    )
     return result
 
 
@@ -41,7 +51,9 @@ def test_embedded_default_needs_no_server():
 
 
 def test_database_url_and_redis_url_switch_to_real_services():
-    out = json.loads(probe(DATABASE_URL="postgres://u:p@db.example:5433/pickup", REDIS_URL="redis://cache.example:6379/2").stdout)
+    out = json.loads(
+        probe(DATABASE_URL="postgres://u:p@db.example:5433/pickup", REDIS_URL="redis://cache.example:6379/2").stdout
+    )
     assert out["engine"] == "django.db.backends.postgresql" and out["name"] == "pickup"
     assert out["broker"] == out["backend"] == "redis://cache.example:6379/2"
     assert out["cache"].endswith("RedisCache")
@@ -54,7 +66,16 @@ def test_database_url_and_redis_url_switch_to_real_services():
 def test_every_celery_setting_reaches_celery(redis_url, transport):
     out = json.loads(probe(CELERY_PROBE, REDIS_URL=redis_url).stdout)
     assert out["different"] == []
-    expected = {"broker_url", "broker_transport_options", "result_backend", "task_always_eager", "task_acks_late", "beat_schedule", "imports", "timezone"}
+    expected = {
+        "broker_url",
+        "broker_transport_options",
+        "result_backend",
+        "task_always_eager",
+        "task_acks_late",
+        "beat_schedule",
+        "imports",
+        "timezone",
+    }
     assert expected <= set(out["checked"])
     # kombu's own transport for rediss://, whose TLS set-up a transport named in the settings would skip
     assert out["transport"] == transport
@@ -79,8 +100,16 @@ def test_bad_values_fail_loudly():
 
 def test_production_settings_pass_the_deploy_checklist():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789", DJANGO_ALLOWED_HOSTS="pickup.example")
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789",
+        DJANGO_ALLOWED_HOSTS="pickup.example",
+    )
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -38,7 +38,12 @@ def network(dc, merchant):
         for code, sites in STORE_SITES.items()
         for store_code, lat, lon in sites
     }
-    vans = [VehicleFactory(dc=dc, name=f"VAN-{n}", volume_capacity=40, kg_capacity=300, shift_start=time(9, 30), shift_end=time(18, 30)) for n in range(1, 5)]
+    vans = [
+        VehicleFactory(
+            dc=dc, name=f"VAN-{n}", volume_capacity=40, kg_capacity=300, shift_start=time(9, 30), shift_end=time(18, 30)
+        )
+        for n in range(1, 5)
+    ]
     return {"dc": dc, "regions": regions, "stores": stores, "vans": vans, "merchant": merchant}
 
 
@@ -58,7 +63,13 @@ def parcels(network):
 
 
 def _parcel(network, store, status, **fields):
-    parcel = ParcelFactory(order__pickup_store=store, order__merchant=network["merchant"], volume_units=fields.pop("volume_units", 2), weight_g=fields.pop("weight_g", 1500), **fields)
+    parcel = ParcelFactory(
+        order__pickup_store=store,
+        order__merchant=network["merchant"],
+        volume_units=fields.pop("volume_units", 2),
+        weight_g=fields.pop("weight_g", 1500),
+        **fields,
+    )
     return walk(parcel, status)
 
 
@@ -75,7 +86,10 @@ def start_run(network, **kwargs) -> BatchRun:
 
 
 def solve_all(run: BatchRun, solve=fast_solve) -> list[str]:
-    return [region_plan_solve(region_plan_id=rp.pk, worker="test", solve=solve) for rp in run.region_plans.order_by("region__code")]
+    return [
+        region_plan_solve(region_plan_id=rp.pk, worker="test", solve=solve)
+        for rp in run.region_plans.order_by("region__code")
+    ]
 
 
 @pytest.fixture

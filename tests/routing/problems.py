@@ -19,8 +19,13 @@ def city(stops: int, seed: int = 7) -> Problem:
     return Problem(
         Depot("dc", 6 * H, 22 * H),
         [
-            Stop(f"s{i}", deliver_volume=rng.randint(1, 4), collect_volume=rng.randint(0, 2), service_fixed_s=240,
-                 window=(9 * H, 12 * H) if i % 4 == 0 else None)
+            Stop(
+                f"s{i}",
+                deliver_volume=rng.randint(1, 4),
+                collect_volume=rng.randint(0, 2),
+                service_fixed_s=240,
+                window=(9 * H, 12 * H) if i % 4 == 0 else None,
+            )
             for i in range(1, stops + 1)
         ],
         [Vehicle(f"v{k}", 14, 500, 8 * H, 17 * H) for k in range(4)],

@@ -4,7 +4,7 @@ import pytest
 
 from orders.models import Parcel
 from pickup.errors import ConflictError, DomainError
-from routing.models import Condition, PlanParcel, PlannedRoute, RegionPlan
+from routing.models import Condition, PlannedRoute, PlanParcel, RegionPlan
 from routing.services.adjust import (
     region_plan_set_conditions,
     region_plan_set_vehicles,
@@ -26,7 +26,11 @@ def resolve(region_plan, monkeypatch):
 
 
 def etas(region_plan):
-    return dict(Parcel.objects.filter(plan_entries__region_plan=region_plan, status="planned").values_list("pk", "expected_arrival"))
+    return dict(
+        Parcel.objects.filter(plan_entries__region_plan=region_plan, status="planned").values_list(
+            "pk", "expected_arrival"
+        )
+    )
 
 
 def test_snow_makes_every_eta_later_after_re_optimising(planned_run, monkeypatch):

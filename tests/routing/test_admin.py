@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from routing.models import BatchRun, HeldParcel, PlanParcel, PlannedRoute, RegionPlan, UnservedStop
+from routing.models import BatchRun, HeldParcel, PlannedRoute, PlanParcel, RegionPlan, UnservedStop
 
 
 @pytest.mark.parametrize("model", [BatchRun, RegionPlan, PlannedRoute, UnservedStop, PlanParcel, HeldParcel])

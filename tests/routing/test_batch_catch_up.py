@@ -20,7 +20,9 @@ def test_before_the_batch_time_nothing_starts(network, parcels, monkeypatch):
     assert not BatchRun.objects.exists()
 
 
-def test_a_missed_batch_starts_once_however_often_the_check_runs(network, parcels, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_missed_batch_starts_once_however_often_the_check_runs(
+    network, parcels, monkeypatch, django_capture_on_commit_callbacks
+):
     # given: 09:00 passed with the broker down, nothing ran
     sent = []
     monkeypatch.setattr("routing.services.batch.region_plans_enqueue", sent.append)
@@ -55,7 +57,9 @@ def test_lost_regions_are_sent_again_and_hopeless_ones_failed(network, parcels, 
     assert dying.status == RegionPlan.Status.FAILED and "interrupted 3 times" in dying.error
 
 
-def test_a_run_started_by_hand_takes_what_is_at_the_dc_now_and_a_late_catch_up_what_09_00_would(network, parcels, monkeypatch):
+def test_a_run_started_by_hand_takes_what_is_at_the_dc_now_and_a_late_catch_up_what_09_00_would(
+    network, parcels, monkeypatch
+):
     # given: one delivery reached the DC at 10:00, after the batch time
     from orders.models import Parcel
     from routing.models import PlanParcel
@@ -70,6 +74,8 @@ def test_a_run_started_by_hand_takes_what_is_at_the_dc_now_and_a_late_catch_up_w
     assert run.cutoff == taipei(9) and not PlanParcel.objects.filter(run=run, parcel=late).exists()
     # when: instead a planner starts it by hand at 11:30
     run.delete()
-    run, _ = batch_run_start(dc=network["dc"], day=PLAN_DAY, trigger=BatchRun.Trigger.MANUAL, enqueue=False, now=taipei(11, 30))
+    run, _ = batch_run_start(
+        dc=network["dc"], day=PLAN_DAY, trigger=BatchRun.Trigger.MANUAL, enqueue=False, now=taipei(11, 30)
+    )
     # then
     assert run.cutoff == taipei(11, 30) and PlanParcel.objects.filter(run=run, parcel=late).exists()

@@ -6,15 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-
 from django.utils import timezone
 
 from orders.models import Parcel, ParcelEvent
-from routing.models import BatchRun, PlanParcel, PlannedRoute, RegionPlan
-from routing.services.batch import batch_run_start, region_plan_claim, region_plan_record, region_plan_solve
+from routing.models import BatchRun, PlannedRoute, PlanParcel, RegionPlan
 from routing.problem_builder import build_region_problem
-from routing.solver import SearchParams
+from routing.services.batch import batch_run_start, region_plan_claim, region_plan_record, region_plan_solve
 from routing.services.plans import ACTOR
+from routing.solver import SearchParams
 from tests.routing.conftest import PLAN_DAY, fast_solve, start_run
 
 
@@ -87,7 +86,9 @@ def test_a_region_running_under_a_live_lease_is_left_alone(network, parcels):
     # then
     assert again is None
     region.refresh_from_db()
-    assert region.status == RegionPlan.Status.RUNNING and region.attempts == 1 and region.claimed_by.startswith("first/")
+    assert (
+        region.status == RegionPlan.Status.RUNNING and region.attempts == 1 and region.claimed_by.startswith("first/")
+    )
 
 
 def test_a_claim_holds_for_one_lease_unless_renewed(network, parcels, settings):
@@ -96,7 +97,9 @@ def test_a_claim_holds_for_one_lease_unless_renewed(network, parcels, settings):
     run = start_run(network)
     now = timezone.now()
     # when
-    claimed, _token = region_plan_claim(region_plan_id=run.region_plans.get(region__code="W").pk, worker="first", now=now)
+    claimed, _token = region_plan_claim(
+        region_plan_id=run.region_plans.get(region__code="W").pk, worker="first", now=now
+    )
     # then: a lease, not the task's time limit of minutes, is what a dead worker leaves behind
     assert claimed.lease_until == now + timedelta(seconds=90)
 
@@ -132,7 +135,12 @@ def test_a_stale_lease_is_reclaimed_and_the_dead_workers_late_result_is_refused(
     # when: a redelivered task reclaims it and plans it
     assert region_plan_solve(region_plan_id=region.pk, worker="alive", solve=fast_solve) == "planned"
     # and the first worker wakes up and tries to record its own plan
-    late = region_plan_record(region_plan=claimed, token=dead_token, region_problem=dead_problem, solution=fast_solve(dead_problem.problem, SearchParams()))
+    late = region_plan_record(
+        region_plan=claimed,
+        token=dead_token,
+        region_problem=dead_problem,
+        solution=fast_solve(dead_problem.problem, SearchParams()),
+    )
     # then
     assert late is False
     region.refresh_from_db()
@@ -160,7 +168,9 @@ def test_two_triggers_at_the_same_moment_make_one_run(network, parcels):
             connection.close()
 
     # when
-    threads = [threading.Thread(target=trigger, args=(kind,)) for kind in (BatchRun.Trigger.BEAT, BatchRun.Trigger.CATCH_UP)]
+    threads = [
+        threading.Thread(target=trigger, args=(kind,)) for kind in (BatchRun.Trigger.BEAT, BatchRun.Trigger.CATCH_UP)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

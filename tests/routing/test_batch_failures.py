@@ -20,12 +20,17 @@ def solve_failing_in(region_code, region_ids):
     return solve
 
 
-def test_a_failing_region_is_marked_failed_and_rerun_alone(network, parcels, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_failing_region_is_marked_failed_and_rerun_alone(
+    network, parcels, django_capture_on_commit_callbacks, monkeypatch
+):
     # given
     run = start_run(network)
     region_ids = {code: {str(s.pk) for s in region.stores.all()} for code, region in network["regions"].items()}
     broken = solve_failing_in("W", region_ids)
-    outcomes = [region_plan_solve(region_plan_id=rp.pk, worker="w", solve=broken) for rp in run.region_plans.order_by("region__code")]
+    outcomes = [
+        region_plan_solve(region_plan_id=rp.pk, worker="w", solve=broken)
+        for rp in run.region_plans.order_by("region__code")
+    ]
     # then the other region is planned and kept, the run says some regions failed
     assert outcomes == ["planned", "failed"]
     run.refresh_from_db()
@@ -35,7 +40,10 @@ def test_a_failing_region_is_marked_failed_and_rerun_alone(network, parcels, dja
     assert failed.status == RegionPlan.Status.FAILED
     assert "cannot be planned as set up" in failed.error and "over capacity" in failed.error
     assert not failed.routes.exists()
-    assert all(p.status == Parcel.Status.AT_DC for p in Parcel.objects.filter(plan_entries__region_plan=failed, plan_entries__kind="deliver"))
+    assert all(
+        p.status == Parcel.Status.AT_DC
+        for p in Parcel.objects.filter(plan_entries__region_plan=failed, plan_entries__kind="deliver")
+    )
     kept_routes = list(PlannedRoute.objects.filter(region_plan=kept).values_list("pk", "distance_m"))
 
     # when the planner re-runs the failed region alone
@@ -69,7 +77,9 @@ def test_a_solver_crash_is_a_failure_with_its_reason(network, parcels):
     for rp in run.region_plans.all():
         region_plan_solve(region_plan_id=rp.pk, worker="w", solve=crash)
     # then
-    assert set(run.region_plans.values_list("error", flat=True)) == {"The solver process crashed: solver process died with exit code -11"}
+    assert set(run.region_plans.values_list("error", flat=True)) == {
+        "The solver process crashed: solver process died with exit code -11"
+    }
 
 
 def test_a_region_being_solved_cannot_be_queued_again(network, parcels):
@@ -86,7 +96,12 @@ def test_a_search_that_finds_no_plan_fails_the_region_instead_of_leaving_every_s
     from routing.solver import REASON_NO_SOLUTION, Solution, Unserved
 
     def nothing_found(problem, params):
-        return Solution(routes=(), unserved=tuple(Unserved(s.id, REASON_NO_SOLUTION) for s in problem.stops), objective=0, search_seconds=params.time_limit_s)
+        return Solution(
+            routes=(),
+            unserved=tuple(Unserved(s.id, REASON_NO_SOLUTION) for s in problem.stops),
+            objective=0,
+            search_seconds=params.time_limit_s,
+        )
 
     run = start_run(network)
     west = run.region_plans.get(region__code="W")

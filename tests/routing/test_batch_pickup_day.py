@@ -4,12 +4,11 @@ the fleet's space, and records what it holds back with the reason."""
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from orders.capacity import store_free_capacity
-from django.db.models import F
-
 from orders.models import Order, Parcel, ParcelEvent
 from routing.models import BatchRun, HeldParcel, PlanParcel
 from routing.services.batch import batch_run_start
@@ -39,14 +38,19 @@ def _at_dc(area, store, pickup_day=None, volume_units=2, **fields):
 
 def _on_shelf(area, store, count) -> list[Parcel]:
     """Parcels scanned in on slots 1..count (as the counter would place them)."""
-    parcels = [walk(ParcelFactory(order=OrderFactory(pickup_store=store, merchant=area["merchant"])), S.AT_STORE) for _ in range(count)]
+    parcels = [
+        walk(ParcelFactory(order=OrderFactory(pickup_store=store, merchant=area["merchant"])), S.AT_STORE)
+        for _ in range(count)
+    ]
     for slot, parcel in enumerate(parcels, start=1):
         Parcel.objects.filter(pk=parcel.pk).update(shelf_store=store, shelf_slot=slot)
     return parcels
 
 
 def _run(area, day=PLAN_DAY) -> BatchRun:
-    run, _created = batch_run_start(dc=area["dc"], day=day, trigger=BatchRun.Trigger.COMMAND, enqueue=False, time_limit_s=10)
+    run, _created = batch_run_start(
+        dc=area["dc"], day=day, trigger=BatchRun.Trigger.COMMAND, enqueue=False, time_limit_s=10
+    )
     return run
 
 
@@ -72,7 +76,9 @@ def test_a_parcel_waiting_for_its_pickup_day_stays_out_of_todays_plan_and_enters
     assert not HeldParcel.objects.filter(run=on_the_day, parcel=later).exists()
 
 
-def test_a_short_fleet_defers_the_latest_pickup_days_first_and_tells_planner_and_shopper(area, client, django_user_model):
+def test_a_short_fleet_defers_the_latest_pickup_days_first_and_tells_planner_and_shopper(
+    area, client, django_user_model
+):
     # given room for three parcels of 4 units, and four due parcels
     VehicleFactory(dc=area["dc"], volume_capacity=12)
     w1, w2 = area["stores"]
@@ -124,7 +130,9 @@ def test_no_store_is_planned_above_its_forecast_free_slots(area):
     planned = _planned_ids(run)
     assert forecast == 2 and len(planned) == forecast
     assert planned == {due[4].pk, due[3].pk}
-    assert set(HeldParcel.objects.filter(run=run, reason=Reason.STORE_FULL).values_list("parcel_id", flat=True)) == {p.pk for p in due[:3]}
+    assert set(HeldParcel.objects.filter(run=run, reason=Reason.STORE_FULL).values_list("parcel_id", flat=True)) == {
+        p.pk for p in due[:3]
+    }
 
 
 def test_the_forecast_counts_expected_handovers_and_returns_and_the_locator_uses_it(area):
@@ -145,7 +153,9 @@ def test_the_forecast_counts_expected_handovers_and_returns_and_the_locator_uses
     # then 8 − 5 staying + 2 handovers expected in the 2.8 days before the 08:00 arrival
     assert free == 8 - 5 + 2
     # and the locator shows the same forecast for the day
-    match = next(m for m in stores_nearest(latitude=25.0116, longitude=121.4637, arrival_day=day) if m.store.pk == store.pk)
+    match = next(
+        m for m in stores_nearest(latitude=25.0116, longitude=121.4637, arrival_day=day) if m.store.pk == store.pk
+    )
     assert match.free_capacity == store_free_capacity(stores=[store], day=day)[store.pk] >= 8 - 5
 
 
@@ -159,7 +169,9 @@ def test_fragile_parcels_are_flagged_on_the_manifest_and_held_parcels_shown_to_t
     route = run.region_plans.get().routes.get()
     client.force_login(planner)
     # when
-    manifest = client.get(reverse("routing:route_manifest", args=["DC1", PLAN_DAY.isoformat(), "W", route.number])).content.decode()
+    manifest = client.get(
+        reverse("routing:route_manifest", args=["DC1", PLAN_DAY.isoformat(), "W", route.number])
+    ).content.decode()
     region_page = client.get(reverse("routing:region", args=["DC1", PLAN_DAY.isoformat(), "W"])).content.decode()
     day_page = client.get(reverse("routing:day", args=["DC1", PLAN_DAY.isoformat()])).content.decode()
     # then

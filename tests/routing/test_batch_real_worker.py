@@ -60,7 +60,9 @@ def half_dead_run(batch_worker, network):
     """Today's run, made before the worker starts, whose W region was claimed by a worker that then
     died (its lease ran out)."""
     today = timezone.now().astimezone(network["dc"].tz).date()
-    run, _ = batch_run_start(dc=network["dc"], day=today, trigger=BatchRun.Trigger.MANUAL, time_limit_s=1, enqueue=False)
+    run, _ = batch_run_start(
+        dc=network["dc"], day=today, trigger=BatchRun.Trigger.MANUAL, time_limit_s=1, enqueue=False
+    )
     west = run.region_plans.get(region__code="W")
     assert region_plan_claim(region_plan_id=west.pk, worker="died") is not None
     RegionPlan.objects.filter(pk=west.pk).update(lease_until=timezone.now() - timedelta(seconds=1))

@@ -10,7 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_bench(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "bench/vrp.py", "--time-limit", "1", "--workers", "1", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

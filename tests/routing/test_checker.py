@@ -15,8 +15,16 @@ DURATIONS = [[abs(i - j) * 600 for j in range(4)] for i in range(4)]
 PROBLEM = Problem(
     Depot("dc", 6 * H, 20 * H),
     [
-        Stop("a", deliver_volume=4, deliver_kg=40, deliver_parcels=4, collect_volume=1, collect_parcels=1,
-             service_fixed_s=300, service_per_parcel_s=60),
+        Stop(
+            "a",
+            deliver_volume=4,
+            deliver_kg=40,
+            deliver_parcels=4,
+            collect_volume=1,
+            collect_parcels=1,
+            service_fixed_s=300,
+            service_per_parcel_s=60,
+        ),
         Stop("b", deliver_volume=3, deliver_kg=30, deliver_parcels=3, window=(9 * H, 10 * H), service_fixed_s=300),
         Stop("c", collect_volume=6, collect_kg=20, collect_parcels=5, service_fixed_s=300),
     ],
@@ -185,8 +193,9 @@ def test_chilled_goods_on_a_truck_without_a_chilled_compartment():
 
 def test_a_compartment_over_its_own_capacity_even_with_room_elsewhere():
     # given: a delivers 4 frozen and collects 1 frozen; the frozen compartment holds 3, the ambient 10
-    frozen = with_stop(PROBLEM, "a", deliver_volume=0, collect_volume=0, deliver_frozen_volume=4,
-                       collect_frozen_volume=1)
+    frozen = with_stop(
+        PROBLEM, "a", deliver_volume=0, collect_volume=0, deliver_frozen_volume=4, collect_frozen_volume=1
+    )
     truck = replace(frozen, vehicles=[replace(frozen.vehicles[0], frozen_volume_capacity=3)])
     a, b, c = GOOD.routes[0].visits
     plan = with_visits(

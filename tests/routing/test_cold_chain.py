@@ -10,14 +10,13 @@ from django.test import override_settings
 
 from orders.models import Parcel
 from routing import checker
-from routing.solver import SearchParams
 from routing.models import BatchRun, PlanParcel
 from routing.problem_builder import build_region_problem
 from routing.services.batch import batch_run_start
+from routing.solver import SearchParams
 from tests.conftest import walk
 from tests.factories import OrderFactory, ParcelFactory, RegionFactory, StoreFactory, VehicleFactory
 from tests.routing.conftest import PLAN_DAY, fast_solve
-
 
 
 @override_settings(PICKUP_COLD_MAX_ON_BOARD_MINUTES=90)
@@ -27,7 +26,13 @@ def test_a_chilled_parcel_rides_only_in_a_chilled_compartment_and_not_longer_tha
     store = StoreFactory(region=region, code="W001", latitude="25.0116", longitude="121.4637", chilled_slots=4)
     ambient_van = VehicleFactory(dc=dc, name="DRY", volume_capacity=200)
     chilled_van = VehicleFactory(dc=dc, name="COLD", volume_capacity=20, chilled_volume_capacity=10)
-    parcel = walk(ParcelFactory(order=OrderFactory(pickup_store=store, merchant=merchant, preferred_pickup_day=PLAN_DAY), temperature_class="chilled"), Parcel.Status.AT_DC)
+    parcel = walk(
+        ParcelFactory(
+            order=OrderFactory(pickup_store=store, merchant=merchant, preferred_pickup_day=PLAN_DAY),
+            temperature_class="chilled",
+        ),
+        Parcel.Status.AT_DC,
+    )
     run, _ = batch_run_start(dc=dc, day=PLAN_DAY, trigger=BatchRun.Trigger.COMMAND, enqueue=False, time_limit_s=10)
     assert PlanParcel.objects.filter(run=run, parcel=parcel).exists()
     # when

@@ -63,7 +63,9 @@ def test_a_move_preview_refused_shows_the_reason(planned_run, planner_client):
     route = rp.routes.first()
     stop = route.stops.first()
     # when: asking for an impossible position is clamped to the end of the route, which is feasible
-    response = planner_client.get(url("region", "DC1", DAY, "N"), {"stop": stop.pk, "route": route.number, "position": 99})
+    response = planner_client.get(
+        url("region", "DC1", DAY, "N"), {"stop": stop.pk, "route": route.number, "position": 99}
+    )
     # then
     assert response.status_code == 200
     assert "Feasible" in response.content.decode() and "Save the move" in response.content.decode()
@@ -73,7 +75,9 @@ def test_a_move_is_saved_from_the_console(planned_run, planner_client):
     rp = planned_run.region_plans.get(region__code="N")
     route = rp.routes.first()
     last = route.stops.order_by("-position").first()
-    response = planner_client.post(url("region_move", "DC1", DAY, "N"), {"stop": last.pk, "route": route.number, "position": 1}, follow=True)
+    response = planner_client.post(
+        url("region_move", "DC1", DAY, "N"), {"stop": last.pk, "route": route.number, "position": 1}, follow=True
+    )
     assert "The stop was moved." in response.content.decode()
     assert route.stops.get(position=1).store_id == last.store_id
 
@@ -106,12 +110,18 @@ def test_csv_export_has_one_row_per_parcel_in_driving_order(planned_run, planner
 
 
 def test_conditions_form_refuses_a_bad_factor_with_the_field(planned_run, planner_client):
-    response = planner_client.post(url("region_conditions", "DC1", DAY, "W"), {"condition": "rain", "factor": "12"}, follow=True)
-    assert "Travel-time factor" in response.content.decode() and "less than or equal to 4.0" in response.content.decode()
+    response = planner_client.post(
+        url("region_conditions", "DC1", DAY, "W"), {"condition": "rain", "factor": "12"}, follow=True
+    )
+    assert (
+        "Travel-time factor" in response.content.decode() and "less than or equal to 4.0" in response.content.decode()
+    )
     assert RegionPlan.objects.get(run=planned_run, region__code="W").condition == ""
 
 
-def test_run_button_starts_the_day_once(network, parcels, planner_client, monkeypatch, django_capture_on_commit_callbacks):
+def test_run_button_starts_the_day_once(
+    network, parcels, planner_client, monkeypatch, django_capture_on_commit_callbacks
+):
     sent = []
     monkeypatch.setattr("routing.services.batch.region_plans_enqueue", sent.append)
     with django_capture_on_commit_callbacks(execute=True):
@@ -127,7 +137,14 @@ def test_run_history_paginates(planner_client, network, django_assert_max_num_qu
     from django.utils import timezone
 
     for n in range(25):
-        BatchRun.objects.create(dc=network["dc"], plan_date=PLAN_DAY - timedelta(days=n), trigger="beat", cutoff=timezone.now(), time_limit_s=1, started_at=timezone.now())
+        BatchRun.objects.create(
+            dc=network["dc"],
+            plan_date=PLAN_DAY - timedelta(days=n),
+            trigger="beat",
+            cutoff=timezone.now(),
+            time_limit_s=1,
+            started_at=timezone.now(),
+        )
     with django_assert_max_num_queries(8):
         first = planner_client.get(url("runs", "DC1"))
     assert "Page 1 of 2" in first.content.decode()
@@ -159,4 +176,3 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(planned_run, client):
 def test_the_console_entry_goes_to_todays_page_of_the_planners_dc(planner_client, network):
     response = planner_client.get(url("console"))
     assert response.status_code == 302 and response["Location"] == url("today", "DC1")
-

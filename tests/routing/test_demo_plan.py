@@ -13,6 +13,8 @@ def test_seed_demo_plans_today_once_so_the_console_has_a_plan(db, monkeypatch, c
     # then
     run = BatchRun.objects.get()
     assert run.status == BatchRun.Status.DONE
-    assert run.region_plans.exists() and set(run.region_plans.values_list("status", flat=True)) == {RegionPlan.Status.PLANNED}
+    assert run.region_plans.exists() and set(run.region_plans.values_list("status", flat=True)) == {
+        RegionPlan.Status.PLANNED
+    }
     out = capsys.readouterr().out
     assert "Route plan for TPE-DC1" in out and "already there" in out

@@ -55,7 +55,9 @@ def test_a_parcel_cancelled_after_planning_stays_behind(planned_run, planner):
     assert RegionPlan.objects.get(pk=region.pk).status == RegionPlan.Status.APPROVED
 
 
-def test_dispatch_reads_no_row_per_parcel_for_the_merchants_webhooks(planned_run, planner, network, django_assert_num_queries):
+def test_dispatch_reads_no_row_per_parcel_for_the_merchants_webhooks(
+    planned_run, planner, network, django_assert_num_queries
+):
     # given a merchant that takes webhooks, whose parcels ride on the route
     network["merchant"].webhook_url = "https://shop.example/hook"
     network["merchant"].save()

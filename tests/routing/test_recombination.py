@@ -8,6 +8,7 @@ import pytest
 from routing.checker import check
 from routing.recombination import PooledRoute, cheapest_partition
 from routing.solver import (
+    _POOL_WITHIN,
     Depot,
     Problem,
     SearchParams,
@@ -16,7 +17,6 @@ from routing.solver import (
     Vehicle,
     _Outcome,
     _recombine,
-    _POOL_WITHIN,
     _route_cost,
     _route_recorder,
     _search,
@@ -126,8 +126,7 @@ def test_recombining_keeps_locked_routes_and_gives_each_route_a_vehicle_of_its_c
     classes = _vehicle_classes(fleet)
     locked = {"big": [4]}
     best = _Outcome({0: [1, 3], 1: [2], 2: [4]}, 0, 18500)
-    pool = {(classes[0], (1, 3)), (classes[0], (2,)), (classes[0], (1,)), (classes[0], (2, 3)),
-            (classes[2], (1, 2, 3))}
+    pool = {(classes[0], (1, 3)), (classes[0], (2,)), (classes[0], (1,)), (classes[0], (2, 3)), (classes[2], (1, 2, 3))}
 
     # when
     recombined = _recombine(problem, fleet, locked, best, pool, soon())
@@ -217,8 +216,13 @@ def test_the_route_recorder_keeps_each_route_at_its_cheapest_plan_and_skips_plan
 
 def test_a_plan_of_the_same_size_is_kept_to_the_incumbents_number_of_routes():
     # given: one route through all three stops beats the incumbent's two
-    routes = [PooledRoute(0, (1, 2), 10), PooledRoute(0, (3,), 10), PooledRoute(0, (1, 2, 3), 12),
-              PooledRoute(0, (1,), 5), PooledRoute(0, (2, 3), 9)]
+    routes = [
+        PooledRoute(0, (1, 2), 10),
+        PooledRoute(0, (3,), 10),
+        PooledRoute(0, (1, 2, 3), 12),
+        PooledRoute(0, (1,), 5),
+        PooledRoute(0, (2, 3), 9),
+    ]
 
     # when
     any_size = cheapest_partition(routes, [1, 2, 3], {0: 3}, [0, 1], soon())

@@ -50,8 +50,14 @@ def test_chilled_parcels_ride_only_in_a_chilled_compartment():
     ]
     vehicles = [
         Vehicle("van", volume_capacity=50, kg_capacity=500),
-        Vehicle("reefer", volume_capacity=1, kg_capacity=500, fixed_cost=50_000,
-                chilled_volume_capacity=5, frozen_volume_capacity=5),
+        Vehicle(
+            "reefer",
+            volume_capacity=1,
+            kg_capacity=500,
+            fixed_cost=50_000,
+            chilled_volume_capacity=5,
+            frozen_volume_capacity=5,
+        ),
     ]
     problem = Problem(Depot("dc"), stops, vehicles, uniform_matrix(5))
 
@@ -133,9 +139,7 @@ def test_a_far_chilled_delivery_goes_on_another_vehicle_when_one_route_cannot_ke
     # 09:30-09:35) make F first cost two dear arcs (depot > F > N1, 32 km in all). A second reefer
     # for F alone (24 km for both routes) is cheaper; without the limit one loop would do (5 km).
     windows = {1: 9 * H, 2: 9 * H + 900, 3: 9 * H + 1800}
-    stops = [
-        Stop(f"N{i}", deliver_volume=1, service_fixed_s=600, window=(w, w + 300)) for i, w in windows.items()
-    ]
+    stops = [Stop(f"N{i}", deliver_volume=1, service_fixed_s=600, window=(w, w + 300)) for i, w in windows.items()]
     stops.append(Stop("F", deliver_chilled_volume=1, service_fixed_s=600))
     problem = Problem(
         Depot("dc"),

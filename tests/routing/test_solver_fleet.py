@@ -98,7 +98,9 @@ def test_fixed_cost_prefers_one_truck_over_two():
 
 def test_cheaper_vehicle_is_used_first():
     # given
-    problem = square_problem([Stop("a")], [Vehicle("dear", 10, 100, fixed_cost=9_000), Vehicle("cheap", 10, 100, fixed_cost=1_000)])
+    problem = square_problem(
+        [Stop("a")], [Vehicle("dear", 10, 100, fixed_cost=9_000), Vehicle("cheap", 10, 100, fixed_cost=1_000)]
+    )
 
     # when
     (route,) = solve(problem, FAST).routes

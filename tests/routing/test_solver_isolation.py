@@ -51,7 +51,9 @@ def test_isolated_solve_returns_the_same_solution_as_in_process():
 
     # then
     local = solve(problem, params)
-    assert [[v.stop_id for v in r.visits] for r in isolated.routes] == [[v.stop_id for v in r.visits] for r in local.routes]
+    assert [[v.stop_id for v in r.visits] for r in isolated.routes] == [
+        [v.stop_id for v in r.visits] for r in local.routes
+    ]
     assert isolated.objective == local.objective
 
 
@@ -97,7 +99,9 @@ def test_the_solving_process_dies_with_a_caller_killed_with_minus_9():
         caller.kill()
         caller.wait(timeout=10)
         # then the kernel ends the search too
-        wait_until(lambda: not process_running(solver_pid), timeout=10, what=f"the orphaned solver process {solver_pid} to end")
+        wait_until(
+            lambda: not process_running(solver_pid), timeout=10, what=f"the orphaned solver process {solver_pid} to end"
+        )
     finally:
         caller.kill()
         caller.wait(timeout=10)

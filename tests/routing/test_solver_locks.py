@@ -48,7 +48,10 @@ def test_every_stop_locked_needs_no_search():
 
     # then
     assert check(problem, solution) == []
-    assert [[v.stop_id for v in r.visits] for r in solution.routes] == [["s1", "s2", "s3", "s4"], ["s8", "s7", "s6", "s5"]]
+    assert [[v.stop_id for v in r.visits] for r in solution.routes] == [
+        ["s1", "s2", "s3", "s4"],
+        ["s8", "s7", "s6", "s5"],
+    ]
 
 
 def test_locked_route_that_overloads_the_truck_is_refused():

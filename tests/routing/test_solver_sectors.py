@@ -12,8 +12,14 @@ NODES = list(range(1, 111))
 
 def savings_plan(problem) -> _Outcome:
     outcome = _search(
-        problem, list(problem.vehicles), {}, NODES, _Strategy("SAVINGS", search="descent"),
-        SearchParams(solution_limit=1), "0", time.monotonic() + 30,
+        problem,
+        list(problem.vehicles),
+        {},
+        NODES,
+        _Strategy("SAVINGS", search="descent"),
+        SearchParams(solution_limit=1),
+        "0",
+        time.monotonic() + 30,
     )
     assert outcome is not None and outcome.dropped == 0
     return outcome

@@ -176,7 +176,11 @@ def test_a_passed_deadline_leaves_the_plan_as_it_was():
 
     # when
     improved = descend(
-        Neighbourhood(distances()), routes, ONE_EACH, {0: (2,), 1: (2,)}, anything_goes,
+        Neighbourhood(distances()),
+        routes,
+        ONE_EACH,
+        {0: (2,), 1: (2,)},
+        anything_goes,
         deadline=time.monotonic() - 1,
     )
 
@@ -198,8 +202,12 @@ def test_in_the_solver_vehicle_0_never_gets_a_stop_it_cannot_serve_and_locked_ro
     places = [*PLACES, (105, 5), (5, 105)]
     d = distances(places)
     stops = [
-        Stop("e1", deliver_volume=1), east_2, Stop("n3", deliver_volume=1), Stop("n4", deliver_volume=1),
-        Stop("e5", deliver_volume=1), Stop("n6", deliver_volume=1),
+        Stop("e1", deliver_volume=1),
+        east_2,
+        Stop("n3", deliver_volume=1),
+        Stop("n4", deliver_volume=1),
+        Stop("e5", deliver_volume=1),
+        Stop("n6", deliver_volume=1),
     ]
     truck = Vehicle("v", volume_capacity=2, kg_capacity=0, chilled_volume_capacity=2)
     fleet = [

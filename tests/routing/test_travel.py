@@ -37,7 +37,9 @@ def test_estimate_applies_detour_speed_and_conditions():
 
     # when
     dry = estimate_matrix(points, driving_span=(9 * 3600, 17 * 3600), detour_factor=1.3, profile=flat)
-    snow = estimate_matrix(points, driving_span=(9 * 3600, 17 * 3600), detour_factor=1.3, profile=flat, condition_factor=1.5)
+    snow = estimate_matrix(
+        points, driving_span=(9 * 3600, 17 * 3600), detour_factor=1.3, profile=flat, condition_factor=1.5
+    )
 
     # then
     assert dry.distances[0][1] == round(straight * 1.3)
@@ -94,11 +96,14 @@ class StubOsrm(BaseHTTPRequestHandler):
                 return None
             return round(abs(lons[i] - lons[j]) / 0.01) * per_step
 
-        self.reply(200, {
-            "code": "Ok",
-            "durations": [[value(i, j, 100.0) for j in targets] for i in sources],
-            "distances": [[value(i, j, 1000.0) for j in targets] for i in sources],
-        })
+        self.reply(
+            200,
+            {
+                "code": "Ok",
+                "durations": [[value(i, j, 100.0) for j in targets] for i in sources],
+                "distances": [[value(i, j, 1000.0) for j in targets] for i in sources],
+            },
+        )
 
     def reply(self, status, body):
         data = json.dumps(body).encode()

@@ -16,7 +16,10 @@ BENCH = ROOT.parent / "shared" / "bench" / "vrp"
 def run_cli(instance: str, *args: str) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "routing.vrplib", str(BENCH / instance), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

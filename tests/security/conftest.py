@@ -3,9 +3,17 @@ user (or key) for each role."""
 
 import pytest
 
-from orders.services.api_keys import api_key_issue
 from orders.models import WebhookDelivery
-from tests.factories import DistributionCenterFactory, MerchantFactory, RegionFactory, StoreFactory, UserFactory, make_clerk, make_planner
+from orders.services.api_keys import api_key_issue
+from tests.factories import (
+    DistributionCenterFactory,
+    MerchantFactory,
+    RegionFactory,
+    StoreFactory,
+    UserFactory,
+    make_clerk,
+    make_planner,
+)
 from tests.routing.conftest import PLAN_DAY, make_parcel_at, network, parcels, planned_run  # noqa: F401  (fixtures)
 
 
@@ -30,14 +38,31 @@ def world(planned_run, network, settings):
     }
     route = planned_run.region_plans.get(region__code="W").routes.order_by("number").first()
     own = {
-        "tracking_number": own_parcel.tracking_number, "pk": own_parcel.order_id, "order_id": own_parcel.order_id,
-        "dc": network["dc"].code, "day": PLAN_DAY.isoformat(), "region": "W", "number": route.number,
+        "tracking_number": own_parcel.tracking_number,
+        "pk": own_parcel.order_id,
+        "order_id": own_parcel.order_id,
+        "dc": network["dc"].code,
+        "day": PLAN_DAY.isoformat(),
+        "region": "W",
+        "number": route.number,
         "delivery": WebhookDelivery.objects.get(event=own_parcel.events.first()).pk,
     }
     other = {
-        "tracking_number": other_parcel.tracking_number, "pk": rival_parcel.order_id, "order_id": rival_parcel.order_id,
-        "dc": other_dc.code, "day": PLAN_DAY.isoformat(), "region": "W", "number": route.number,
+        "tracking_number": other_parcel.tracking_number,
+        "pk": rival_parcel.order_id,
+        "order_id": rival_parcel.order_id,
+        "dc": other_dc.code,
+        "day": PLAN_DAY.isoformat(),
+        "region": "W",
+        "number": route.number,
         "delivery": WebhookDelivery.objects.get(event=rival_parcel.events.first()).pk,
         "api_tracking_number": rival_parcel.tracking_number,
     }
-    return {"users": users, "key": raw, "own": own, "other": other, "other_parcel": other_parcel, "rival_parcel": rival_parcel}
+    return {
+        "users": users,
+        "key": raw,
+        "own": own,
+        "other": other,
+        "other_parcel": other_parcel,
+        "rival_parcel": rival_parcel,
+    }

@@ -27,19 +27,73 @@ ROLES = ["anonymous", "clerk", "planner", "merchant", "operator"]
 # CLERK / PLANNER / MERCHANT / OPERATOR: that role, and for an object only its own store / DC / merchant.
 PUBLIC, SESSION, CLERK, PLANNER, MERCHANT, OPERATOR = "public", "session", "clerk", "planner", "merchant", "operator"
 POLICY = {
-    "home": PUBLIC, "healthz": PUBLIC, "staff_landing": PUBLIC, "login": PUBLIC, "logout": PUBLIC, "set_language": PUBLIC,
-    "stores:picker": PUBLIC, "stores:picker-search": PUBLIC, "demo_shop:checkout": PUBLIC, "tracking:lookup": PUBLIC,
-    "api:schema": PUBLIC, "api:docs": PUBLIC, "api:redoc": PUBLIC,
-    "tracking:parcel": SESSION, "demo_shop:thanks": SESSION,
-    **{f"counter:{name}": CLERK for name in (
-        "home", "choose_store", "scan_in", "expected", "handover", "returns", "report", "find_parcel", "parcel", "report_problem")},
-    **{f"routing:{name}": PLANNER for name in (
-        "console", "today", "runs", "day", "run_start", "run_conditions", "run_csv", "region", "region_conditions",
-        "region_vehicles", "region_solve", "region_move", "region_approve", "region_csv", "route_lock", "route_dispatch",
-        "route_manifest", "route_manifest_pdf")},
-    **{f"api:{name}": MERCHANT for name in (
-        "stores", "orders", "order", "order-cancel", "order-pickup-store", "order-pickup-day", "parcel-events", "webhook-deliveries",
-        "webhook-delivery-replay")},
+    "home": PUBLIC,
+    "healthz": PUBLIC,
+    "staff_landing": PUBLIC,
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "set_language": PUBLIC,
+    "stores:picker": PUBLIC,
+    "stores:picker-search": PUBLIC,
+    "demo_shop:checkout": PUBLIC,
+    "tracking:lookup": PUBLIC,
+    "api:schema": PUBLIC,
+    "api:docs": PUBLIC,
+    "api:redoc": PUBLIC,
+    "tracking:parcel": SESSION,
+    "demo_shop:thanks": SESSION,
+    **{
+        f"counter:{name}": CLERK
+        for name in (
+            "home",
+            "choose_store",
+            "scan_in",
+            "expected",
+            "handover",
+            "returns",
+            "report",
+            "find_parcel",
+            "parcel",
+            "report_problem",
+        )
+    },
+    **{
+        f"routing:{name}": PLANNER
+        for name in (
+            "console",
+            "today",
+            "runs",
+            "day",
+            "run_start",
+            "run_conditions",
+            "run_csv",
+            "region",
+            "region_conditions",
+            "region_vehicles",
+            "region_solve",
+            "region_move",
+            "region_approve",
+            "region_csv",
+            "route_lock",
+            "route_dispatch",
+            "route_manifest",
+            "route_manifest_pdf",
+        )
+    },
+    **{
+        f"api:{name}": MERCHANT
+        for name in (
+            "stores",
+            "orders",
+            "order",
+            "order-cancel",
+            "order-pickup-store",
+            "order-pickup-day",
+            "parcel-events",
+            "webhook-deliveries",
+            "webhook-delivery-replay",
+        )
+    },
 }
 # Admin URLs are many and generated per model; every one of them is the operator's.
 ADMIN_NAMESPACE = "admin"
@@ -87,11 +141,21 @@ def _db_checksum() -> str:
     """A digest of the main tables' rows; refused scans and wrong codes are logged as audit events on
     purpose (the DC sees them), so those are left out."""
     tables = [
-        Parcel.objects.all(), Order.objects.all(), ParcelEvent.objects.exclude(type__in=AUDIT_EVENTS), WebhookDelivery.objects.all(),
-        BatchRun.objects.all(), RegionPlan.objects.all(), PlannedRoute.objects.all(), Store.objects.all(),
-        StaffMembership.objects.all(), ApiKey.objects.all(), get_user_model().objects.all(),
+        Parcel.objects.all(),
+        Order.objects.all(),
+        ParcelEvent.objects.exclude(type__in=AUDIT_EVENTS),
+        WebhookDelivery.objects.all(),
+        BatchRun.objects.all(),
+        RegionPlan.objects.all(),
+        PlannedRoute.objects.all(),
+        Store.objects.all(),
+        StaffMembership.objects.all(),
+        ApiKey.objects.all(),
+        get_user_model().objects.all(),
     ]
-    rows = [[{k: v for k, v in row.items() if k not in VOLATILE} for row in qs.order_by("pk").values()] for qs in tables]
+    rows = [
+        [{k: v for k, v in row.items() if k not in VOLATILE} for row in qs.order_by("pk").values()] for qs in tables
+    ]
     return hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()
 
 
@@ -124,8 +188,12 @@ def _refused(response, role) -> bool:
 
 def _requests(world):
     """GET and POST of a route, the POST carrying another's object where the route takes one in its body."""
-    body = {"code": world["other_parcel"].tracking_number, "tracking_number": world["other_parcel"].tracking_number,
-            "kind": "damaged", "pickup_store": "W002"}
+    body = {
+        "code": world["other_parcel"].tracking_number,
+        "tracking_number": world["other_parcel"].tracking_number,
+        "kind": "damaged",
+        "pickup_store": "W002",
+    }
     return [("get", {}), ("post", body)]
 
 
@@ -164,7 +232,9 @@ def test_admin_routes_are_the_operators_only(world, role):
     for pattern, name in ADMIN_ROUTES:
         if name in ADMIN_PUBLIC:
             continue
-        path = _fill(pattern, {"object_id": world["rival_parcel"].pk, "app_label": "orders", "content_type_id": 1, "url": "x"})
+        path = _fill(
+            pattern, {"object_id": world["rival_parcel"].pk, "app_label": "orders", "content_type_id": 1, "url": "x"}
+        )
         for method in ("get", "post"):
             # when a non-operator requests it
             response = getattr(client, method)(path, {})
@@ -178,7 +248,13 @@ def test_admin_routes_are_the_operators_only(world, role):
 def test_the_operator_reaches_the_admin(world):
     client = _client(world, "operator")
     for pattern, name in ADMIN_ROUTES:
-        if "<" in pattern or "(?P" in pattern or not pattern.endswith("/") or name in ADMIN_PUBLIC or name == "admin:autocomplete":
+        if (
+            "<" in pattern
+            or "(?P" in pattern
+            or not pattern.endswith("/")
+            or name in ADMIN_PUBLIC
+            or name == "admin:autocomplete"
+        ):
             continue
         response = client.get(_fill(pattern, {}))
         # Append-only records (parcel events, webhook attempts) have no add form, even for operators.
@@ -191,7 +267,14 @@ def test_a_clerks_screens_do_not_show_another_stores_parcel(world):
     # given the clerk of W001 and a parcel in transit to W002
     client = _client(world, "clerk")
     other = world["other_parcel"].tracking_number
-    for name in ("counter:home", "counter:expected", "counter:report", "counter:scan_in", "counter:returns", "counter:handover"):
+    for name in (
+        "counter:home",
+        "counter:expected",
+        "counter:report",
+        "counter:scan_in",
+        "counter:returns",
+        "counter:handover",
+    ):
         # when the clerk opens their own screens, and searches for the other store's parcel
         response = client.get(_fill(_pattern(name), {}))
         # then the page opens, and the other store's parcel is not on it
@@ -208,11 +291,22 @@ def _pattern(name: str) -> str:
 @pytest.mark.parametrize(
     "name, role",
     [
-        ("counter:parcel", "clerk"), ("counter:home", "clerk"), ("counter:expected", "clerk"),
-        ("routing:console", "planner"), ("routing:today", "planner"), ("routing:day", "planner"), ("routing:runs", "planner"),
-        ("routing:region", "planner"), ("routing:route_manifest", "planner"), ("routing:route_manifest_pdf", "planner"),
-        ("routing:region_csv", "planner"), ("routing:run_csv", "planner"),
-        ("api:stores", "merchant"), ("api:orders", "merchant"), ("api:order", "merchant"), ("api:parcel-events", "merchant"),
+        ("counter:parcel", "clerk"),
+        ("counter:home", "clerk"),
+        ("counter:expected", "clerk"),
+        ("routing:console", "planner"),
+        ("routing:today", "planner"),
+        ("routing:day", "planner"),
+        ("routing:runs", "planner"),
+        ("routing:region", "planner"),
+        ("routing:route_manifest", "planner"),
+        ("routing:route_manifest_pdf", "planner"),
+        ("routing:region_csv", "planner"),
+        ("routing:run_csv", "planner"),
+        ("api:stores", "merchant"),
+        ("api:orders", "merchant"),
+        ("api:order", "merchant"),
+        ("api:parcel-events", "merchant"),
         ("api:webhook-deliveries", "merchant"),
     ],
 )

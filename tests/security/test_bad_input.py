@@ -32,13 +32,32 @@ def _file(*rows: str, header: str = HEADER) -> bytes:
         (_file(GOOD, "B001,=cmd|' /C calc'!A0,2 Rd,106,25.02,121.54,DC1,R1"), "name", "formula"),
         (_file(GOOD, "B001,@SUM(A1:A9),2 Rd,106,25.02,121.54,DC1,R1"), "name", "formula"),
         (_file(GOOD, "B001,<script>alert(1)</script>,2 Rd,106,25.02,121.54,DC1,R1"), "name", "< or >"),
-        (_file(GOOD, 'B001,Store,"1 Rd"", \'; DROP TABLE stores_store; --",106,not-a-number,121.54,DC1,R1'), "latitude", "number"),
+        (
+            _file(GOOD, 'B001,Store,"1 Rd"", \'; DROP TABLE stores_store; --",106,not-a-number,121.54,DC1,R1'),
+            "latitude",
+            "number",
+        ),
         (_file(GOOD, "B001,Store,2 Rd,106,25.02,121.54,DC1,R1,extra"), "row", "More values than columns"),
         (_file(GOOD, "G001,Again,2 Rd,106,25.02,121.54,DC1,R1"), "code", "already appears"),
-        (b'code,name,address,postal_code,latitude,longitude,dc,region\n"unterminated,quote\n' + b"x" * 200, "code", "at most 16 characters"),
+        (
+            b'code,name,address,postal_code,latitude,longitude,dc,region\n"unterminated,quote\n' + b"x" * 200,
+            "code",
+            "at most 16 characters",
+        ),
     ],
-    ids=["latin1", "utf16", "binary", "missing-columns", "formula-cmd", "formula-at", "script", "sql-quotes-bad-number",
-         "extra-values", "duplicate-code", "broken-quoting"],
+    ids=[
+        "latin1",
+        "utf16",
+        "binary",
+        "missing-columns",
+        "formula-cmd",
+        "formula-at",
+        "script",
+        "sql-quotes-bad-number",
+        "extra-values",
+        "duplicate-code",
+        "broken-quoting",
+    ],
 )
 def test_a_bad_file_is_explained_and_nothing_is_imported(region, data, column, words):
     # given a file with a good first row and a bad one (or a bad whole)
@@ -47,7 +66,9 @@ def test_a_bad_file_is_explained_and_nothing_is_imported(region, data, column, w
     report = import_stores(data)
     # then the report names where and why, and no store was written
     assert not report.ok
-    assert any(error.column == column and words in error.message for error in report.errors), [str(e) for e in report.errors]
+    assert any(error.column == column and words in error.message for error in report.errors), [
+        str(e) for e in report.errors
+    ]
     assert Store.objects.count() == before
 
 
@@ -73,9 +94,27 @@ def test_too_many_rows_or_bytes_are_refused_before_anything_is_written(region, m
 
 JUNK = st.one_of(
     st.text(max_size=300),
-    st.sampled_from(["=cmd|' /C calc'!A0", "<script>alert(1)</script>", "' OR 1=1 --", "\x00", "9" * 5000, "nan", "inf", "-1e309", "😀" * 50]),
+    st.sampled_from(
+        [
+            "=cmd|' /C calc'!A0",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "\x00",
+            "9" * 5000,
+            "nan",
+            "inf",
+            "-1e309",
+            "😀" * 50,
+        ]
+    ),
 )
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 def _never_a_500(response):
@@ -93,8 +132,12 @@ def test_tracking_lookup_junk(db, number, last4):
 @FUZZ
 @given(name=JUNK, phone=JUNK, email=JUNK, store_code=JUNK, pay=JUNK)
 def test_demo_shop_checkout_junk(store, settings, name, phone, email, store_code, pay):
-    MerchantFactory._meta.model.objects.get_or_create(code=settings.PICKUP_DEMO_SHOP_MERCHANT, defaults={"name": "Demo"})
-    response = Client().post("/demo-shop/", {"name": name, "phone": phone, "email": email, "store_code": store_code, "pay_on_pickup": pay})
+    MerchantFactory._meta.model.objects.get_or_create(
+        code=settings.PICKUP_DEMO_SHOP_MERCHANT, defaults={"name": "Demo"}
+    )
+    response = Client().post(
+        "/demo-shop/", {"name": name, "phone": phone, "email": email, "store_code": store_code, "pay_on_pickup": pay}
+    )
     _never_a_500(response)
     assert response.status_code in (302, 400)
 
@@ -106,12 +149,19 @@ def test_counter_scan_field_junk(clerk, code, as_json):
     client.force_login(clerk)
     for path in ("/counter/scan-in/", "/counter/returns/"):
         if as_json:
-            response = client.post(path, code.encode("utf-8", "surrogatepass"), content_type="application/json", HTTP_ACCEPT="application/json")
+            response = client.post(
+                path,
+                code.encode("utf-8", "surrogatepass"),
+                content_type="application/json",
+                HTTP_ACCEPT="application/json",
+            )
             assert response.status_code in (400, 404, 409), response.content[:300]
         else:
             response = client.post(path, {"code": code})
             _never_a_500(response)
-    response = client.post("/counter/handover/", {"code": code, "tracking_number": code, "scanned": code, "scan": code, "action": code})
+    response = client.post(
+        "/counter/handover/", {"code": code, "tracking_number": code, "scanned": code, "scan": code, "action": code}
+    )
     _never_a_500(response)
 
 
@@ -121,7 +171,10 @@ def test_planner_conditions_junk(world, condition, factor):
     client = Client()
     client.force_login(world["users"]["planner"])
     own = world["own"]
-    for path in (f"/planner/{own['dc']}/{own['day']}/conditions/", f"/planner/{own['dc']}/{own['day']}/{own['region']}/conditions/"):
+    for path in (
+        f"/planner/{own['dc']}/{own['day']}/conditions/",
+        f"/planner/{own['dc']}/{own['day']}/{own['region']}/conditions/",
+    ):
         response = client.post(path, {"condition": condition, "factor": factor})
         _never_a_500(response)
         assert response.status_code == 302  # back to the page, with the error as a message

@@ -64,26 +64,42 @@ def test_a_full_journey_logs_no_code_key_or_phone(all_logs, hooked_merchant, rec
     shopper = Client()
     # when the order is created over the API, shipped, scanned in, handed over and tracked
     with commit():
-        response = api.post("/api/v1/orders/", order_body(store, shopper_phone=PHONE), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+        response = api.post(
+            "/api/v1/orders/", order_body(store, shopper_phone=PHONE), format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+        )
     assert response.status_code == 201, response.content
     parcel = Parcel.objects.get(order_id=response.json()["id"])
     code = pickup_code_for(parcel.order)
     with commit():
         walk(parcel, "in_transit")
     with commit():
-        assert counter.post("/counter/scan-in/", {"code": parcel.tracking_number}, HTTP_ACCEPT="application/json").status_code == 200
+        assert (
+            counter.post(
+                "/counter/scan-in/", {"code": parcel.tracking_number}, HTTP_ACCEPT="application/json"
+            ).status_code
+            == 200
+        )
     with commit():
         wrong = str((int(code) + 1) % 10**10).zfill(10)
-        assert counter.post("/counter/handover/", {"code": wrong, "tracking_number": parcel.tracking_number}).status_code == 409
+        assert (
+            counter.post("/counter/handover/", {"code": wrong, "tracking_number": parcel.tracking_number}).status_code
+            == 409
+        )
         assert shopper.post("/track/", {"number": parcel.tracking_number, "phone_last4": "0000"}).status_code == 400
         assert shopper.post("/track/", {"number": parcel.tracking_number, "phone_last4": "5678"}).status_code == 302
         assert shopper.get(f"/track/{parcel.tracking_number}/").status_code == 200
-        response = counter.post("/counter/handover/", {"code": code, "scanned": parcel.tracking_number, "action": "confirm"})
+        response = counter.post(
+            "/counter/handover/", {"code": code, "scanned": parcel.tracking_number, "action": "confirm"}
+        )
     parcel.refresh_from_db()
     assert parcel.status == Parcel.Status.PICKED_UP, response.content.decode()[:2000]
     assert api.get(f"/api/v1/parcels/{parcel.tracking_number}/events/").status_code == 200
     # then the journey did log, webhooks and notifications went out...
-    assert all_logs and receiver.received and Notification.objects.filter(parcel=parcel, status=Notification.Status.SENT).exists()
+    assert (
+        all_logs
+        and receiver.received
+        and Notification.objects.filter(parcel=parcel, status=Notification.Status.SENT).exists()
+    )
     secrets = [code, raw_key, PHONE, "0912345678"]
     # ...and no log line, webhook payload or stored message holds a secret
     leaks = [line for line in all_logs if _secrets_in(line, secrets)]
@@ -108,7 +124,9 @@ def test_a_failing_sms_provider_is_logged_with_the_phone_masked(all_logs, make_p
     # then the log and the stored note name the failure with the phone masked to its last 4 digits
     assert any("provider refused" in line for line in all_logs)
     assert [line for line in all_logs if _secrets_in(line, [PHONE, "0912345678"])] == []
-    notes = list(Notification.objects.filter(parcel=parcel, channel=Notification.Channel.SMS).values_list("note", flat=True))
+    notes = list(
+        Notification.objects.filter(parcel=parcel, channel=Notification.Channel.SMS).values_list("note", flat=True)
+    )
     assert notes and all(mask_phone(PHONE) in note and "0912345678" not in note.replace(" ", "") for note in notes)
 
 

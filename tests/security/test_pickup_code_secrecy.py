@@ -62,5 +62,7 @@ def test_a_handed_over_parcels_code_opens_nothing(on_shelf, store, clerk):
         # then nothing opens
         assert refused.value.code in (Reason.NO_MATCH, Reason.NOT_ON_SHELF)
     with pytest.raises(DomainError):
-        handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[parcel.tracking_number], cash_received=True)
+        handover_confirm(
+            code=code, store=store, clerk=clerk, tracking_numbers=[parcel.tracking_number], cash_received=True
+        )
     assert parcel.events.filter(to_status=Parcel.Status.PICKED_UP).count() == 1

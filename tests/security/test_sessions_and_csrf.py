@@ -21,17 +21,26 @@ PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 
 def test_production_session_and_csrf_cookies_are_secure_httponly_and_samesite():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DJANGO_SETTINGS_MODULE="pickup.settings", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="pickup.example",
-               DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789")
-    probe = ("import django, json; django.setup(); from django.conf import settings as s; print(json.dumps([s.SESSION_COOKIE_SECURE, "
-             "s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SECURE]))")
+    env.update(
+        DJANGO_SETTINGS_MODULE="pickup.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="pickup.example",
+        DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789",
+    )
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps([s.SESSION_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SECURE]))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
     assert json.loads(result.stdout) == [True, True, "Lax", True], result.stderr
 
 
 def _sign_in(client: Client, username: str):
     client.get("/accounts/login/")
-    return client.post("/accounts/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+    )
 
 
 def test_login_issues_a_new_session_key_and_the_cookie_is_httponly(clerk):
@@ -70,9 +79,15 @@ def test_logout_invalidates_the_old_session_cookie(clerk):
 # Where a POST without a CSRF token is not refused with 403, and why.
 CSRF_EXEMPT = {
     "healthz": "GET only (405 to POST)",
-    "home": "GET only", "staff_landing": "GET only", "stores:picker": "GET only", "stores:picker-search": "GET only",
-    "api:schema": "GET only", "api:docs": "GET only", "api:redoc": "GET only",
-    "tracking:parcel": "GET only", "demo_shop:thanks": "GET only",
+    "home": "GET only",
+    "staff_landing": "GET only",
+    "stores:picker": "GET only",
+    "stores:picker-search": "GET only",
+    "api:schema": "GET only",
+    "api:docs": "GET only",
+    "api:redoc": "GET only",
+    "tracking:parcel": "GET only",
+    "demo_shop:thanks": "GET only",
 }
 
 

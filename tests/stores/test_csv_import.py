@@ -13,7 +13,9 @@ def csv(*rows: str) -> bytes:
 
 
 def test_good_file_creates_and_updates_stores(region):
-    Store.objects.create(code="OLD1", name="Old", address="x", postal_code="100", latitude=25, longitude=121.5, region=region)
+    Store.objects.create(
+        code="OLD1", name="Old", address="x", postal_code="100", latitude=25, longitude=121.5, region=region
+    )
     report = import_stores(
         csv(
             "new1,New one,1 Rd,106,25.02,121.54,DC1,R1,yes,,30",

@@ -30,7 +30,9 @@ def test_results_are_the_true_nearest_in_order_across_sparse_and_dense_areas(reg
         # when
         found = stores_nearest(latitude=point[0], longitude=point[1], limit=7, at=NOON)
         # then the same as measuring every store
-        expected = sorted(stores, key=lambda s: haversine_m(point[0], point[1], float(s.latitude), float(s.longitude)))[:7]
+        expected = sorted(stores, key=lambda s: haversine_m(point[0], point[1], float(s.latitude), float(s.longitude)))[
+            :7
+        ]
         assert [m.store.code for m in found] == [s.code for s in expected]
         assert [m.distance_m for m in found] == sorted(m.distance_m for m in found)
 
@@ -53,7 +55,9 @@ def test_open_now_and_24h_filters(region):
     at_night = stores_nearest(latitude=DAAN[0], longitude=DAAN[1], at=MIDNIGHT, open_now=True)
     assert [m.store.code for m in at_night] == ["ALWAYS", "LATE"]
     assert [m.open_now for m in stores_nearest(latitude=DAAN[0], longitude=DAAN[1], at=MIDNIGHT)] == [True, True, False]
-    assert [m.store.code for m in stores_nearest(latitude=DAAN[0], longitude=DAAN[1], at=NOON, only_24h=True)] == [always.code]
+    assert [m.store.code for m in stores_nearest(latitude=DAAN[0], longitude=DAAN[1], at=NOON, only_24h=True)] == [
+        always.code
+    ]
 
 
 def test_open_now_keeps_looking_past_closed_stores(region):
@@ -62,7 +66,9 @@ def test_open_now_keeps_looking_past_closed_stores(region):
         closed = _store_at(region, DAAN[0] + 0.0005 * n, DAAN[1], is_24h=False)
         OpeningHours.objects.create(store=closed, weekday=1, opens=time(7), closes=time(8))
     far_open = _store_at(region, DAAN[0] + 0.2, DAAN[1], code="FAR")
-    assert [m.store for m in stores_nearest(latitude=DAAN[0], longitude=DAAN[1], at=NOON, open_now=True, limit=3)] == [far_open]
+    assert [m.store for m in stores_nearest(latitude=DAAN[0], longitude=DAAN[1], at=NOON, open_now=True, limit=3)] == [
+        far_open
+    ]
 
 
 def test_stores_that_cannot_take_the_parcel_are_listed_with_the_reason(region, make_parcel):
@@ -73,7 +79,10 @@ def test_stores_that_cannot_take_the_parcel_are_listed_with_the_reason(region, m
     fine = _store_at(region, DAAN[0] + 0.003, DAAN[1], code="FINE")
     make_parcel("in_transit", pickup_store=full)
     # when
-    found = {m.store.code: m for m in stores_nearest(latitude=DAAN[0], longitude=DAAN[1], size_class="M", weight_g=2000, at=NOON)}
+    found = {
+        m.store.code: m
+        for m in stores_nearest(latitude=DAAN[0], longitude=DAAN[1], size_class="M", weight_g=2000, at=NOON)
+    }
     # then
     assert "size S" in found["SMALL"].reason and not found["SMALL"].selectable
     assert "1 kg" in found["LIGHT"].reason
@@ -91,7 +100,16 @@ def test_query_count_does_not_grow_with_results(region, django_assert_max_num_qu
         assert len(stores_nearest(latitude=DAAN[0], longitude=DAAN[1], limit=20, at=NOON)) == 20
 
 
-@pytest.mark.parametrize("query,postal", [("Da'an", "106"), ("daan district", "106"), ("大安區", "106"), ("110", "110"), ("No. 5, Songren Rd, Xinyi Dist., Taipei", "110")])
+@pytest.mark.parametrize(
+    "query,postal",
+    [
+        ("Da'an", "106"),
+        ("daan district", "106"),
+        ("大安區", "106"),
+        ("110", "110"),
+        ("No. 5, Songren Rd, Xinyi Dist., Taipei", "110"),
+    ],
+)
 def test_gazetteer_geocoder_resolves_districts_postal_codes_and_addresses(query, postal):
     place = GazetteerGeocoder().geocode(query)
     assert place is not None and place.label.startswith(postal)

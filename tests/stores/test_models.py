@@ -5,13 +5,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from stores.models import OpeningHours, SizeClass, StaffMembership, Store, size_class_for, size_class_fits
+from stores.models import OpeningHours, SizeClass, StaffMembership, Store, size_class_fits, size_class_for
 from tests.factories import StoreFactory, UserFactory
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
 
-@pytest.mark.parametrize("field,value", [("latitude", "91"), ("latitude", "-90.5"), ("longitude", "180.1"), ("longitude", "-181")])
+@pytest.mark.parametrize(
+    "field,value", [("latitude", "91"), ("latitude", "-90.5"), ("longitude", "180.1"), ("longitude", "-181")]
+)
 def test_coordinates_out_of_range_are_refused(region, field, value):
     store = StoreFactory.build(region=region, **{field: value})
     with pytest.raises(ValidationError) as refused:

@@ -16,7 +16,9 @@ def test_picker_renders_for_a_registered_origin_and_may_be_framed_only_by_it(cli
     response = client.get(_url(merchant, size="M", weight="1200"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-origin="https://shop.example"' in html and 'data-size="M"' in html and "vendor/leaflet/leaflet.js" in html
+    assert (
+        'data-origin="https://shop.example"' in html and 'data-size="M"' in html and "vendor/leaflet/leaflet.js" in html
+    )
     assert "X-Frame-Options" not in response
     assert response["Content-Security-Policy"] == "frame-ancestors 'self' https://shop.example"
 

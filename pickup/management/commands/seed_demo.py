@@ -1,6 +1,5 @@
-from django.core.management.base import BaseCommand, CommandError
-
 from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from pickup.demo import build_demo, demo_api_keys, demo_logins
@@ -15,7 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=2400, help="Number of orders.")
         parser.add_argument("--vehicles", type=int, default=28, help="Number of DC vehicles.")
         parser.add_argument(
-            "--plan-today", action="store_true",
+            "--plan-today",
+            action="store_true",
             help="Then run today's route batch here (once; a few seconds of solving per region), so the planner console has a plan to show.",
         )
 
@@ -28,7 +28,9 @@ class Command(BaseCommand):
             raise CommandError("--vehicles must be at least 1.")
         summary = build_demo(seed=seed, stores=stores, orders=orders, vehicles=vehicles)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo ready: {summary.stores} stores; added {summary.orders_created} orders with {summary.parcels_created} parcels.")
+            self.style.SUCCESS(
+                f"Demo ready: {summary.stores} stores; added {summary.orders_created} orders with {summary.parcels_created} parcels."
+            )
         )
         for username, password, role in demo_logins():
             self.stdout.write(f"  {username:8} / {password:13} {role}")

@@ -28,9 +28,13 @@ class Command(BaseCommand):
         if BatchRun.objects.filter(dc=centre, status=BatchRun.Status.RUNNING).exists():
             raise CommandError("A batch run of this DC is running; regions can change once it has finished.")
         # Work per store: every parcel ever ordered to it, a steady proxy for its daily drops and returns.
-        stores = list(Store.objects.filter(region__dc=centre, active=True).annotate(work=Count("orders__parcels")).order_by("pk"))
+        stores = list(
+            Store.objects.filter(region__dc=centre, active=True).annotate(work=Count("orders__parcels")).order_by("pk")
+        )
         try:
-            groups = partition([Site(str(s.pk), float(s.latitude), float(s.longitude), float(s.work)) for s in stores], regions)
+            groups = partition(
+                [Site(str(s.pk), float(s.latitude), float(s.longitude), float(s.work)) for s in stores], regions
+            )
         except ValueError as error:
             raise CommandError(f"--regions: {error}") from None
         work = {str(s.pk): s.work for s in stores}
@@ -40,7 +44,9 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             for number, ids in enumerate(groups, start=1):
-                region, _ = Region.objects.get_or_create(dc=centre, code=f"{prefix}{number:02d}", defaults={"name": f"Area {number}"})
+                region, _ = Region.objects.get_or_create(
+                    dc=centre, code=f"{prefix}{number:02d}", defaults={"name": f"Area {number}"}
+                )
                 Store.objects.filter(pk__in=[int(i) for i in ids]).update(region=region)
             removed, _ = Region.objects.filter(dc=centre, stores__isnull=True, plans__isnull=True).delete()
         self.stdout.write(self.style.SUCCESS(f"{len(groups)} regions saved; {removed} empty regions removed."))

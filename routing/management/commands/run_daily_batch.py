@@ -19,8 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", help="Plan day, YYYY-MM-DD (default: today in each DC's time zone).")
         parser.add_argument("--dc", help="DC code (default: every DC).")
-        parser.add_argument("--enqueue", action="store_true", help="Send the regions to the Celery workers instead of solving here.")
-        parser.add_argument("--time-limit", type=float, help="Solver seconds per region (default: PICKUP_ROUTING_TIME_LIMIT_S).")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Send the regions to the Celery workers instead of solving here."
+        )
+        parser.add_argument(
+            "--time-limit", type=float, help="Solver seconds per region (default: PICKUP_ROUTING_TIME_LIMIT_S)."
+        )
 
     def handle(self, *args, date=None, dc=None, enqueue=False, time_limit=None, **options):
         day = _parse_day(date)
@@ -33,19 +37,33 @@ class Command(BaseCommand):
             plan_day = day or timezone.now().astimezone(centre.tz).date()
             try:
                 if enqueue:
-                    run, created = batch_run_start(dc=centre, day=plan_day, trigger=BatchRun.Trigger.COMMAND, time_limit_s=time_limit)
+                    run, created = batch_run_start(
+                        dc=centre, day=plan_day, trigger=BatchRun.Trigger.COMMAND, time_limit_s=time_limit
+                    )
                 else:
                     run, created = batch_run_here(
-                        dc=centre, day=plan_day, trigger=BatchRun.Trigger.COMMAND, time_limit_s=time_limit,
-                        worker=f"command@{socket.gethostname()}", on_region=self._progress,
+                        dc=centre,
+                        day=plan_day,
+                        trigger=BatchRun.Trigger.COMMAND,
+                        time_limit_s=time_limit,
+                        worker=f"command@{socket.gethostname()}",
+                        on_region=self._progress,
                     )
             except DomainError as error:
                 raise CommandError(f"--time-limit: {error.message}") from None
             verb = "started" if created else "existed already"
-            self.stdout.write(self.style.SUCCESS(f"{centre.code} {plan_day}: run {verb}; {run.region_plans.count()} regions; {run.get_status_display()}."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{centre.code} {plan_day}: run {verb}; {run.region_plans.count()} regions; {run.get_status_display()}."
+                )
+            )
 
     def _progress(self, rp: RegionPlan, outcome: str, number: int, total: int) -> None:
-        detail = rp.error if outcome == "failed" else f"{rp.stops} stops, {rp.vehicles_used} vehicles, {rp.unserved_stops} unserved"
+        detail = (
+            rp.error
+            if outcome == "failed"
+            else f"{rp.stops} stops, {rp.vehicles_used} vehicles, {rp.unserved_stops} unserved"
+        )
         self.stdout.write(f"  [{number}/{total}] {rp.region.code}: {outcome} – {detail}")
 
 
