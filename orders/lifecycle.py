@@ -14,10 +14,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ConflictError
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.models import Parcel, ParcelEvent
 from orders.signals import parcel_event_recorded
-from pickup.errors import ConflictError
 from stores.models import Store
 
 S = Parcel.Status

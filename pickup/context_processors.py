@@ -1,4 +1,4 @@
-from pickup.roles import user_roles
+from stores.roles import user_roles
 
 
 def roles(request):

@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pickup.health import check_broker, check_database
-from pickup.roles import clerk_stores
+from stores.roles import clerk_stores
 
 
 @require_GET

@@ -17,14 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from pickup.errors import DomainError
-from pickup.roles import is_planner_of, planner_dcs
+from core.errors import DomainError
 from routing import selectors
 from routing.forms import ConditionsForm, MoveForm, VehiclesForm
 from routing.manifest import barcode_svg, manifest_pdf, plan_csv
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from routing.services import adjust, batch, dispatch
 from stores.models import DistributionCenter
+from stores.roles import is_planner_of, planner_dcs
 
 
 def planner_view(view):

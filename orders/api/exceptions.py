@@ -5,7 +5,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from pickup.errors import DomainError
+from core.errors import DomainError
 
 
 def api_exception_handler(exc, context):

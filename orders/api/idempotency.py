@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.errors import ConflictError, DomainError
 from orders.models import IdempotencyRecord
-from pickup.errors import ConflictError, DomainError
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import DomainError
 from orders.counter.forms import FindParcelForm, HandoverForm, ReportDayForm, ReportForm, ScanForm, StoreChoiceForm
 from orders.counter_selectors import (
     counter_day_counts,
@@ -41,8 +42,7 @@ from orders.services.counter import (
     parcel_return_scan_out,
     parcel_scan_in,
 )
-from pickup.errors import DomainError
-from pickup.roles import clerk_store_list, clerk_stores
+from stores.roles import clerk_store_list, clerk_stores
 
 logger = logging.getLogger("orders.counter")
 

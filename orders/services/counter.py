@@ -17,12 +17,12 @@ from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from orders.counter_selectors import counter_cash_due, counter_handover_parcels
 from orders.lifecycle import parcel_record_event, parcel_transition
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from pickup.compiled_select import CompiledSelect
-from pickup.errors import DomainError
 from stores.models import Store, TemperatureClass
 
 logger = logging.getLogger("orders.counter")

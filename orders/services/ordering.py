@@ -13,10 +13,10 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import ConflictError, DomainError
 from orders.capacity import cold_slots_free
 from orders.lifecycle import parcel_record_creation, parcel_record_event, parcel_transition
 from orders.models import Merchant, Order, Parcel, ParcelEvent
-from pickup.errors import ConflictError, DomainError
 from stores.locator import expected_arrival_day, free_capacity, pickup_day_choices
 from stores.models import COLD_CLASSES, SizeClass, Store, TemperatureClass
 

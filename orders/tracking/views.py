@@ -19,11 +19,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
+from core.errors import ConflictError
 from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.services.ordering import BEFORE_DISPATCH, OrderRejected, order_set_pickup_day
 from orders.tracking.codes import barcode_data_uri, qr_data_uri
-from pickup.errors import ConflictError
 from stores.locator import pickup_day_options
 
 S = Parcel.Status

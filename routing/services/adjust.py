@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from pickup.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError
 from routing import solver
 from routing.checker import check
 from routing.models import (

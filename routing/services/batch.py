@@ -31,8 +31,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ConflictError, DomainError
 from orders.models import Parcel
-from pickup.errors import ConflictError, DomainError
 from routing import isolation, solver
 from routing.models import BatchRun, HeldParcel, PlanParcel, RegionPlan
 from routing.problem_builder import build_region_problem

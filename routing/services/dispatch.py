@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ConflictError
 from orders.lifecycle import parcel_transition
 from orders.models import Parcel
-from pickup.errors import ConflictError
 from routing.models import PlannedRoute, PlanParcel, RegionPlan
 from routing.services.plans import lock_region_plan
 

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import F
 
+from core.errors import ConflictError
 from orders.lifecycle import parcel_transition
 from orders.models import Parcel
-from pickup.errors import ConflictError
 from routing import solver
 from routing.models import PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
 from routing.problem_builder import RegionProblem, peak_volume

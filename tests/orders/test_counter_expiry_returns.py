@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
+from core.errors import DomainError
 from orders.models import Parcel, ParcelEvent
 from orders.services.counter import (
     CounterRefusal,
@@ -18,7 +19,6 @@ from orders.services.counter import (
     parcels_expire_overdue,
 )
 from orders.tasks_counter import expire_overdue_parcels
-from pickup.errors import DomainError
 from tests.factories import StoreFactory, make_clerk
 from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import DomainError
 from orders.models import Parcel, ParcelEvent
 from orders.services.counter import (
     CODE_ATTEMPT_LIMIT,
@@ -15,7 +16,6 @@ from orders.services.counter import (
     handover_open,
     parcel_scan_in,
 )
-from pickup.errors import DomainError
 from tests.conftest import walk
 from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 

@@ -4,12 +4,12 @@ import logging
 
 import pytest
 
+from core.errors import DomainError
 from orders.lifecycle import parcel_transition
 from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services import counter
 from orders.services.counter import CounterRefusal, Reason, parcel_scan_in
-from pickup.errors import DomainError
 from tests.conftest import walk
 from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 

@@ -5,10 +5,10 @@ from itertools import product
 import pytest
 from django.db import transaction
 
+from core.errors import ConflictError
 from orders.lifecycle import FINAL, TRANSITIONS, IllegalTransition, parcel_record_event, parcel_transition, path_to
 from orders.models import Notification, Parcel, ParcelEvent
 from orders.signals import parcel_event_recorded
-from pickup.errors import ConflictError
 from tests.conftest import walk
 
 S = Parcel.Status

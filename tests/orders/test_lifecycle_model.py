@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from core.errors import DomainError
 from orders.lifecycle import TRANSITIONS, parcel_transition
 from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.services.counter import handover_confirm, parcel_return_scan_out, parcel_scan_in, parcels_expire_overdue
 from orders.services.ordering import order_cancel
-from pickup.errors import DomainError
 from tests.factories import MerchantFactory, ParcelFactory, StoreFactory, make_clerk
 
 S = Parcel.Status

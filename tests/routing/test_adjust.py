@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.errors import ConflictError, DomainError
 from orders.models import Parcel
-from pickup.errors import ConflictError, DomainError
 from routing.models import Condition, PlannedRoute, PlanParcel, RegionPlan
 from routing.services.adjust import (
     region_plan_set_conditions,

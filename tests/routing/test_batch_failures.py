@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.errors import ConflictError
 from orders.models import Parcel
-from pickup.errors import ConflictError
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from routing.services.batch import region_plan_requeue, region_plan_solve
 from routing.solver import ProblemError

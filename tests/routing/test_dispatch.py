@@ -2,9 +2,9 @@
 
 import pytest
 
+from core.errors import ConflictError
 from orders.lifecycle import parcel_transition
 from orders.models import Parcel, WebhookDelivery
-from pickup.errors import ConflictError
 from routing.models import PlanParcel, RegionPlan
 from routing.services.dispatch import region_plan_approve, route_dispatch
 

@@ -12,11 +12,11 @@ from unittest import mock
 
 import pytest
 
+from core.errors import DomainError
 from orders import models
 from orders.models import Order, Parcel
 from orders.pickup_codes import CODE_DIGITS, pickup_code_for
 from orders.services.counter import Reason, handover_confirm, handover_open
-from pickup.errors import DomainError
 from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401  (fixtures)
 
 

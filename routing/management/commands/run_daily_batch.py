@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from pickup.errors import DomainError
+from core.errors import DomainError
 from routing.models import BatchRun, RegionPlan
 from routing.services.batch import batch_run_here, batch_run_start
 from stores.models import DistributionCenter

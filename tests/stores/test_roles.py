@@ -2,8 +2,8 @@
 
 import pytest
 
-from pickup.roles import clerk_store_list, clerk_stores, planner_dcs
 from stores.models import StaffMembership
+from stores.roles import clerk_store_list, clerk_stores, planner_dcs
 from tests.factories import DistributionCenterFactory, RegionFactory, StoreFactory, make_clerk, make_planner
 
 pytestmark = pytest.mark.django_db

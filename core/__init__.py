@@ -1,0 +1,1 @@
+"""The bottom layer: helpers every app may import (the application error type). Imports nothing of ours."""
