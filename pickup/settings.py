@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "stores",
     "orders",
     "routing",
+    "dc",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("track/", include("orders.tracking.urls")),
     path("demo-shop/", include("orders.demo_shop.urls")),
     path("planner/", include("routing.urls")),
+    path("dc/", include("dc.urls")),
 ]
 
 handler500 = "pickup.middleware.server_error"

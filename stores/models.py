@@ -277,11 +277,13 @@ class Vehicle(models.Model):
 
 
 class StaffMembership(models.Model):
-    """A user's role: clerk of a store or planner of a DC. A person may hold several."""
+    """A user's role: clerk of a store, or planner, dock staff or driver of a DC. A person may hold several."""
 
     class Role(models.TextChoices):
         CLERK = "clerk", _("Store clerk")
         PLANNER = "planner", _("DC planner")
+        DOCK = "dock", _("DC dock staff")
+        DRIVER = "driver", _("Driver")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
@@ -306,7 +308,7 @@ class StaffMembership(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(role="clerk", store__isnull=False, dc__isnull=True)
-                    | models.Q(role="planner", dc__isnull=False, store__isnull=True)
+                    | models.Q(role__in=["planner", "dock", "driver"], dc__isnull=False, store__isnull=True)
                 ),
                 name="membership_role_matches_place",
             ),
@@ -315,6 +317,11 @@ class StaffMembership(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["user", "dc"], condition=models.Q(role="planner"), name="membership_planner_once_per_dc"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "dc", "role"],
+                condition=models.Q(role__in=["dock", "driver"]),
+                name="membership_dc_role_once_per_dc",
             ),
         ]
 
