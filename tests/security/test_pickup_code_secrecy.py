@@ -17,7 +17,6 @@ from orders import models
 from orders.models import Order, Parcel
 from orders.pickup_codes import CODE_DIGITS, pickup_code_for
 from orders.services.counter import Reason, handover_confirm, handover_open
-from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401  (fixtures)
 
 
 def test_a_code_has_over_30_bits_derived_from_a_128_bit_nonce_from_secrets():
