@@ -53,7 +53,8 @@ def main() -> int:
     seed_range = f"seed {args.seed}" if args.runs == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
     print(f"time limit {args.time_limit:g} s, {seed_range}, {args.workers} worker(s), {os.cpu_count()} cores")
     print(
-        f"{'instance':<12} {'seed':>4} {'cost':>10} {'best known':>10} {'gap %':>7} {'seconds':>8} {'load':>5}  feasible"
+        f"{'instance':<12} {'seed':>4} {'cost':>10} {'best known':>10} {'gap %':>7} "
+        f"{'seconds':>8} {'load':>5}  feasible"
     )
     gaps = []
     for path in instances:

@@ -8,6 +8,7 @@ operation must leave the parcel as it was; an accepted one must be a legal move 
 """
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.db import transaction
@@ -175,7 +176,7 @@ class ParcelLifecycle(RuleBasedStateMachine):
                 .values_list("from_status", "to_status")
             )
             assert moves[0] == ("", S.CREATED)
-            for (_f, previous), (start, end) in zip(moves, moves[1:]):
+            for (_f, previous), (start, end) in pairwise(moves):
                 assert start == previous and end in TRANSITIONS[start], moves
             assert len(moves) - 1 == self.changes[pk]
             assert moves[-1][1] == Parcel.objects.get(pk=pk).status

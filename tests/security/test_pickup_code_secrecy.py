@@ -1,7 +1,8 @@
 """Pickup codes: enough entropy from a secure source, stored only hashed, and good for one handover.
 
 The wrong-code lockout under 20 concurrent guesses (counted under the parcel's row lock in PostgreSQL,
-not in a cache) is `tests/orders/test_counter_concurrency.py::test_twenty_concurrent_wrong_codes_count_five_and_lock_once`;
+not in a cache) is
+`tests/orders/test_counter_concurrency.py::test_twenty_concurrent_wrong_codes_count_five_and_lock_once`;
 the tracking look-up's rate limit, the same for known and unknown numbers, is in `tests/orders/test_tracking.py`.
 """
 
