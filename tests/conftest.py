@@ -78,6 +78,35 @@ def celery_eager_and_sms_outbox(request, settings):
     translation.deactivate()
 
 
+class Clock:
+    """The time the code under test reads: `timezone.now()` answers `now`, which moves only when told."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """An injected clock, so a test about leases and deadlines moves time instead of sleeping through it."""
+    injected = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: injected.now)
+    return injected
+
+
+def wait_until(condition, *, timeout: float, what: str, interval: float = 0.2):
+    """Poll `condition` until it holds (its value) or `timeout` seconds pass (a failure naming `what`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+
+
 @pytest.fixture
 def dc(db):
     return DistributionCenterFactory()
