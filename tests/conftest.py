@@ -96,17 +96,6 @@ def clock(monkeypatch):
     return injected
 
 
-def wait_until(condition, *, timeout: float, what: str, interval: float = 0.2):
-    """Poll `condition` until it holds (its value) or `timeout` seconds pass (a failure naming `what`)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-
-
 @pytest.fixture
 def dc(db):
     return DistributionCenterFactory()

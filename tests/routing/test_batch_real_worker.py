@@ -11,7 +11,7 @@ from routing.models import BatchRun, RegionPlan
 from routing.services.batch import batch_run_start, region_plan_claim
 from routing.services.plans import ACTOR
 from routing.tasks import catch_up, daily_batch, region_solve
-from tests.conftest import wait_until
+from tests.faults.conftest import wait_until
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.postgres]
 
