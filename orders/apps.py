@@ -5,7 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders and parcels")
-
-    def ready(self):
-        # Webhooks and shopper notifications listen to parcel_event_recorded.
-        from orders import notifications, webhooks  # noqa: F401

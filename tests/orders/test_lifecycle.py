@@ -6,9 +6,9 @@ import pytest
 from django.db import transaction
 
 from core.errors import ConflictError
+from orders import lifecycle
 from orders.lifecycle import FINAL, TRANSITIONS, IllegalTransition, parcel_record_event, parcel_transition, path_to
 from orders.models import Notification, Parcel, ParcelEvent
-from orders.signals import parcel_event_recorded
 from tests.conftest import walk
 
 S = Parcel.Status
@@ -98,19 +98,16 @@ def test_leaving_the_shelf_frees_the_slot(make_parcel, store):
     assert (parcel.shelf_store_id, parcel.shelf_slot) == (None, None)
 
 
-def test_event_is_announced_inside_the_gate_with_the_moved_parcel(make_parcel):
+def test_event_is_recorded_in_the_outbox_inside_the_gate_with_the_moved_parcel(make_parcel, monkeypatch):
     parcel = make_parcel(S.CREATED)
     seen = []
 
-    def receiver(sender, event, **kwargs):
-        # The receiver runs before the gate returns: the caller's copy still has the old status.
+    def outbox_record(*, event):
+        # The outbox is called before the gate returns: the caller's copy still has the old status.
         seen.append((event.to_status, event.parcel.status, parcel.status))
 
-    parcel_event_recorded.connect(receiver, weak=False, dispatch_uid="t1")
-    try:
-        parcel_transition(parcel=parcel, to=S.AT_DC)
-    finally:
-        parcel_event_recorded.disconnect(dispatch_uid="t1")
+    monkeypatch.setattr(lifecycle, "outbox_record", outbox_record)
+    parcel_transition(parcel=parcel, to=S.AT_DC)
     assert seen == [(S.AT_DC, S.AT_DC, S.CREATED)]
     assert parcel.status == S.AT_DC
 
@@ -151,7 +148,7 @@ def test_walk_uses_only_the_gate(make_parcel):
 
 
 def test_the_event_and_parcel_the_gate_returns_are_what_it_stored(make_parcel, store, clerk):
-    # The gate writes both rows in plain SQL: each value must come back from the database unchanged.
+    # What the gate hands back is what the database holds, value for value.
     parcel = make_parcel("in_transit")
     event = parcel_transition(
         parcel=parcel,
