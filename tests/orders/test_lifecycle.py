@@ -7,7 +7,15 @@ from django.db import transaction
 
 from core.errors import ConflictError
 from orders import lifecycle
-from orders.lifecycle import FINAL, TRANSITIONS, IllegalTransition, parcel_record_event, parcel_transition, path_to
+from orders.lifecycle import (
+    FINAL,
+    TRANSITIONS,
+    IllegalTransition,
+    parcel_record_creation,
+    parcel_record_event,
+    parcel_transition,
+    path_to,
+)
 from orders.models import Notification, Parcel, ParcelEvent
 from tests.conftest import walk
 
@@ -168,3 +176,23 @@ def test_the_event_and_parcel_the_gate_returns_are_what_it_stored(make_parcel, s
     assert [getattr(parcel, f.attname) for f in Parcel._meta.concrete_fields] == [
         getattr(fresh, f.attname) for f in Parcel._meta.concrete_fields
     ]
+
+
+def test_an_event_recorded_since_the_parcel_was_read_does_not_stop_a_legal_move(make_parcel, clerk, store):
+    # given a copy of a parcel read before a wrong pickup code was recorded on it
+    parcel = make_parcel(S.AT_STORE)
+    stale = Parcel.objects.get(pk=parcel.pk)
+    parcel_record_event(parcel=parcel, type=ParcelEvent.Type.CODE_FAILED, actor=clerk, store=store)
+    # when the stale copy is moved on
+    event = parcel_transition(parcel=stale, to=S.PICKED_UP, actor=clerk, store=store)
+    # then the move is made, numbered after that event, and the parcel knows its newest number
+    seqs = list(ParcelEvent.objects.filter(parcel=parcel).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, event.seq + 1))
+    assert Parcel.objects.get(pk=parcel.pk).last_event_seq == stale.last_event_seq == event.seq
+
+
+def test_a_parcel_with_a_history_gets_no_second_creation_event(make_parcel):
+    parcel = make_parcel(S.CREATED)
+    with pytest.raises(ValueError):
+        parcel_record_creation(parcel=parcel)
+    assert parcel.events.count() == 1
