@@ -44,6 +44,21 @@ class OrderRejected(DomainError):
         super().__init__(_("The pickup store cannot take this order."), code="invalid")
         self.fields = fields
 
+    def messages(self) -> list[str]:
+        """Every reason, in order, for a page that shows them in one list."""
+        return _messages_in(self.fields)
+
+
+def _messages_in(fields: dict) -> list[str]:
+    messages = []
+    for value in fields.values():
+        if isinstance(value, dict):
+            messages += _messages_in(value)
+        elif isinstance(value, list):
+            for item in value:
+                messages += _messages_in(item) if isinstance(item, dict) else [str(item)]
+    return messages
+
 
 def order_create(
     *,
