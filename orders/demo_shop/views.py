@@ -69,7 +69,7 @@ def checkout(request):
     merchant = _merchant()
     origin = f"{request.scheme}://{request.get_host()}"
     picker_url = (
-        reverse("stores:picker")
+        reverse("picker:page")
         + "?"
         + urlencode(
             {"merchant": merchant.code, "origin": origin, "size": ITEM["size_class"], "weight": ITEM["weight_g"]}
