@@ -7,8 +7,11 @@ So every lock is taken in one order of kinds, and within a kind by ascending id:
 
 An order before its new pickup store (changing the store checks and then takes the store's
 capacity), and both before the order's parcels, which the lifecycle gate moves last. The gate's
-compare-and-swap update locks a parcel row too, so a service moving several parcels moves them in
-id order. routing/locks.py states the whole order: region plans, batch runs and routes come before these kinds.
+compare-and-swap update locks a parcel row too, so the services moving several parcels (cancel,
+change of store or day, handover, dispatch) move them in id order. Recording a solved plan moves
+its parcels in route order instead, holding the region plan's lock, and a parcel is on one
+region's plan of a day. routing/locks.py states the whole order: region plans, batch runs and
+routes come before these kinds.
 
 Each function must be called inside `transaction.atomic()`; the lock holds until it ends.
 """
