@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
 from orders.holds import hold_days_for, hold_deadline_for
+from orders.locks import lock_parcel
 from orders.models import Parcel, ParcelEvent
 from orders.signals import parcel_event_recorded
 from stores.models import Store
@@ -152,7 +153,7 @@ def parcel_record_event(
     with transaction.atomic():
         # Lock the parcel so concurrent events on it get distinct, gap-free sequence numbers; the outbox
         # receivers see the parcel as it is now, whatever the caller's copy says.
-        current = Parcel.objects.select_for_update(of=("self",)).select_related("order__merchant").get(pk=parcel.pk)
+        current = lock_parcel(parcel.pk, related=["order__merchant"])
         return _append_event(
             parcel=current,
             type=type,
