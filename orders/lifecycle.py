@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
 from orders.holds import hold_days_for, hold_deadline_for
+from orders.locks import lock_parcel
 from orders.models import Parcel, ParcelEvent
 from orders.outbox import outbox_record
 from stores.models import Store
@@ -181,7 +182,7 @@ def parcel_record_event(
     with transaction.atomic():
         # Locked, so the number read is the one to follow; the outbox sees the parcel as it is now,
         # whatever the caller's copy says.
-        current = Parcel.objects.select_for_update(of=("self",)).select_related("order__merchant").get(pk=parcel.pk)
+        current = lock_parcel(parcel.pk, related=["order__merchant"])
         current.last_event_seq += 1
         Parcel.objects.filter(pk=current.pk).update(last_event_seq=current.last_event_seq)
         event = _append_event(

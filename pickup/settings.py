@@ -171,8 +171,6 @@ PICKUP_GEOCODER = env_str("PICKUP_GEOCODER", "stores.geocoding.GazetteerGeocoder
 # Map tiles for the store picker, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty draws
 # the markers on a plain background, so the picker works with no tile server reachable.
 PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
-# Dotted path of the function estimating a store's free slots on a day (see stores.locator).
-PICKUP_CAPACITY_ESTIMATOR = env_str("PICKUP_CAPACITY_ESTIMATOR", "orders.capacity.store_free_capacity")
 PICKUP_DEMO_SHOP_MERCHANT = env_str("PICKUP_DEMO_SHOP_MERCHANT", "BOOKNOOK")
 PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
 PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)

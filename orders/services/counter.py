@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from orders.counter_selectors import counter_cash_due, counter_handover_parcels
 from orders.lifecycle import parcel_record_event, parcel_transition
+from orders.locks import lock_order, lock_parcel
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from stores.models import Store, TemperatureClass
@@ -302,11 +303,7 @@ def _verify_code_on(parcel: Parcel, *, code_hash: str, store: Store, clerk) -> N
     """
     now = timezone.now()
     with transaction.atomic():
-        row = (
-            Parcel.objects.select_for_update()
-            .only("failed_code_attempts", "code_locked_until", "pickup_code_hash")
-            .get(pk=parcel.pk)
-        )
+        row = lock_parcel(parcel.pk, fields=["failed_code_attempts", "code_locked_until", "pickup_code_hash"])
         if row.code_locked_until and row.code_locked_until > now:
             raise _locked_refusal(row.code_locked_until, store)
         if hmac.compare_digest(row.pickup_code_hash, code_hash):
@@ -417,7 +414,7 @@ def handover_confirm(
     handover = handover_open(code=code, store=store, clerk=clerk, tracking_number=opened_by_tracking)
     scanned = {normalize_scan(t) for t in tracking_numbers if t.strip()}
     with transaction.atomic():
-        Order.objects.select_for_update().filter(pk=handover.order.pk).values_list("pk", flat=True).get()
+        lock_order(handover.order.pk)
         parcels = list(Parcel.objects.filter(order=handover.order, shelf_store=store, status=S.AT_STORE).order_by("pk"))
         if not parcels:
             raise CounterRefusal(_("Already handed over."), code=Reason.ALREADY_HANDED_OVER)

@@ -34,10 +34,11 @@ from django.utils.translation import gettext as _
 from core.errors import ConflictError, DomainError
 from orders.models import Parcel
 from routing import isolation, solver
+from routing.locks import lock_region_plan, lock_run
 from routing.models import BatchRun, HeldParcel, PlanParcel, RegionPlan
 from routing.problem_builder import build_region_problem
 from routing.services import intake
-from routing.services.plans import lock_region_plan, plan_write
+from routing.services.plans import plan_write
 from stores.models import DistributionCenter, Vehicle
 
 log = logging.getLogger(__name__)
@@ -358,7 +359,7 @@ def region_plan_record(
     last region. False: the lease was lost (another worker reclaimed the region) and nothing changed."""
     now = now or timezone.now()
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         if rp.status != RegionPlan.Status.RUNNING or rp.claimed_by != token:
             return False
         plan_write(region_plan=rp, region_problem=region_problem, solution=solution)
@@ -372,7 +373,7 @@ def region_plan_record(
 def region_plan_fail(*, region_plan: RegionPlan, token: str, reason: str, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         if rp.status != RegionPlan.Status.RUNNING or rp.claimed_by != token:
             return False
         RegionPlan.objects.filter(pk=rp.pk).update(
@@ -385,7 +386,7 @@ def region_plan_fail(*, region_plan: RegionPlan, token: str, reason: str, now: d
 def run_settle(*, run_id: int, now: datetime) -> None:
     """Finish the run once no region is waiting or solving. Holding the run's row lock, two regions
     finishing at once settle one after the other, and the later one sees the earlier one's result."""
-    run = BatchRun.objects.select_for_update().get(pk=run_id)
+    run = lock_run(run_id)
     statuses = set(run.region_plans.values_list("status", flat=True))
     if statuses & {RegionPlan.Status.PENDING, RegionPlan.Status.RUNNING}:
         return
@@ -398,7 +399,7 @@ def region_plan_requeue(*, region_plan: RegionPlan, user=None) -> RegionPlan:
     """Solve the region again: a failed region re-run alone, or a planned one re-optimised with its
     current conditions, vehicles and locked routes. The other regions are left as they are."""
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         if rp.status not in (RegionPlan.Status.PLANNED, RegionPlan.Status.FAILED):
             raise ConflictError(
                 _("Region %(region)s is %(status)s and cannot be solved again.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models import F
 
 from core.errors import ConflictError
@@ -177,10 +176,3 @@ def plan_refresh_totals(*, region_plan: RegionPlan, solve_seconds: float | None 
         region_plan.solve_seconds = solve_seconds
         fields.append("solve_seconds")
     region_plan.save(update_fields=fields)
-
-
-def lock_region_plan(region_plan: RegionPlan) -> RegionPlan:
-    """The region plan's row, locked for the rest of the transaction (always lock it before the run)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock_region_plan needs a transaction")
-    return RegionPlan.objects.select_for_update().select_related("run__dc", "region").get(pk=region_plan.pk)
