@@ -171,38 +171,25 @@ def best_of_portfolio(
             if best is None or not by_sector
             else _sectors(problem, fleet, locked, best, candidates, workers, f"{params.seed}/{r}")
         )
+        start = None if best is None else best.routes
+        whole = SearchJob(
+            problem, fleet, locked, candidates, searches[0], params, seeds[0], until, start, polish, recombining
+        )
         if sectors is None:
-            start = None if best is None else best.routes
             jobs = [
-                SearchJob(
-                    problem=problem,
-                    fleet=first_fleets[w] if best is None else fleet,
-                    locked=locked,
-                    candidates=candidates,
-                    strategy=searches[w],
-                    params=params,
-                    seed=seeds[w],
-                    deadline=until,
-                    start=start,
-                    polish=polish,
-                    pool_routes=recombining,
-                )
+                replace(whole, fleet=first_fleets[w] if best is None else fleet, strategy=searches[w], seed=seeds[w])
                 for w in range(workers)
             ]
         else:
             jobs = [
-                SearchJob(
-                    problem=problem,
+                replace(
+                    whole,
                     fleet=[fleet[k] for k in vehicles],
                     locked={},
                     candidates=stops,
                     strategy=searches[w],
-                    params=params,
                     seed=seeds[w],
-                    deadline=until,
                     start={i: best.routes.get(k, []) for i, k in enumerate(vehicles)},
-                    polish=polish,
-                    pool_routes=recombining,
                 )
                 for w, (vehicles, stops) in enumerate(sectors)
             ]
