@@ -47,7 +47,7 @@ class Strategy:
     removed_visits: int = 10
     max_string: int = 10
     # What the worker searches with in the parallel rounds after the first, where it differs (see
-    # _round_of).
+    # routing.engine.search).
     later_rounds: Strategy | None = None
 
 
