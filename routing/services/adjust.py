@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
-from routing import solver
+from routing import engine
 from routing.checker import check
 from routing.locks import lock_region_plan
 from routing.models import (
@@ -112,7 +112,7 @@ class MovePreview:
     stop: PlannedStop
     target: PlannedRoute
     position: int
-    routes: dict[int, solver.Route] = field(default_factory=dict)  # route id -> the route re-driven
+    routes: dict[int, engine.Route] = field(default_factory=dict)  # route id -> the route re-driven
     refusal: str = ""
     region_problem: RegionProblem | None = None
 
@@ -149,8 +149,8 @@ def stop_move_preview(*, stop: PlannedStop, target: PlannedRoute, position: int)
     )
     preview.region_problem = region_problem
     try:
-        solution = solver.solve(region_problem.problem, solver.SearchParams(time_limit_s=1))
-    except solver.ProblemError as error:
+        solution = engine.solve(region_problem.problem, engine.SearchParams(time_limit_s=1))
+    except engine.ProblemError as error:
         preview.refusal = _readable(str(error), region_problem)
         return preview
     violations = check(region_problem.problem, solution)
