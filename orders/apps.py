@@ -7,8 +7,6 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders and parcels")
 
     def ready(self):
-        # Webhooks and shopper notifications listen to parcel_event_recorded.
-        from orders import notifications, webhooks  # noqa: F401
         from orders.capacity import store_free_capacity
         from stores.locator import register_capacity_estimator
 

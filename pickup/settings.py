@@ -104,7 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache --------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "pickup.cache.PooledClientRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pickup"}}
 
@@ -117,7 +117,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sessions are read on every request (each counter scan): the cache answers, the database keeps them durable.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-AUTHENTICATION_BACKENDS = ["pickup.auth_backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff_landing"
 LOGOUT_REDIRECT_URL = "home"
@@ -196,8 +195,9 @@ if REDIS_URL:
         # A worker looks for such messages every tenth tick of this many seconds (kombu's default).
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
     }
-    # One Redis client per pool instead of one per publish (pickup/broker.py). Only for redis://: a
-    # transport named here overrides the URL's scheme, and with it kombu's TLS set-up for rediss://.
+    # kombu's Redis transport with the fix of a worker-stopping bug on a lost connection (pickup/broker.py).
+    # Only for redis://: a transport named here overrides the URL's scheme, and with it kombu's TLS set-up
+    # for rediss://.
     if REDIS_URL.startswith("redis://"):
         CELERY_BROKER_TRANSPORT = "pickup.broker:Transport"
 else:

@@ -3,7 +3,7 @@ and problem reports.
 
 Every status change goes through `orders.lifecycle.parcel_transition` and every other action through
 `parcel_record_event`, so each action is a ParcelEvent with the clerk as actor (and notifications and
-webhooks follow from `parcel_event_recorded`). Refusals are `CounterRefusal`s whose `code` names the
+webhooks follow from the gate's outbox). Refusals are `CounterRefusal`s whose `code` names the
 reason for the screen and the JSON endpoint.
 """
 
@@ -23,7 +23,6 @@ from orders.lifecycle import parcel_record_event, parcel_transition
 from orders.locks import lock_order, lock_parcel
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
-from pickup.compiled_select import CompiledSelect
 from stores.models import Store, TemperatureClass
 
 logger = logging.getLogger("orders.counter")
@@ -90,20 +89,13 @@ def normalize_scan(code: str) -> str:
     return cleaned
 
 
-# Unsorted: the number is unique, and a sort would make the database sort the one row.
-_PARCEL_BY_TRACKING = CompiledSelect(
-    lambda tracking_number: (
-        Parcel.objects.select_related("order__merchant").filter(tracking_number=tracking_number).order_by()
-    ),
-    tracking_number="sample tracking number",
-)
-
-
 def _parcel_by_tracking(code: str) -> Parcel | None:
     if len(code) > TRACKING_MAX_LENGTH:
         return None
-    found = _PARCEL_BY_TRACKING.fetch(tracking_number=code)
-    return found[0] if found else None
+    try:
+        return Parcel.objects.select_related("order__merchant").get(tracking_number=code)
+    except Parcel.DoesNotExist:
+        return None
 
 
 def _unknown(code_kind: str, *, store: Store, clerk) -> CounterRefusal:
