@@ -11,7 +11,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from routing.solver import Problem, Route, Solution, Stop, Vehicle
+    from routing.engine import Problem, Route, Solution, Stop, Vehicle
 
 # Loads are floats; a sum of a few hundred of them may be off by far less than this.
 _LOAD_TOLERANCE = 1e-6

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from routing.solver import UNREACHABLE, TravelMatrix
+from routing.engine import UNREACHABLE, TravelMatrix
 
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_DETOUR_FACTOR = 1.3

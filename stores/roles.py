@@ -2,7 +2,6 @@
 
 from django.db.models import QuerySet
 
-from pickup.compiled_select import CompiledSelect
 from stores.models import DistributionCenter, StaffMembership, Store
 
 # No DISTINCT in either: a user holds one membership of a role per store or DC (unique constraints), so
@@ -11,9 +10,6 @@ from stores.models import DistributionCenter, StaffMembership, Store
 
 def _clerk_stores_of(user_id: int) -> QuerySet[Store]:
     return Store.objects.filter(staff__user_id=user_id, staff__role=StaffMembership.Role.CLERK, active=True)
-
-
-_CLERK_STORES = CompiledSelect(lambda user_id: _clerk_stores_of(user_id).order_by(), user_id=-1)
 
 
 def clerk_stores(user) -> QuerySet[Store]:
@@ -26,7 +22,7 @@ def clerk_store_list(user) -> list[Store]:
     """The clerk's stores, unsorted, for the membership check on every counter request."""
     if not user.is_authenticated:
         return []
-    return _CLERK_STORES.fetch(user_id=user.pk)
+    return list(_clerk_stores_of(user.pk).order_by())
 
 
 def planner_dcs(user) -> QuerySet[DistributionCenter]:

@@ -22,9 +22,9 @@ from django.utils import timezone
 from orders.lifecycle import parcel_transition, path_to
 from orders.pickup_codes import pickup_code_for
 from orders.services.counter import parcel_scan_in
+from routing.engine import solve
 from routing.models import BatchRun
 from routing.services.batch import batch_run_start, region_plan_solve
-from routing.solver import solve
 from tests.factories import (
     DistributionCenterFactory,
     MerchantFactory,
