@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test venv deps test-deps migrate seed serve clean messages
+.PHONY: run test lint venv deps test-deps migrate seed serve clean messages
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
@@ -34,6 +34,14 @@ run: seed
 
 test: test-deps
 	@scripts/run_tests.sh
+
+# What CI checks before the tests: lint and format, the layering of the apps (pyproject.toml's
+# import-linter contracts), and models with no migration written for them.
+lint: test-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
 
 messages: deps
 	$(PY) manage.py makemessages -l zh_Hant --ignore=.venv --ignore=tests && $(PY) manage.py compilemessages --ignore=.venv

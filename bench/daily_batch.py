@@ -71,7 +71,8 @@ def main() -> None:
         "generate_regions", "--dc", dc.code, "--regions", str(args.regions), verbosity=0, stdout=open(os.devnull, "w")
     )
     print(
-        f"seeded in {time.monotonic() - started:.0f} s: {summary.stores} stores, {summary.parcels_created} parcels, {args.vehicles} vehicles, {args.regions} regions"
+        f"seeded in {time.monotonic() - started:.0f} s: {summary.stores} stores, {summary.parcels_created} parcels, "
+        f"{args.vehicles} vehicles, {args.regions} regions"
     )
 
     worker = subprocess.Popen(
@@ -211,10 +212,12 @@ def report(run, sampler: MemorySampler) -> None:
     plans = list(run.region_plans.select_related("region").order_by("region__code"))
     wall = (run.finished_at - run.started_at).total_seconds()
     print(
-        f"\nrun {run}: {run.get_status_display()}, wall time {wall:.0f} s ({wall / 60:.1f} min), {run.time_limit_s:g} s search per region"
+        f"\nrun {run}: {run.get_status_display()}, wall time {wall:.0f} s ({wall / 60:.1f} min), "
+        f"{run.time_limit_s:g} s search per region"
     )
     print(
-        f"{'region':8} {'status':9} {'stops':>5} {'out':>5} {'back':>5} {'veh':>4} {'unserved':>8} {'km':>7} {'search s':>8} {'task s':>7}"
+        f"{'region':8} {'status':9} {'stops':>5} {'out':>5} {'back':>5} {'veh':>4} "
+        f"{'unserved':>8} {'km':>7} {'search s':>8} {'task s':>7}"
     )
     for rp in plans:
         task = (
@@ -223,7 +226,8 @@ def report(run, sampler: MemorySampler) -> None:
             else 0
         )
         print(
-            f"{rp.region.code:8} {rp.status:9} {rp.stops:5d} {rp.parcels_out:5d} {rp.parcels_back:5d} {rp.vehicles_used:4d} "
+            f"{rp.region.code:8} {rp.status:9} {rp.stops:5d} {rp.parcels_out:5d} {rp.parcels_back:5d} "
+            f"{rp.vehicles_used:4d} "
             f"{rp.unserved_stops:8d} {rp.distance_m / 1000:7.1f} {rp.solve_seconds or 0:8.1f} {task:7.1f}"
         )
     print(
@@ -232,7 +236,8 @@ def report(run, sampler: MemorySampler) -> None:
         f"{sum(p.unserved_stops for p in plans)} unserved stops"
     )
     print(
-        f"peak memory: {sampler.peak_kb / 1024:.0f} MB RSS over {sampler.peak_processes} processes (worker, pool, solvers, this script)"
+        f"peak memory: {sampler.peak_kb / 1024:.0f} MB RSS over {sampler.peak_processes} processes "
+        "(worker, pool, solvers, this script)"
     )
 
 

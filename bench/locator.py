@@ -24,14 +24,14 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pickup.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.conf import settings
+from django.db import connection, connections
 
-from bench.scan import Client, cpu_seconds, production_env, wait_for_server  # noqa: E402
+from bench.scan import Client, cpu_seconds, production_env, wait_for_server
 
 STORES = int(os.environ.get("BENCH_STORES", 20_000))
 PORT = int(os.environ.get("BENCH_PORT", 8766))
@@ -161,7 +161,8 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         print(
-            f"{connection.vendor}: built {STORES:,} stores and {PARCELS:,} parcels in {time.perf_counter() - started:.1f} s"
+            f"{connection.vendor}: built {STORES:,} stores and {PARCELS:,} parcels "
+            f"in {time.perf_counter() - started:.1f} s"
         )
         connections.close_all()  # the server has the database to itself
         server = serve(PORT)
@@ -199,7 +200,10 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         timings.sort()
-        pct = lambda p: timings[min(len(timings) - 1, int(p / 100 * len(timings)))]  # noqa: E731
+
+        def pct(p):
+            return timings[min(len(timings) - 1, int(p / 100 * len(timings)))]
+
         print(
             f"{connection.vendor}: nearest-10 over HTTP, {QUERIES} queries: "
             f"p50 {pct(50):.1f} ms, p95 {pct(95):.1f} ms, p99 {pct(99):.1f} ms, mean {statistics.mean(timings):.1f} ms"
@@ -213,7 +217,8 @@ def main() -> None:
             # The server's threads keep persistent connections (CONN_MAX_AGE); close them before dropping.
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
         connection.creation.destroy_test_db(
             db["NAME"] if db["ENGINE"].endswith("sqlite3") else db["TEST"]["NAME"], verbosity=0, keepdb=False

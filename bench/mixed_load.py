@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scan import PASSWORD, Client, percentile, production_env, recreate_database, wait_for_server  # noqa: E402
+from bench.scan import PASSWORD, Client, percentile, production_env, recreate_database, wait_for_server
 
 MIX = [("track", 0.35), ("locate", 0.35), ("scan", 0.20), ("order", 0.10)]
 # Around the demo network (New Taipei and Taipei).
@@ -119,7 +119,7 @@ def drive(port: int, plan: dict, clerk: tuple[str, list[str]], bare: bool, ready
         "Content-Type": "application/x-www-form-urlencoded",
         "X-CSRFToken": client.cookies.get("csrftoken", ""),
     }
-    operations, weights = zip(*MIX)
+    operations, weights = zip(*MIX, strict=True)
     samples = []
     ready.put(username)
     go.wait()
@@ -205,7 +205,8 @@ def print_rows(rows: list[dict]) -> None:
     print(f"{'':<22}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for r in rows:
         print(
-            f"{r['label']:<22}{r['n']:>9}{r['rps']:>9.1f}{r.get('p50', 0):>9.1f}{r.get('p95', 0):>9.1f}{r.get('p99', 0):>9.1f}{r['errors']:>8}"
+            f"{r['label']:<22}{r['n']:>9}{r['rps']:>9.1f}"
+            f"{r.get('p50', 0):>9.1f}{r.get('p95', 0):>9.1f}{r.get('p99', 0):>9.1f}{r['errors']:>8}"
         )
 
 
@@ -218,7 +219,8 @@ def main() -> None:
     os.chdir(ROOT)
 
     print(
-        f"database {args.database_url}: re-creating, seeding the demo and {args.clients} clerks x {args.parcels_per_clerk} parcels in transit"
+        f"database {args.database_url}: re-creating, seeding the demo and "
+        f"{args.clients} clerks x {args.parcels_per_clerk} parcels in transit"
     )
     recreate_database(args.database_url)
     plan = seed(args)
@@ -247,10 +249,12 @@ def main() -> None:
         server.wait(timeout=30)
 
     print(
-        f"\n{args.clients} clients, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs; mixed {args.seconds:.0f} s, bare {args.bare_seconds:.0f} s"
+        f"\n{args.clients} clients, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs; "
+        f"mixed {args.seconds:.0f} s, bare {args.bare_seconds:.0f} s"
     )
     print(
-        f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, after: {' '.join(f'{x:.2f}' for x in load_after)}"
+        f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
+        f"after: {' '.join(f'{x:.2f}' for x in load_after)}"
     )
     rows = [summary("mixed (all)", mixed, args.seconds)]
     rows += [summary(f"  {operation}", [s for s in mixed if s[0] == operation], args.seconds) for operation, _ in MIX]
@@ -264,7 +268,8 @@ def main() -> None:
         print("errors by (operation, HTTP status; 0 = no answer):", statuses)
     mixed_row, bare_row = rows[0], rows[-1]
     print(
-        f"ratio mixed / bare: throughput {mixed_row['rps'] / bare_row['rps']:.2f}, p50 latency x{mixed_row['p50'] / bare_row['p50']:.1f}, "
+        f"ratio mixed / bare: throughput {mixed_row['rps'] / bare_row['rps']:.2f}, "
+        f"p50 latency x{mixed_row['p50'] / bare_row['p50']:.1f}, "
         f"p99 latency x{mixed_row['p99'] / bare_row['p99']:.1f}"
     )
 

@@ -1,6 +1,7 @@
 """Benchmark the counter's scan-in endpoint: gunicorn + PostgreSQL on loopback, several clerks scanning at once.
 
-    .venv/bin/python bench/scan.py [--seconds 20] [--clients 6] [--workers 4] [--worker-class sync] [--redis-url URL] [--empty]
+    .venv/bin/python bench/scan.py [--seconds 20] [--clients 6] [--workers 4] [--worker-class sync]
+                                   [--redis-url URL] [--empty]
 
 Creates its own database (dropped and re-created each run), seeds stores with parcels in transit and one
 clerk per store, starts gunicorn in production mode (DEBUG off), signs each clerk in through the login
@@ -283,7 +284,8 @@ def main() -> None:
     os.chdir(ROOT)
 
     print(
-        f"database {args.database_url}: re-creating and seeding {args.clients} stores x {args.parcels_per_store} parcels in transit"
+        f"database {args.database_url}: re-creating and seeding "
+        f"{args.clients} stores x {args.parcels_per_store} parcels in transit"
     )
     recreate_database(args.database_url)
     clerks = seed(args)
@@ -342,14 +344,18 @@ def main() -> None:
     expected, what = (400, "refused empty scans") if args.empty else (200, "accepted scans")
     accepted = statuses.get(expected, 0)
     print(
-        f"{args.clients} clients, gunicorn {args.workers} {args.worker_class} workers, {os.cpu_count()} CPUs, {args.seconds:.0f} s"
+        f"{args.clients} clients, gunicorn {args.workers} {args.worker_class} workers, "
+        f"{os.cpu_count()} CPUs, {args.seconds:.0f} s"
     )
     print(
-        f"scans: {len(latencies)}  {what} (HTTP {expected}): {accepted}  other: { {k: v for k, v in statuses.items() if k != expected} }"
+        f"scans: {len(latencies)}  {what} (HTTP {expected}): {accepted}  "
+        f"other: { {k: v for k, v in statuses.items() if k != expected} }"
     )
     print(f"rate: {accepted / args.seconds:.1f} {what}/s")
     if accepted:
-        web_ms, db_ms = ((after - before) * 1000 / len(latencies) for before, after in zip(cpu_before, cpu_after))
+        web_ms, db_ms = (
+            (after - before) * 1000 / len(latencies) for before, after in zip(cpu_before, cpu_after, strict=True)
+        )
         client_ms = sum(result[2] for result in results) * 1000 / len(latencies)
         print(
             f"server CPU per scan: {web_ms:.1f} ms gunicorn + {db_ms:.1f} ms PostgreSQL; "
@@ -360,7 +366,8 @@ def main() -> None:
     if latencies:
         ms = [value * 1000 for value in latencies]
         print(
-            f"latency ms: p50 {percentile(ms, 0.50):.1f}  p95 {percentile(ms, 0.95):.1f}  p99 {percentile(ms, 0.99):.1f}  "
+            f"latency ms: p50 {percentile(ms, 0.50):.1f}  p95 {percentile(ms, 0.95):.1f}  "
+            f"p99 {percentile(ms, 0.99):.1f}  "
             f"max {ms[-1]:.1f}  mean {statistics.fmean(ms):.1f}"
         )
 

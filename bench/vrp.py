@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import vrplib as vrplib_reader  # noqa: E402
+import vrplib as vrplib_reader
 
-from routing import vrplib  # noqa: E402
-from routing.checker import check  # noqa: E402
-from routing.engine import SearchParams, solve  # noqa: E402
+from routing import vrplib
+from routing.checker import check
+from routing.engine import SearchParams, solve
 
 
 def main() -> int:

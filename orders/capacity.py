@@ -87,8 +87,10 @@ def _counts(arrival: dict[int, datetime], *, since: datetime, until: datetime) -
     # A filtered count from the orders' store index, not a filter on the parcels' status, whose
     # index SQLite would otherwise pick and which grows with the whole network's traffic.
     parts.append(
-        f"SELECT {ON_THE_WAY}, o.pickup_store_id, COUNT(CASE WHEN p.status IN (%s, %s) AND p.temperature_class = %s THEN 1 END)"
-        f" FROM {order} o JOIN {parcel} p ON p.order_id = o.id WHERE o.pickup_store_id IN ({in_ids}) GROUP BY o.pickup_store_id"
+        f"SELECT {ON_THE_WAY}, o.pickup_store_id,"
+        " COUNT(CASE WHEN p.status IN (%s, %s) AND p.temperature_class = %s THEN 1 END)"
+        f" FROM {order} o JOIN {parcel} p ON p.order_id = o.id"
+        f" WHERE o.pickup_store_id IN ({in_ids}) GROUP BY o.pickup_store_id"
     )
     params += [*(status.value for status in INCOMING), ambient, *ids]
     parts.append(

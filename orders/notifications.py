@@ -202,7 +202,8 @@ def notification_text(notification: Notification) -> tuple[str, str]:
             subject = _("Reminder: collect your parcel %(tracking)s by %(deadline)s") % values
             body = (
                 _(
-                    "Your parcel %(tracking)s from %(merchant)s is waiting at %(store)s, %(address)s, until %(deadline)s.\n"
+                    "Your parcel %(tracking)s from %(merchant)s is waiting at %(store)s, %(address)s, "
+                    "until %(deadline)s.\n"
                     "Pickup code: %(code)s\nTrack it: %(url)s"
                 )
                 % values
@@ -211,7 +212,8 @@ def notification_text(notification: Notification) -> tuple[str, str]:
             subject = _("Your parcel %(tracking)s is going back") % values
             body = (
                 _(
-                    "Your parcel %(tracking)s was not collected in time at %(store)s and is going back to %(merchant)s.\n"
+                    "Your parcel %(tracking)s was not collected in time at %(store)s "
+                    "and is going back to %(merchant)s.\n"
                     "Track it: %(url)s"
                 )
                 % values

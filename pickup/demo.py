@@ -295,7 +295,7 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
     for store_id, slot in Parcel.objects.filter(shelf_slot__isnull=False).values_list("shelf_store_id", "shelf_slot"):
         used_slots.setdefault(store_id, set()).add(slot)
     taken_tracking = set(Parcel.objects.values_list("tracking_number", flat=True))
-    statuses, status_weights = zip(*STATUS_MIX)
+    statuses, status_weights = zip(*STATUS_MIX, strict=True)
     plans = []
     for number in range(1, count + 1):
         merchant = merchants[number % len(merchants)]
@@ -330,7 +330,7 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
 
     orders = Order.objects.bulk_create([plan[0] for plan in plans])
     parcel_rows, event_rows = [], []
-    for order, (_, target, times, parcels) in zip(orders, plans):
+    for order, (_, target, times, parcels) in zip(orders, plans, strict=True):
         code_hash = pickup_code_hash(pickup_code_for(order))
         for tracking, size, volume, weight, (temperature, fragile) in parcels:
             if tracking in taken_tracking:
@@ -387,7 +387,8 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
 
 
 def _demo_handling(number: int, store: Store) -> tuple[str, bool]:
-    """(temperature class, fragile) of a demo order's parcels: one in ten cold where the store can hold it, one in seven fragile."""
+    """(temperature class, fragile) of a demo order's parcels: one in ten cold where the store can hold it,
+    one in seven fragile."""
     temperature = TemperatureClass.AMBIENT
     if number % 20 == 0 and store.accepts_temperature(TemperatureClass.FROZEN):
         temperature = TemperatureClass.FROZEN

@@ -5,6 +5,7 @@ Celery broker on the local filesystem, so a fresh machine needs no server.
 DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pickup.env import env_bool, env_int, env_list, env_str, env_time
+from pickup.env import env_bool, env_float, env_int, env_list, env_str, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PICKUP_VAR_DIR", str(BASE_DIR / "var")))
@@ -168,8 +169,8 @@ PICKUP_FORECAST_HISTORY_DAYS = env_int("PICKUP_FORECAST_HISTORY_DAYS", 28, minim
 PICKUP_PUBLIC_URL = env_str("PICKUP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Dotted path of the geocoder behind the store search; the default resolves the shipped gazetteer offline.
 PICKUP_GEOCODER = env_str("PICKUP_GEOCODER", "stores.geocoding.GazetteerGeocoder")
-# Map tiles for the store picker, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty draws
-# the markers on a plain background, so the picker works with no tile server reachable.
+# Map tiles for the store picker and the planner's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png;
+# empty draws stores and routes on a plain background, so the pages work with no tile server reachable.
 PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
 PICKUP_DEMO_SHOP_MERCHANT = env_str("PICKUP_DEMO_SHOP_MERCHANT", "BOOKNOOK")
 PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
@@ -273,12 +274,6 @@ LOGGING = {
 }
 
 # --- Daily route batch (routing) ----------------------------------------------------------------
-from datetime import timedelta  # noqa: E402
-
-from celery.schedules import crontab  # noqa: E402
-
-from pickup.env import env_float  # noqa: E402
-
 # OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
 PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, minimum=0.1)
 # How long a region's claim holds unless its worker renews it (it does every third of this while it
@@ -286,9 +281,6 @@ PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, min
 PICKUP_ROUTING_LEASE_S = env_float("PICKUP_ROUTING_LEASE_S", 120.0, minimum=1.0)
 # Road matrices from an OSRM server's table service; empty: offline estimate from straight lines.
 OSRM_URL = env_str("OSRM_URL")
-# A tile server for the planner's map (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty:
-# stores and routes are drawn on a plain background, which needs no network at all.
-PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
 # The daily entry starts every DC whose local batch time has passed; the catch-up re-checks every few
 # minutes (and on worker start) so a broker outage at batch time delays the day's run, never loses it.
 CELERY_BEAT_SCHEDULE["routing-daily-batch"] = {

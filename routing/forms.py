@@ -21,7 +21,8 @@ class ConditionsForm(ErrorTextMixin, forms.Form):
         min_value=CONDITION_FACTOR_RANGE[0],
         max_value=CONDITION_FACTOR_RANGE[1],
         help_text=_(
-            "1.0 is a normal day; at 1.3 a 60-minute drive takes 78 minutes. Leave empty for the usual factor of the conditions."
+            "1.0 is a normal day; at 1.3 a 60-minute drive takes 78 minutes. "
+            "Leave empty for the usual factor of the conditions."
         ),
     )
 

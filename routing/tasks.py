@@ -39,5 +39,5 @@ def catch_up_on_worker_start(sender, **kwargs):
     """A worker that starts (after an outage, a deploy) checks at once that no day was missed."""
     try:
         catch_up.delay()
-    except Exception:  # noqa: BLE001 - the periodic check will try again
+    except Exception:  # the periodic check will try again
         log.exception("could not send the catch-up check on worker start")

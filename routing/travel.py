@@ -170,8 +170,8 @@ class OsrmClient:
                 sources = list(range(src, min(size, src + block)))
                 targets = list(range(dst, min(size, dst + block)))
                 table = self._table(points, sources, targets)
-                for i, row in zip(sources, zip(table["durations"], table["distances"], strict=False), strict=False):
-                    for j, duration, distance in zip(targets, *row, strict=False):
+                for i, row in zip(sources, zip(table["durations"], table["distances"], strict=True), strict=True):
+                    for j, duration, distance in zip(targets, *row, strict=True):
                         # OSRM answers null for pairs with no route between them.
                         durations[i][j] = UNREACHABLE if duration is None else math.ceil(duration)
                         distances[i][j] = UNREACHABLE if distance is None else round(distance)

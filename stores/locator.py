@@ -140,7 +140,8 @@ def _stores_in_box(
     table = connection.ops.quote_name(Store._meta.db_table)
     sql = (
         # As floats straight from the database: hundreds of rows a search, each a Decimal otherwise.
-        f"SELECT id, CAST(latitude AS DOUBLE PRECISION), CAST(longitude AS DOUBLE PRECISION) FROM {table} WHERE active = %s"
+        "SELECT id, CAST(latitude AS DOUBLE PRECISION), CAST(longitude AS DOUBLE PRECISION)"
+        f" FROM {table} WHERE active = %s"
         " AND latitude BETWEEN %s AND %s AND longitude BETWEEN %s AND %s" + (" AND is_24h = %s" if only_24h else "")
     )
     params = [True, latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon] + ([True] if only_24h else [])
@@ -221,7 +222,8 @@ def _stores_with_hours(ids: list[int]) -> dict[int, tuple[Store, list[OpeningHou
     """
     stores, hours = (connection.ops.quote_name(model._meta.db_table) for model in (Store, OpeningHours))
     sql = (
-        "SELECT s.*, h.weekday AS interval_weekday, CAST(h.opens AS TEXT) AS interval_opens, CAST(h.closes AS TEXT) AS interval_closes"
+        "SELECT s.*, h.weekday AS interval_weekday,"
+        " CAST(h.opens AS TEXT) AS interval_opens, CAST(h.closes AS TEXT) AS interval_closes"
         f" FROM {stores} s LEFT JOIN {hours} h ON h.store_id = s.id AND s.is_24h = %s"
         f" WHERE s.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY s.id, h.weekday, h.opens"
     )

@@ -1,17 +1,30 @@
-"""Shared fixtures: a small network and named actors (a clerk of store A, an outsider of store B)."""
+"""Shared fixtures: a small network and named actors (a clerk of store A, an outsider of store B), parcels
+on their way to the clerk's store, a merchant's webhook endpoint, and a small DC with a planned batch."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import replace
+from datetime import time as clock_time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from orders.lifecycle import parcel_transition, path_to
+from orders.pickup_codes import pickup_code_for
+from orders.services.counter import parcel_scan_in
+from routing.engine import solve
+from routing.models import BatchRun
+from routing.services.batch import batch_run_start, region_plan_solve
 from tests.factories import (
     DistributionCenterFactory,
     MerchantFactory,
@@ -19,6 +32,7 @@ from tests.factories import (
     RegionFactory,
     StoreFactory,
     UserFactory,
+    VehicleFactory,
     make_clerk,
     make_planner,
 )
@@ -62,6 +76,24 @@ def celery_eager_and_sms_outbox(request, settings):
     _set_task_join_will_block(False)
     # A request in Chinese leaves its language active in the thread; the next test starts in the default.
     translation.deactivate()
+
+
+class Clock:
+    """The time the code under test reads: `timezone.now()` answers `now`, which moves only when told."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """An injected clock, so a test about leases and deadlines moves time instead of sleeping through it."""
+    injected = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: injected.now)
+    return injected
 
 
 @pytest.fixture
@@ -127,6 +159,173 @@ def make_parcel(store, merchant):
         return walk(parcel, status)
 
     return _make
+
+
+# The counter: parcels on their way to the clerk's store, and scanning them in.
+
+
+@pytest.fixture
+def in_transit(make_parcel):
+    def _make(**order_fields):
+        return make_parcel("in_transit", **order_fields)
+
+    return _make
+
+
+@pytest.fixture
+def on_shelf(in_transit, store, clerk):
+    """A parcel scanned in at the clerk's store by the clerk; returns (parcel, pickup code)."""
+
+    def _make(**order_fields):
+        parcel = in_transit(**order_fields)
+        parcel_scan_in(code=parcel.tracking_number, store=store, clerk=clerk)
+        parcel.refresh_from_db()
+        return parcel, pickup_code_for(parcel.order)
+
+    return _make
+
+
+class Receiver:
+    """A merchant's endpoint on loopback: answers with the queued statuses (then 200) and keeps what it got."""
+
+    def __init__(self):
+        self.statuses: list[int] = []
+        self.received: list[tuple[dict, bytes]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                owner.received.append((dict(self.headers), body))
+                status = owner.statuses.pop(0) if owner.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"ok" if status == 200 else b"nope")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    endpoint = Receiver()
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run what the block queues on commit (and what those queue), as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def hooked_merchant(merchant, receiver):
+    merchant.webhook_url = receiver.url
+    merchant.save()
+    return merchant
+
+
+# A small DC for the batch tests: two regions, three stores each, a few vans, parcels to drop and expired
+# parcels to collect. Solves run in-process with a solution limit: tiny and deterministic.
+
+# Tomorrow: its 09:00 cutoff is still ahead, so every parcel the tests make now is ready for it.
+PLAN_DAY = (timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)) + timedelta(days=1)).date()
+
+# (code, lat, lon) around Banqiao and Sanchong, a short drive from the test DC at Wugu.
+STORE_SITES = {
+    "W": [("W001", "25.0116", "121.4637"), ("W002", "25.0150", "121.4590"), ("W003", "25.0080", "121.4700")],
+    "N": [("N001", "25.0615", "121.4877"), ("N002", "25.0650", "121.4820"), ("N003", "25.0580", "121.4930")],
+}
+
+
+def fast_solve(problem, params):
+    """The solver in this process, stopped after a few solutions: tiny problems need no more."""
+    return solve(problem, replace(params, time_limit_s=10, solution_limit=30))
+
+
+@pytest.fixture
+def network(dc, merchant):
+    regions = {code: RegionFactory(dc=dc, code=code, name=f"Region {code}") for code in STORE_SITES}
+    stores = {
+        store_code: StoreFactory(region=regions[code], code=store_code, latitude=lat, longitude=lon)
+        for code, sites in STORE_SITES.items()
+        for store_code, lat, lon in sites
+    }
+    vans = [
+        VehicleFactory(
+            dc=dc,
+            name=f"VAN-{n}",
+            volume_capacity=40,
+            kg_capacity=300,
+            shift_start=clock_time(9, 30),
+            shift_end=clock_time(18, 30),
+        )
+        for n in range(1, 5)
+    ]
+    return {"dc": dc, "regions": regions, "stores": stores, "vans": vans, "merchant": merchant}
+
+
+@pytest.fixture
+def parcels(network):
+    """Two deliveries per store (at the DC), one expired parcel at each W store, one cancelled and one
+    still at a store: those two must never be planned."""
+    made = {"deliver": [], "collect": [], "other": []}
+    for code, store in network["stores"].items():
+        for _ in range(2):
+            made["deliver"].append(_parcel(network, store, "at_dc"))
+        if code.startswith("W"):
+            made["collect"].append(_parcel(network, store, "expired"))
+    made["other"].append(_parcel(network, network["stores"]["W001"], "cancelled"))
+    made["other"].append(_parcel(network, network["stores"]["N001"], "at_store"))
+    return made
+
+
+def _parcel(network, store, status, **fields):
+    parcel = ParcelFactory(
+        order__pickup_store=store,
+        order__merchant=network["merchant"],
+        volume_units=fields.pop("volume_units", 2),
+        weight_g=fields.pop("weight_g", 1500),
+        **fields,
+    )
+    return walk(parcel, status)
+
+
+def make_parcel_at(network, store, status, **fields):
+    return _parcel(network, store, status, **fields)
+
+
+def start_run(network, **kwargs) -> BatchRun:
+    kwargs.setdefault("trigger", BatchRun.Trigger.COMMAND)
+    kwargs.setdefault("enqueue", False)
+    kwargs.setdefault("time_limit_s", 10)
+    run, _created = batch_run_start(dc=network["dc"], day=PLAN_DAY, **kwargs)
+    return run
+
+
+def solve_all(run: BatchRun, solve=fast_solve) -> list[str]:
+    return [
+        region_plan_solve(region_plan_id=rp.pk, worker="test", solve=solve)
+        for rp in run.region_plans.order_by("region__code")
+    ]
+
+
+@pytest.fixture
+def planned_run(network, parcels):
+    run = start_run(network)
+    assert solve_all(run) == ["planned", "planned"]
+    run.refresh_from_db()
+    return run
 
 
 def _database_url_for_test_db() -> str:

@@ -49,7 +49,10 @@ class Migration(migrations.Migration):
                     "allowed_origins",
                     models.TextField(
                         blank=True,
-                        help_text="One origin per line, e.g. https://shop.example.com; the store picker hands the chosen store only to these.",
+                        help_text=(
+                            "One origin per line, e.g. https://shop.example.com;"
+                            " the store picker hands the chosen store only to these."
+                        ),
                         verbose_name="checkout origins",
                     ),
                 ),

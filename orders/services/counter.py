@@ -373,7 +373,8 @@ def handover_open(*, code: str, store: Store, clerk, tracking_number: str = "") 
             )
             raise CounterRefusal(
                 _(
-                    "No parcel waiting at this store matches this code. Check the digits, or find the parcel by its tracking number."
+                    "No parcel waiting at this store matches this code. "
+                    "Check the digits, or find the parcel by its tracking number."
                 ),
                 code=Reason.NO_MATCH,
                 status_code=404,

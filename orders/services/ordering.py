@@ -200,7 +200,8 @@ def order_set_pickup_day(*, order: Order, day: date | None, actor_label: str = "
         _refuse_after_dispatch(
             parcels,
             _(
-                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup day can be changed only before dispatch."
+                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); "
+                "the pickup day can be changed only before dispatch."
             ),
         )
         for parcel in parcels:
@@ -235,7 +236,8 @@ def order_cancel(*, order: Order, actor_label: str = "") -> Order:
         _refuse_after_dispatch(
             parcels,
             _(
-                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); an order can be cancelled only before dispatch."
+                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); "
+                "an order can be cancelled only before dispatch."
             ),
         )
         for parcel in parcels:
@@ -262,7 +264,8 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
         _refuse_after_dispatch(
             parcels,
             _(
-                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup store can be changed only before dispatch."
+                "Parcel %(tracking)s has left the distribution centre (status: %(status)s); "
+                "the pickup store can be changed only before dispatch."
             ),
         )
         new_store = lock_store(store.pk)

@@ -214,7 +214,7 @@ def _serve(connection: Connection) -> None:
 def _outcome(target: Callable, args: tuple) -> tuple[bool, object]:
     try:
         return True, target(*args)
-    except Exception as error:  # noqa: BLE001 - handed to the parent, which raises it
+    except Exception as error:  # handed to the parent, which raises it
         return False, error
 
 

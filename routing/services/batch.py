@@ -212,7 +212,8 @@ def allocate_vehicles(work: dict[int, tuple[float, int]], vehicles: list[Vehicle
     fleet: dict[int, list[Vehicle]] = {rid: [] for rid in work}
     given: dict[int, float] = dict.fromkeys(work, 0.0)
     ordered = sorted(vehicles, key=lambda v: (-v.volume_capacity, v.name))
-    for rid, vehicle in zip(sorted(work, key=lambda r: -share[r]), ordered):
+    # Not strict: with fewer vehicles than regions, the regions of the smallest shares get none.
+    for rid, vehicle in zip(sorted(work, key=lambda r: -share[r]), ordered, strict=False):
         fleet[rid].append(vehicle)
         given[rid] += vehicle.volume_capacity
     for vehicle in ordered[len(work) :]:
@@ -237,7 +238,7 @@ def region_plans_enqueue(region_plan_ids: list[int]) -> None:
         return
     try:
         group(signatures).apply_async()
-    except Exception:  # noqa: BLE001 - a broker outage must not undo the committed run
+    except Exception:  # a broker outage must not undo the committed run
         log.exception("could not send region tasks %s; the catch-up check will send them", region_plan_ids)
         return
     RegionPlan.objects.filter(pk__in=region_plan_ids, status=RegionPlan.Status.PENDING).update(queued_at=timezone.now())
@@ -295,7 +296,7 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
                     % {"seconds": rp.run.time_limit_s}
                 )
             recorded = region_plan_record(region_plan=rp, token=token, region_problem=region_problem, solution=solution)
-        except Exception as error:  # noqa: BLE001 - any failure of this region is recorded on it, with the reason
+        except Exception as error:  # any failure of this region is recorded on it, with the reason
             log.warning("region plan %s failed: %r", rp.pk, error)
             region_plan_fail(region_plan=rp, token=token, reason=describe_failure(error))
             return "failed"

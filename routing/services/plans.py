@@ -98,7 +98,7 @@ def route_write(
         for position, visit in enumerate(solved.visits, start=1)
     )
     served: set[int] = set()
-    for stop, visit in zip(stops, solved.visits):
+    for stop, visit in zip(stops, solved.visits, strict=True):
         entries = region_problem.entries[visit.stop_id]
         PlanParcel.objects.filter(pk__in=[e.pk for e in entries]).update(stop=stop)
         eta = run.at(visit.service_start)

@@ -5,13 +5,13 @@ import re
 from playwright.sync_api import expect
 
 from routing.models import PlannedRoute
+from tests.conftest import PLAN_DAY
 from tests.e2e.conftest import sign_in
-from tests.routing.conftest import PLAN_DAY, network, parcels, planned_run  # noqa: F401 - fixtures
 
 DAY = PLAN_DAY.isoformat()
 
 
-def test_planner_reviews_moves_approves_and_prints(page, planner, planned_run):  # noqa: F811
+def test_planner_reviews_moves_approves_and_prints(page, planner, planned_run):
     # given
     region = planned_run.region_plans.get(region__code="N")
     routes = list(region.routes.order_by("number"))
@@ -49,7 +49,7 @@ def test_planner_reviews_moves_approves_and_prints(page, planner, planned_run): 
     expect(page.locator(".barcodes svg")).to_have_count(parcels_on_route)
 
 
-def test_region_page_fits_a_phone_screen(phone_page, planner, planned_run):  # noqa: F811
+def test_region_page_fits_a_phone_screen(phone_page, planner, planned_run):
     sign_in(phone_page, "planner")
     phone_page.goto(f"/planner/DC1/{DAY}/W/")
     expect(phone_page.locator("path.route-line").first).to_be_attached()

@@ -9,7 +9,6 @@ from django.utils import timezone
 from orders.models import Parcel
 from routing.models import BatchRun, RegionPlan
 from tests.faults.conftest import wait_until
-from tests.routing.conftest import network, parcels  # noqa: F401
 from tests.routing.test_batch_real_worker import planned_once
 
 

@@ -19,7 +19,10 @@ from bench.scan import Client, production_env, wait_for_server
 from tests.faults.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = "import json, types; from bench.scan import seed; print(json.dumps(seed(types.SimpleNamespace(clients=2, parcels_per_store=4000))))"
+SEED = (
+    "import json, types; from bench.scan import seed; "
+    "print(json.dumps(seed(types.SimpleNamespace(clients=2, parcels_per_store=4000))))"
+)
 
 
 @pytest.fixture
@@ -142,7 +145,7 @@ def test_scans_fail_cleanly_while_postgres_restarts_and_none_is_half_applied(pri
     statuses = {status for _, status, _, _, _ in answers}
     assert 503 in statuses, "the restart went unnoticed: no request met the database down"
     assert statuses <= {200, 409, 503}
-    for _, status, headers, body, code in answers:
+    for _, status, headers, body, _code in answers:
         if status == 503:
             assert headers["Retry-After"] == "5" and json.loads(body)["code"] == "unavailable"
             assert b"Traceback" not in body

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from orders.models import Parcel
 from routing.models import BatchRun, PlannedStop, PlanParcel, RegionPlan, UnservedStop
+from tests.conftest import make_parcel_at
 from tests.factories import StoreFactory, VehicleFactory
 from tests.faults.conftest import descendants, process_running, wait_until
-from tests.routing.conftest import make_parcel_at, network, parcels  # noqa: F401
 from tests.routing.test_batch_real_worker import planned_once
 
 BATCH_ENV = {

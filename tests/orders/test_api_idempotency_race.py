@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from orders.api import views
 from orders.models import IdempotencyRecord, Order
-from tests.orders.api_fixtures import client_for, order_body
+from tests.orders.conftest import client_for, order_body
 
 
 @pytest.mark.postgres

@@ -10,7 +10,7 @@ from orders.models import IdempotencyRecord, Order, Parcel, ParcelEvent
 from orders.services.api_keys import api_key_issue, api_key_revoke
 from stores.models import SizeClass
 from tests.factories import OrderFactory, ParcelFactory, StoreFactory
-from tests.orders.api_fixtures import api, client_for, order_body, rival_api, rival_merchant  # noqa: F401
+from tests.orders.conftest import client_for, order_body
 
 S = Parcel.Status
 ORDERS = "/api/v1/orders/"

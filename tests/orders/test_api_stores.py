@@ -8,7 +8,6 @@ from rest_framework.test import APIClient
 from orders.models import Parcel
 from stores.models import OpeningHours, SizeClass
 from tests.factories import StoreFactory
-from tests.orders.api_fixtures import api  # noqa: F401
 
 URL = "/api/v1/stores/"
 

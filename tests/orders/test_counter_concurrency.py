@@ -13,7 +13,6 @@ from django.db import connection
 
 from orders.models import Parcel, ParcelEvent
 from orders.services.counter import CounterRefusal, Reason, handover_confirm, handover_open, parcel_scan_in
-from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 
 S = Parcel.Status
 pytestmark = [

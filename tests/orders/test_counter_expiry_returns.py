@@ -20,7 +20,6 @@ from orders.services.counter import (
 )
 from orders.tasks_counter import expire_overdue_parcels
 from tests.factories import StoreFactory, make_clerk
-from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 
 S = Parcel.Status
 SECOND = timedelta(seconds=1)

@@ -17,7 +17,6 @@ from orders.services.counter import (
     parcel_scan_in,
 )
 from tests.conftest import walk
-from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 
 S = Parcel.Status
 WRONG = "0000000001"

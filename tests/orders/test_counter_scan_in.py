@@ -11,7 +11,6 @@ from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services import counter
 from orders.services.counter import CounterRefusal, Reason, parcel_scan_in
 from tests.conftest import walk
-from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 
 S = Parcel.Status
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 from orders.models import Parcel, ParcelEvent
 from orders.services.counter import parcels_expire_overdue
 from tests.factories import UserFactory, make_clerk
-from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401
 
 S = Parcel.Status
 JSON = {"HTTP_ACCEPT": "application/json"}

@@ -1,6 +1,6 @@
 """The lifecycle gate: every (from, to) pair of statuses, legal or not, and what a change writes."""
 
-from itertools import product
+from itertools import pairwise, product
 
 import pytest
 from django.db import transaction
@@ -34,7 +34,7 @@ def test_every_status_is_reachable_from_created():
     for status in S.values:
         path = path_to(status)
         assert path[0] == S.CREATED and path[-1] == status
-        assert all((a, b) in LEGAL for a, b in zip(path, path[1:]))
+        assert all((a, b) in LEGAL for a, b in pairwise(path))
 
 
 def test_cancel_is_possible_before_transit_and_never_after():

@@ -27,11 +27,6 @@ DAYTIME = datetime(2025, 5, 6, 14, 0, tzinfo=TPE)
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def daytime():
     with mock.patch("django.utils.timezone.now", return_value=DAYTIME):
         yield DAYTIME

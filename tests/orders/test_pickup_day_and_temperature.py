@@ -11,7 +11,7 @@ from orders.services.ordering import OrderRejected, ParcelSpec, order_create, or
 from stores.locator import pickup_day_choices
 from tests.conftest import walk
 from tests.factories import OrderFactory, ParcelFactory, StoreFactory
-from tests.orders.api_fixtures import api, order_body  # noqa: F401
+from tests.orders.conftest import order_body
 
 S = Parcel.Status
 ORDERS = "/api/v1/orders/"

@@ -8,7 +8,7 @@ from django.test import RequestFactory, override_settings
 
 from orders.picker import views as picker_views
 from pickup.middleware import server_error
-from tests.orders.api_fixtures import client_for, order_body
+from tests.orders.conftest import client_for, order_body
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from django.core.management import call_command
 
 from orders.lifecycle import TRANSITIONS
@@ -39,7 +41,7 @@ def test_seeded_histories_are_legal_paths_and_shelves_are_consistent(db):
     for parcel in Parcel.objects.prefetch_related("events"):
         statuses = [e.to_status for e in parcel.events.all()]
         assert statuses[0] == "created" and statuses[-1] == parcel.status
-        assert all(b in TRANSITIONS[a] for a, b in zip(statuses, statuses[1:]))
+        assert all(b in TRANSITIONS[a] for a, b in pairwise(statuses))
         assert (parcel.hold_deadline is not None) == (parcel.status == "at_store")
         assert (parcel.shelf_slot is not None) == (parcel.status in ("at_store", "expired"))
         # the gate numbers the next event after the newest one, so a seeded parcel can move on

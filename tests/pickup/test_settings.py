@@ -21,7 +21,8 @@ CELERY_PROBE = (
     "from celery.app.defaults import DEFAULTS; "
     "names = {n: n.removeprefix('CELERY_').lower() for n in dir(s) if n.startswith('CELERY_')}; "
     "names = {n: key for n, key in names.items() if key in DEFAULTS}; "
-    "print(json.dumps({'checked': sorted(names.values()), 'different': sorted(n for n, key in names.items() if app.conf[key] != getattr(s, n)), "
+    "print(json.dumps({'checked': sorted(names.values()), "
+    "'different': sorted(n for n, key in names.items() if app.conf[key] != getattr(s, n)), "
     "'transport': app.conf.broker_transport}))"
 )
 

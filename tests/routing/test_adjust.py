@@ -15,7 +15,7 @@ from routing.services.adjust import (
 )
 from routing.services.batch import region_plan_requeue, region_plan_solve
 from routing.services.dispatch import region_plan_approve
-from tests.routing.conftest import fast_solve, make_parcel_at, solve_all, start_run
+from tests.conftest import fast_solve, make_parcel_at, solve_all, start_run
 
 
 def resolve(region_plan, monkeypatch):

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from routing.models import BatchRun, RegionPlan
 from routing.services.batch import MAX_ATTEMPTS, REQUEUE_AFTER, batch_catch_up, region_plan_claim
-from tests.routing.conftest import PLAN_DAY
+from tests.conftest import PLAN_DAY
 
 
 def taipei(hour, minute=0):

@@ -7,7 +7,7 @@ from orders.models import Parcel
 from routing.engine import ProblemError
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from routing.services.batch import region_plan_requeue, region_plan_solve
-from tests.routing.conftest import fast_solve, start_run
+from tests.conftest import fast_solve, start_run
 
 
 def solve_failing_in(region_code, region_ids):

@@ -13,9 +13,8 @@ from orders.models import Order, Parcel, ParcelEvent
 from routing.models import BatchRun, HeldParcel, PlanParcel
 from routing.services.batch import batch_run_start
 from stores.locator import stores_nearest
-from tests.conftest import walk
+from tests.conftest import PLAN_DAY, fast_solve, solve_all, walk
 from tests.factories import OrderFactory, ParcelFactory, RegionFactory, StoreFactory, VehicleFactory
-from tests.routing.conftest import PLAN_DAY, fast_solve, solve_all
 
 S = Parcel.Status
 Reason = HeldParcel.Reason

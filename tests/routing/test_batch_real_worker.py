@@ -1,7 +1,6 @@
 """Exactly once with a real Celery worker on PostgreSQL + Redis (two prefork processes, solves
 isolated in child processes as in production)."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from routing.models import BatchRun, RegionPlan
 from routing.services.batch import batch_run_start, region_plan_claim
 from routing.services.plans import ACTOR
 from routing.tasks import catch_up, daily_batch, region_solve
+from tests.faults.conftest import wait_until
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.postgres]
 
@@ -26,15 +26,6 @@ def batch_worker(monkeypatch, network, parcels):
     return None
 
 
-def wait_for(condition, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    pytest.fail("timed out waiting for the worker")
-
-
 def planned_once(parcels):
     events = ParcelEvent.objects.filter(to_status=Parcel.Status.PLANNED, actor_label=ACTOR)
     return sorted(events.values_list("parcel_id", flat=True)) == sorted(p.pk for p in parcels["deliver"])
@@ -47,7 +38,7 @@ def test_beat_twice_the_catch_up_and_a_planner_make_one_run(batch_worker, celery
     catch_up.delay()
     today = timezone.now().astimezone(network["dc"].tz).date()
     batch_run_start(dc=network["dc"], day=today, trigger=BatchRun.Trigger.MANUAL, time_limit_s=1)
-    wait_for(lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists())
+    wait_until(lambda: BatchRun.objects.filter(status=BatchRun.Status.DONE).exists(), timeout=90, what="the run")
     # then
     run = BatchRun.objects.get()
     assert run.plan_date == today
@@ -77,7 +68,9 @@ def test_duplicated_and_redelivered_region_tasks_solve_once(half_dead_run, celer
     # on start sends the stale W once more), then once more after the run
     results = [region_solve.delay(rp.pk) for rp in (west, north, west, north)]
     outcomes = [r.get(timeout=90) for r in results]
-    wait_for(lambda: BatchRun.objects.filter(pk=run.pk, status=BatchRun.Status.DONE).exists())
+    wait_until(
+        lambda: BatchRun.objects.filter(pk=run.pk, status=BatchRun.Status.DONE).exists(), timeout=90, what="the run"
+    )
     late = [region_solve.delay(rp.pk).get(timeout=90) for rp in (west, north)]
     # then: the dead claim was attempt 1, exactly one reclaim was attempt 2; N was solved once
     assert outcomes.count("planned") <= 2 and set(outcomes) <= {"planned", "skipped"}

@@ -14,9 +14,8 @@ from routing.engine import SearchParams
 from routing.models import BatchRun, PlanParcel
 from routing.problem_builder import build_region_problem
 from routing.services.batch import batch_run_start
-from tests.conftest import walk
+from tests.conftest import PLAN_DAY, fast_solve, walk
 from tests.factories import OrderFactory, ParcelFactory, RegionFactory, StoreFactory, VehicleFactory
-from tests.routing.conftest import PLAN_DAY, fast_solve
 
 
 @override_settings(PICKUP_COLD_MAX_ON_BOARD_MINUTES=90)

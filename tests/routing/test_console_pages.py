@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from orders.models import Parcel
 from routing.models import BatchRun, RegionPlan
+from tests.conftest import PLAN_DAY
 from tests.factories import DistributionCenterFactory, make_planner
-from tests.routing.conftest import PLAN_DAY
 
 DAY = PLAN_DAY.isoformat()
 

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from routing.models import BatchRun, RegionPlan
-from tests.routing.conftest import fast_solve
+from tests.conftest import fast_solve
 
 
 def test_seed_demo_plans_today_once_so_the_console_has_a_plan(db, monkeypatch, capsys):

@@ -2,12 +2,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from routing.models import BatchRun
-from tests.routing.conftest import PLAN_DAY
+from tests.conftest import PLAN_DAY
 
 
 def test_the_command_runs_the_day_once_and_reports_each_region(network, parcels, capsys, monkeypatch):
     # given: the search runs here in-process (the isolated child is covered by the real-worker tests)
-    from tests.routing.conftest import fast_solve
+    from tests.conftest import fast_solve
 
     monkeypatch.setattr("routing.services.batch.engine.solve_isolated", fast_solve)
     # when

@@ -5,6 +5,7 @@ import pytest
 
 from orders.models import WebhookDelivery
 from orders.services.api_keys import api_key_issue
+from tests.conftest import PLAN_DAY, make_parcel_at
 from tests.factories import (
     DistributionCenterFactory,
     MerchantFactory,
@@ -14,7 +15,6 @@ from tests.factories import (
     make_clerk,
     make_planner,
 )
-from tests.routing.conftest import PLAN_DAY, make_parcel_at, network, parcels, planned_run  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

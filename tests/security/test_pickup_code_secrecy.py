@@ -1,7 +1,8 @@
 """Pickup codes: enough entropy from a secure source, stored only hashed, and good for one handover.
 
 The wrong-code lockout under 20 concurrent guesses (counted under the parcel's row lock in PostgreSQL,
-not in a cache) is `tests/orders/test_counter_concurrency.py::test_twenty_concurrent_wrong_codes_count_five_and_lock_once`;
+not in a cache) is
+`tests/orders/test_counter_concurrency.py::test_twenty_concurrent_wrong_codes_count_five_and_lock_once`;
 the tracking look-up's rate limit, the same for known and unknown numbers, is in `tests/orders/test_tracking.py`.
 """
 
@@ -17,7 +18,6 @@ from orders import models
 from orders.models import Order, Parcel
 from orders.pickup_codes import CODE_DIGITS, pickup_code_for
 from orders.services.counter import Reason, handover_confirm, handover_open
-from tests.orders.counter_fixtures import in_transit, on_shelf  # noqa: F401  (fixtures)
 
 
 def test_a_code_has_over_30_bits_derived_from_a_128_bit_nonce_from_secrets():

@@ -28,7 +28,8 @@ def test_production_session_and_csrf_cookies_are_secure_httponly_and_samesite():
         DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789",
     )
     probe = (
-        "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps([s.SESSION_COOKIE_SECURE, "
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.SESSION_COOKIE_SECURE, "
         "s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SECURE]))"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)

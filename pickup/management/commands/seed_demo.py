@@ -16,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--plan-today",
             action="store_true",
-            help="Then run today's route batch here (once; a few seconds of solving per region), so the planner console has a plan to show.",
+            help=(
+                "Then run today's route batch here (once; a few seconds of solving per region), "
+                "so the planner console has a plan to show."
+            ),
         )
 
     def handle(self, *args, seed, stores, orders, vehicles, plan_today, **options):
@@ -29,7 +32,8 @@ class Command(BaseCommand):
         summary = build_demo(seed=seed, stores=stores, orders=orders, vehicles=vehicles)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready: {summary.stores} stores; added {summary.orders_created} orders with {summary.parcels_created} parcels."
+                f"Demo ready: {summary.stores} stores; "
+                f"added {summary.orders_created} orders with {summary.parcels_created} parcels."
             )
         )
         for username, password, role in demo_logins():

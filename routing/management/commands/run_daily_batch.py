@@ -54,7 +54,8 @@ class Command(BaseCommand):
             verb = "started" if created else "existed already"
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{centre.code} {plan_day}: run {verb}; {run.region_plans.count()} regions; {run.get_status_display()}."
+                    f"{centre.code} {plan_day}: run {verb}; "
+                    f"{run.region_plans.count()} regions; {run.get_status_display()}."
                 )
             )
 
