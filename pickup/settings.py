@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Input that cannot be represented (NUL, lone surrogates, overflowing numbers and days) is a 400.
+    "pickup.middleware.UnrepresentableInputMiddleware",
     # Last, so its process_exception runs first: a lost database becomes a 503, not a 500 page.
     "pickup.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -231,6 +233,11 @@ CELERY_IMPORTS = ["orders.tasks_counter"]
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "orders.api.parsers.CheckedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "orders.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
