@@ -1,0 +1,228 @@
+"""Hostile input never makes a 500: every URL pattern of the project (admin excluded), walked from the URL
+resolver, as an anonymous visitor and as every role of the security world, by GET and POST.
+
+Each request carries hostile values in a path parameter, the query string or the body: NUL characters,
+lone surrogates, 1 MB strings, JSON nested 100,000 deep, the calendar's first and last days, numbers
+too large for any column, bodies in the wrong content type. The other path parameters are the role's
+own objects, so a hostile value gets past the lookup and reaches the view's parsing. To stay fast the
+cases are dealt out over the roles: each pattern gets every case once, each role a share of them.
+"""
+
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import make_clerk
+
+ADMIN_NAMESPACE = "admin"
+MB = "x" * 1_000_000
+SURROGATE = "\ud800"
+
+# Hostile path values by converter type: each must match its converter, or the request stops at the resolver.
+PATH_VALUES = {
+    "int": ["0", "99999999999999999999999999", "9223372036854775808"],
+    "str": ["a\x00b", SURROGATE, MB[:100_000], "9999-12-31", "0001-01-01", "99999999999999999999999999", ".."],
+}
+PATH_VALUES["slug"] = ["9999-12-31", "99999999999999999999999999", "a" * 100_000]
+PATH_VALUES["path"] = PATH_VALUES["str"]
+PATH_VALUES["uuid"] = ["00000000-0000-0000-0000-000000000000"]
+
+# Query string and form field names the project reads (and a few it does not), each given the hostile value.
+FIELDS = [
+    "day",
+    "q",
+    "page",
+    "code",
+    "tracking_number",
+    "number",
+    "phone_last4",
+    "merchant",
+    "origin",
+    "size",
+    "weight",
+    "lat",
+    "lng",
+    "status",
+    "created_from",
+    "created_to",
+    "next",
+    "scan",
+    "scanned",
+    "cash_received",
+    "pickup_store",
+    "pickup_day",
+    "preferred_pickup_day",
+    "kind",
+    "username",
+    "password",
+    "language",
+]
+SCALARS = [
+    "\x00",
+    SURROGATE,
+    MB,
+    "9999-12-31",
+    "0001-01-01",
+    "99999999999999999999999999",
+    "-99999999999999999999999999",
+    "1e309",
+    "NaN",
+]
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def _encode(value: str) -> str:
+    # A lone surrogate cannot be UTF-8 encoded; on the wire it is the bytes a careless client would send.
+    return quote(value, safe="", errors="surrogatepass")
+
+
+def _fields(value) -> list[str]:
+    # A long value in two fields only: in every one the body would pass Django's 2.5 MB limit and be
+    # refused before any view reads it.
+    return FIELDS[:2] if len(str(value)) > 1000 else FIELDS
+
+
+def _form(value: str) -> str:
+    return "&".join(f"{name}={_encode(value)}" for name in _fields(value))
+
+
+def _json(value) -> str:
+    return json.dumps({name: value for name in _fields(value)})
+
+
+# (what, query string, body, content type): the body is sent by POST; GET sends the query string only.
+BODY_CASES = [
+    *((f"form {value[:12]!r}", _form(value), _form(value), "application/x-www-form-urlencoded") for value in SCALARS),
+    ("json surrogate", "", '{"code": "\\ud800", "q": "\\udfff"}', "application/json"),
+    ("json nul", "", _json("\x00"), "application/json"),
+    ("json deep", "", DEEP_JSON, "application/json"),
+    ("json deep object", "", '{"a":' * 50_000 + "1" + "}" * 50_000, "application/json"),
+    ("json 1MB", "", _json(MB), "application/json"),
+    ("json numbers", "", '{"cash_received": 1e400, "weight": -1e400, "page": ' + "9" * 5000 + "}", "application/json"),
+    ("json NaN", "", '{"weight": NaN, "lat": Infinity}', "application/json"),
+    ("json list", "", "[1, 2, 3]", "application/json"),
+    ("json invalid utf-8", "", b'{"code": "\xff\xfe"}', "application/json"),
+    ("form sent as json", "", _form("1"), "application/json"),
+    ("json sent as form", "", _json("1"), "application/x-www-form-urlencoded"),
+    ("text plain", "", _json("\x00"), "text/plain"),
+    ("xml", "", "<?xml version='1.0'?><a>&lt;</a>", "application/xml"),
+    ("multipart without boundary", "", "--x\r\n\r\n", "multipart/form-data"),
+    ("multipart garbage", "", "garbage\x00" * 100, "multipart/form-data; boundary=zzz"),
+    ("bogus charset", "", _form("\u00e9"), "application/x-www-form-urlencoded; charset=bogus-42"),
+]
+
+
+def _patterns(resolver=None, prefix="", namespace=""):
+    """(route string, name) of every URL pattern outside the admin, however deeply included."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            if inner != ADMIN_NAMESPACE:
+                yield from _patterns(entry, route, inner)
+        elif isinstance(entry, URLPattern):
+            yield route, f"{namespace}:{entry.name}" if namespace else (entry.name or route)
+
+
+PATTERNS = sorted(set(_patterns()))
+PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _path(route: str, own: dict, hostile_index: int, case_index: int) -> str:
+    """The route with its own objects' values, except one parameter (chosen by the case) made hostile."""
+    params = PARAM.findall(route)
+    target = hostile_index % len(params) if params else None
+
+    positions = iter(range(len(params)))
+
+    def fill(match):
+        position = next(positions)
+        converter, name = match.group(1) or "str", match.group(2)
+        if position == target:
+            values = PATH_VALUES.get(converter, PATH_VALUES["str"])
+            return _encode(values[case_index % len(values)])
+        return _encode(str(own.get(name, 1)))
+
+    path = PARAM.sub(fill, route)
+    # A regex route (none outside the admin today) reduced to a plausible path.
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path).lstrip("^").rstrip("$").replace("\\", "")
+    return "/" + path
+
+
+def _clients(world) -> dict:
+    """Anonymous, the merchant's API key, and a signed-in client for every user role of the world."""
+    clients = {"anonymous": Client(raise_request_exception=False)}
+    clients["merchant"] = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {world['key']}")
+    for role, user in world["users"].items():
+        clients[role] = Client(raise_request_exception=False)
+        clients[role].force_login(user)
+    return clients
+
+
+def test_the_walk_covers_the_project():
+    names = {name for _route, name in PATTERNS}
+    assert {"counter:parcel", "counter:scan_in", "api:orders", "routing:day", "tracking:parcel"} <= names
+    assert not any(name.startswith("admin:") for name in names)
+    assert all(
+        PARAM.findall(route) == [] or all(c in PATH_VALUES or c == "" for c, _n in PARAM.findall(route))
+        for route, _name in PATTERNS
+    ), "a converter with no hostile values: add it to PATH_VALUES"
+
+
+def test_no_url_answers_500_to_hostile_input(world):
+    # given every URL pattern, every role, and the hostile cases dealt out over the roles
+    clients = _clients(world)
+    roles = sorted(clients)
+    failures = []
+    for pattern_index, (route, name) in enumerate(PATTERNS):
+        for role_index, role in enumerate(roles):
+            client = clients[role]
+            for case_index, (what, query, body, content_type) in enumerate(BODY_CASES):
+                if case_index % len(roles) != (pattern_index + role_index) % len(roles):
+                    continue
+                path = _path(route, world["own"], pattern_index + case_index, case_index)
+                # when it is requested by GET with the hostile query, and by POST with the hostile body
+                responses = {
+                    "GET": client.get(f"{path}?{query}" if query else path, HTTP_ACCEPT="text/html"),
+                    "POST": client.generic(
+                        "POST", path, body, content_type=content_type, HTTP_ACCEPT="application/json"
+                    ),
+                }
+                # then the answer is anything but a server error
+                failures += [
+                    (role, method, name, path[:80], what, response.status_code)
+                    for method, response in responses.items()
+                    if response.status_code >= 500
+                ]
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/counter/parcels/%00/", None),
+        ("POST", "/counter/scan-in/", '{"code": "\\ud800"}'),
+        ("POST", "/counter/returns/", '{"code": "\\ud800"}'),
+        ("POST", "/counter/scan-in/", DEEP_JSON),
+        ("GET", "/counter/report/?day=9999-12-31", None),
+        ("GET", "/counter/report/?day=0001-01-01", None),
+    ],
+)
+def test_the_probes_inputs_are_a_400_with_a_message(network, method, path, body):
+    # given a signed-in clerk
+    client = Client(raise_request_exception=False)
+    client.force_login(make_clerk(network["stores"]["W001"], "probed_clerk"))
+    # when they send what the probe sent
+    if body is None:
+        response = client.get(path)
+    else:
+        response = client.post(path, body, content_type="application/json", HTTP_ACCEPT="application/json")
+    # then it is refused as their mistake, with a message saying what is wrong
+    assert response.status_code == 400, response.content[:200]
+    if body is not None:
+        assert response.json()["message"]
