@@ -20,7 +20,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PICKUP_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a deployment that forgets the variable must not serve debug pages. `make run` and
+# the tests (tests/settings.py) turn it on.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -174,6 +176,8 @@ PICKUP_GEOCODER = env_str("PICKUP_GEOCODER", "stores.geocoding.GazetteerGeocoder
 # Map tiles for the store picker and the planner's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png;
 # empty draws stores and routes on a plain background, so the pages work with no tile server reachable.
 PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
+# /demo-shop/ lets anyone place real orders for PICKUP_DEMO_SHOP_MERCHANT: mounted only when this is on.
+PICKUP_DEMO_SHOP = env_bool("PICKUP_DEMO_SHOP", False)
 PICKUP_DEMO_SHOP_MERCHANT = env_str("PICKUP_DEMO_SHOP_MERCHANT", "BOOKNOOK")
 PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
 PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
