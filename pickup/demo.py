@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from dc.services.returns import consignment_add
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
@@ -46,8 +47,10 @@ STATUS_MIX = [
     (S.PICKED_UP, 27),
     (S.EXPIRED, 4),
     (S.RETURN_IN_TRANSIT, 2),
+    (S.AT_DC_FOR_RETURN, 2),
     (S.RETURNED, 4),
     (S.CANCELLED, 6),
+    (S.LOST, 2),
 ]
 SIZE_MIX = [(SizeClass.S, 50, 1, (150, 1500)), (SizeClass.M, 35, 3, (400, 3000)), (SizeClass.L, 15, 6, (900, 5000))]
 MERCHANTS = [
@@ -260,6 +263,8 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         S.PLANNED: timedelta(hours=20),
         S.IN_TRANSIT: timedelta(hours=22),
         S.AT_STORE: arrive_after,
+        # Missing at the DC and declared lost after the exceptions queue's deadline.
+        S.LOST: timedelta(days=4),
     }
     if target == S.AT_STORE:
         back = arrive_after + timedelta(hours=rng.uniform(1, 6 * 24))
@@ -267,7 +272,7 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         pickup = timedelta(hours=rng.uniform(2, 5 * 24))
         steps[S.PICKED_UP] = arrive_after + pickup
         back = steps[S.PICKED_UP] + timedelta(hours=rng.uniform(1, 10 * 24))
-    elif target in (S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED):
+    elif target in (S.EXPIRED, S.RETURN_IN_TRANSIT, S.AT_DC_FOR_RETURN, S.RETURNED):
         back = None
     elif target == S.CANCELLED:
         steps[S.CANCELLED] = timedelta(hours=3) if rng.random() < 0.5 else timedelta(hours=8)
@@ -383,6 +388,10 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             )
             previous = status
     ParcelEvent.objects.bulk_create(event_rows, batch_size=2000)
+    # Returns back at the DC wait in their merchant's return consignment, ready to hand over.
+    for parcel, _times in parcel_rows:
+        if parcel.status == S.AT_DC_FOR_RETURN:
+            consignment_add(parcel=parcel, dc=dc, user=None)
     return len(orders), len(parcel_rows)
 
 
