@@ -47,11 +47,12 @@ STATUS_MIX = [
     (S.PICKED_UP, 27),
     (S.EXPIRED, 4),
     (S.RETURN_IN_TRANSIT, 2),
-    (S.AT_DC_FOR_RETURN, 2),
     (S.RETURNED, 4),
     (S.CANCELLED, 6),
-    (S.LOST, 2),
 ]
+# Some of the drawn states are told as their neighbours on the DC floor, without drawing again (so a
+# seed builds the same network as before they existed): (drawn, every n-th order, told as).
+DC_FLOOR_SHARE = [(S.RETURNED, 3, S.AT_DC_FOR_RETURN), (S.AT_DC, 7, S.LOST)]
 SIZE_MIX = [(SizeClass.S, 50, 1, (150, 1500)), (SizeClass.M, 35, 3, (400, 3000)), (SizeClass.L, 15, 6, (900, 5000))]
 MERCHANTS = [
     ("BOOKNOOK", "Book Nook", "orders@booknook.example"),
@@ -307,6 +308,7 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
         merchant = merchants[number % len(merchants)]
         store = rng.choice(stores)
         target = rng.choices(statuses, weights=status_weights)[0]
+        target = next((told for drawn, n, told in DC_FLOOR_SHARE if target == drawn and number % n == 0), target)
         n_parcels = 1 if rng.random() < 0.8 else 2
         parcels = []
         for _ in range(n_parcels):
