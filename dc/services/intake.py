@@ -103,6 +103,7 @@ def clean_measures(weight_g, size_class) -> tuple[int | None, str | None]:
                 _("Weight: enter whole grams between 1 and %(max)d (e.g. 1250).") % {"max": MAX_WEIGHT_G},
                 code=Reason.BAD_MEASURE,
                 status_code=400,
+                field="weight_g",
             )
         weight = int(text)
     size = None
@@ -111,7 +112,10 @@ def clean_measures(weight_g, size_class) -> tuple[int | None, str | None]:
         size = size.upper() if size.upper() in SizeClass.values else size.lower()
         if size not in SIZE_CHOICES:
             raise DockRefusal(
-                _("Size class: choose S, M, L or over (bigger than L)."), code=Reason.BAD_MEASURE, status_code=400
+                _("Size class: choose S, M, L or over (bigger than L)."),
+                code=Reason.BAD_MEASURE,
+                status_code=400,
+                field="size_class",
             )
     return weight, size
 

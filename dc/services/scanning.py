@@ -18,8 +18,8 @@ logger = logging.getLogger("dc")
 class DockRefusal(DomainError):
     """The dock refuses a scan; `code` names the reason for the screen and the JSON answer."""
 
-    def __init__(self, message: str, *, code: str, status_code: int = 409):
-        super().__init__(message, code=code)
+    def __init__(self, message: str, *, code: str, status_code: int = 409, field: str | None = None):
+        super().__init__(message, code=code, field=field)
         self.status_code = status_code
 
 
