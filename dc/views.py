@@ -288,10 +288,7 @@ def returns_scan(request):
 
     def call(data):
         result = returns.parcel_return_intake(parcel_code=data["code"], dc=dc, user=request.user)
-        body = {"reason": "back" if result.consignment else "found", "tone": "ok", "message": result.message}
-        if result.consignment is not None:
-            body["consignment"] = result.consignment.pk
-        return body
+        return {"reason": "back", "tone": "ok", "message": result.message, "consignment": result.consignment.pk}
 
     context = {} if request.method == "POST" else {"consignments": selectors.open_consignments(dc=dc)}
     return _scan(request, form_class=ScanForm, call=call, template="dc/returns.html", context=context)

@@ -29,8 +29,6 @@ R = DockException.Resolution
 INTAKE_KINDS = (K.OVERSIZE, K.DAMAGED)
 # Kinds about a parcel nobody can find: past the setting it becomes lost.
 MISSING_KINDS = (K.MISSING, K.OVERDUE)
-# A found parcel re-enters its flow at the DC: outbound ones are planned again, homebound ones returned.
-HOMEBOUND = frozenset({S.EXPIRED, S.RETURN_IN_TRANSIT, S.AT_DC_FOR_RETURN})
 SYSTEM = "DC exceptions sweep"
 
 # The actions each kind offers, in the order the queue shows them.
@@ -111,21 +109,10 @@ def parcel_declare_lost(*, parcel: Parcel, user=None, note: str = "") -> ParcelE
 
 
 def parcel_found(*, parcel: Parcel, dc: DistributionCenter, user) -> ParcelEvent:
-    """A lost parcel turned up at the DC: back to AT_DC (it was on its way out) or AT_DC_FOR_RETURN
-    (it was coming home), and its missing rows are closed as found."""
-    from dc.services.returns import consignment_add  # returns uses this module's queue
-
-    last = parcel.events.filter(type=ParcelEvent.Type.STATUS, to_status=S.LOST).order_by("-seq").first()
-    homebound = last is not None and last.from_status in HOMEBOUND
+    """A lost parcel turned up at the DC: back to AT_DC, planned again by the next batch, and its open
+    rows are closed as found."""
     with transaction.atomic():
-        event = parcel_transition(
-            parcel=parcel,
-            to=S.AT_DC_FOR_RETURN if homebound else S.AT_DC,
-            actor=user,
-            details={"reason": "found", "dc": dc.code},
-        )
-        if homebound:
-            consignment_add(parcel=parcel, dc=dc, user=user)
+        event = parcel_transition(parcel=parcel, to=S.AT_DC, actor=user, details={"reason": "found", "dc": dc.code})
         for row in DockException.objects.filter(parcel=parcel, resolved_at__isnull=True):
             _close(row, resolution=R.FOUND, user=user)
     return event

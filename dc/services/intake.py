@@ -309,11 +309,11 @@ def _hold(parcel, *, dc, user, kind, measured, reason, changes=None) -> IntakeRe
 
 def _found(parcel: Parcel, *, dc, user) -> IntakeResult:
     event = exceptions.parcel_found(parcel=parcel, dc=dc, user=user)
-    where = _("back in the delivery flow") if parcel.status == S.AT_DC else _("put it with the returns")
+    cutoff = batch_cutoff(dc=dc)
     return IntakeResult(
         parcel=parcel,
         outcome="found",
-        message=_("Found: it was lost; %(where)s.") % {"where": where},
-        batch=batch_cutoff(dc=dc) if parcel.status == S.AT_DC else None,
+        message=_("Found: it was lost and is back in the delivery flow.") + " " + batch_words(cutoff),
+        batch=cutoff,
         event=event,
     )

@@ -23,7 +23,7 @@ HANDED_TO_MAX = ReturnConsignment._meta.get_field("handed_to").max_length
 @dataclass(frozen=True)
 class ReturnScan:
     parcel: Parcel
-    consignment: ReturnConsignment | None
+    consignment: ReturnConsignment
     event: ParcelEvent
     message: str
 
@@ -79,28 +79,16 @@ def _already(parcel: Parcel, dc: DistributionCenter) -> DockRefusal:
 
 def parcel_return_intake(*, parcel_code: str, dc: DistributionCenter, user) -> ReturnScan:
     """Scan a returning parcel in at the DC into its merchant's return consignment."""
-    from dc.services.exceptions import parcel_found  # the queue closes rows with this module's help
-
     parcel = dock_parcel(parcel_code, dc=dc, user=user, action="return")
-    if parcel.status == S.LOST:
-        event = parcel_found(parcel=parcel, dc=dc, user=user)
-        if parcel.status != S.AT_DC_FOR_RETURN:
-            return ReturnScan(
-                parcel=parcel,
-                consignment=None,
-                event=event,
-                message=_("Found: it was lost on its way out and is back at the DC for delivery; put it with intake."),
-            )
-    elif parcel.status != S.RETURN_IN_TRANSIT:
+    if parcel.status != S.RETURN_IN_TRANSIT:
         raise _already(parcel, dc)
-    else:
-        try:
-            with transaction.atomic():
-                event = parcel_transition(parcel=parcel, to=S.AT_DC_FOR_RETURN, actor=user, details={"dc": dc.code})
-                consignment_add(parcel=parcel, dc=dc, user=user)
-        except ConflictError:
-            parcel.refresh_from_db(fields=["status"])
-            raise _already(parcel, dc) from None
+    try:
+        with transaction.atomic():
+            event = parcel_transition(parcel=parcel, to=S.AT_DC_FOR_RETURN, actor=user, details={"dc": dc.code})
+            consignment_add(parcel=parcel, dc=dc, user=user)
+    except ConflictError:
+        parcel.refresh_from_db(fields=["status"])
+        raise _already(parcel, dc) from None
     item = ReturnItem.objects.select_related("consignment").get(parcel=parcel)
     count = item.consignment.items.count()
     logger.info("dock return: parcel %s at %s by %s", parcel.pk, dc.code, user.pk)

@@ -11,7 +11,6 @@ from dc.services.intake import batch_cutoff, parcel_intake
 from dc.services.loading import parcel_load, route_load_list
 from dc.services.returns import consignment_hand_over, parcel_return_intake
 from dc.services.scanning import DockRefusal, Reason
-from orders.lifecycle import parcel_transition
 from orders.models import Parcel, ParcelEvent, WebhookDelivery
 from orders.services.counter import parcel_report_problem
 
@@ -217,11 +216,3 @@ def test_store_scan_in_closes_the_missing_row(dc, store, clerk, make_parcel):
     parcel_scan_in(code=parcel.tracking_number, store=store, clerk=clerk)
     assert exceptions_sweep().closed == 1
     assert DockException.objects.get(parcel=parcel, kind="missing").resolution == "delivered"
-
-
-def test_a_lost_return_found_goes_back_to_the_returns(dc, dock, make_parcel):
-    parcel = make_parcel("return_in_transit")
-    parcel_transition(parcel=parcel, to=S.LOST, actor_label="test")
-    scan = parcel_return_intake(parcel_code=parcel.tracking_number, dc=dc, user=dock)
-    parcel.refresh_from_db()
-    assert parcel.status == S.AT_DC_FOR_RETURN and scan.consignment is not None
