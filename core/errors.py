@@ -14,6 +14,10 @@ class DomainError(Exception):
         if code:
             self.code = code
 
+    def messages(self) -> list[str]:
+        """Every reason to show, in order; a refusal with several reasons lists each."""
+        return [self.message]
+
 
 class ConflictError(DomainError):
     """The request is valid but the object's current state forbids it (HTTP 409)."""

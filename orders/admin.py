@@ -1,7 +1,14 @@
+from collections.abc import Callable
+from datetime import date
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceOnlyAdmin, act_on_each
 from orders.models import (
     ApiKey,
     IdempotencyRecord,
@@ -14,7 +21,10 @@ from orders.models import (
     WebhookDelivery,
 )
 from orders.services.api_keys import api_key_issue, api_key_revoke
+from orders.services.ordering import order_cancel, order_change_pickup_store, order_set_pickup_day
 from orders.webhooks import webhook_replay
+from stores.locator import pickup_day_options
+from stores.models import Store
 
 
 @admin.register(Merchant)
@@ -24,9 +34,8 @@ class MerchantAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "contact_email"]
 
 
-class ParcelInline(admin.TabularInline):
+class ParcelInline(ReadOnlyInline):
     model = Parcel
-    extra = 0
     fields = [
         "tracking_number",
         "size_class",
@@ -40,14 +49,34 @@ class ParcelInline(admin.TabularInline):
     ]
     readonly_fields = fields
     show_change_link = True
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class PickupStoreForm(forms.Form):
+    store = forms.ModelChoiceField(
+        queryset=Store.objects.all(),
+        label=gettext_lazy("New pickup store"),
+        widget=AutocompleteSelect(Order._meta.get_field("pickup_store"), admin.site),
+    )
+
+
+class PickupDayForm(forms.Form):
+    day = forms.TypedChoiceField(
+        label=gettext_lazy("New pickup day"),
+        coerce=date.fromisoformat,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].choices = pickup_day_options()
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    """Where, when and for how much an order is collected changes only through the services, here
+    through the actions: they send planned parcels back to the DC, write the events and webhooks."""
+
     list_display = [
         "reference",
         "merchant",
@@ -60,26 +89,93 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ["merchant", "pickup_store__region", "created_at"]
     search_fields = ["reference", "shopper_name", "shopper_email", "shopper_phone", "parcels__tracking_number"]
     list_select_related = ["merchant", "pickup_store"]
-    autocomplete_fields = ["pickup_store"]
     date_hierarchy = "created_at"
     inlines = [ParcelInline]
+    fields = [
+        "merchant",
+        "reference",
+        "shopper_name",
+        "shopper_email",
+        "shopper_phone",
+        "pickup_store",
+        "preferred_pickup_day",
+        "cash_on_pickup",
+        "created_at",
+    ]
+    readonly_fields = ["merchant", "reference", "pickup_store", "preferred_pickup_day", "cash_on_pickup", "created_at"]
+    actions = ["change_pickup_store", "change_pickup_day", "cancel"]
+
+    def has_add_permission(self, request):
+        return False  # orders come from the merchants, through order_create's checks
+
+    @admin.action(description=gettext_lazy("Change the pickup store of the selected orders…"), permissions=["change"])
+    def change_pickup_store(self, request, queryset):
+        return self._act_with_form(
+            request,
+            queryset,
+            PickupStoreForm,
+            action="change_pickup_store",
+            title=_("Change the pickup store"),
+            change=lambda order, actor, store: order_change_pickup_store(order=order, store=store, actor_label=actor),
+            done=_("Changed the pickup store of %(n)s orders."),
+        )
+
+    @admin.action(description=gettext_lazy("Change the pickup day of the selected orders…"), permissions=["change"])
+    def change_pickup_day(self, request, queryset):
+        return self._act_with_form(
+            request,
+            queryset,
+            PickupDayForm,
+            action="change_pickup_day",
+            title=_("Change the pickup day"),
+            change=lambda order, actor, day: order_set_pickup_day(order=order, day=day, actor_label=actor),
+            done=_("Changed the pickup day of %(n)s orders."),
+        )
+
+    @admin.action(description=gettext_lazy("Cancel the selected orders"), permissions=["change"])
+    def cancel(self, request, queryset):
+        self._act(
+            request,
+            queryset,
+            lambda order, actor: order_cancel(order=order, actor_label=actor),
+            done=_("Cancelled %(n)s orders."),
+        )
+
+    def _act_with_form(self, request, queryset, form_class, *, action: str, title: str, change: Callable, done: str):
+        """Ask for the action's value on a page of its own, then apply it to each selected order."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._act(request, queryset, lambda order, actor: change(order, actor, **form.cleaned_data), done=done)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+            "orders": queryset,
+            "action": action,
+        }
+        return TemplateResponse(request, "admin/orders/order/action_form.html", context)
+
+    def _act(self, request, queryset, change: Callable, *, done: str) -> None:
+        actor = f"admin:{request.user.get_username()}"
+        act_on_each(
+            self, request, queryset.select_related("merchant", "pickup_store"), lambda o: change(o, actor), done=done
+        )
 
 
-class ParcelEventInline(admin.TabularInline):
+class ParcelEventInline(ReadOnlyInline):
     model = ParcelEvent
-    extra = 0
     fields = ["seq", "created_at", "type", "from_status", "to_status", "actor", "actor_label", "store", "details"]
     readonly_fields = fields
-    can_delete = False
     ordering = ["seq"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Parcel)
-class ParcelAdmin(admin.ModelAdmin):
-    """Status is read-only here: every change goes through the lifecycle gate, which writes the history."""
+class ParcelAdmin(ServiceOnlyAdmin):
+    """Read-only: parcels are created with their order and change only through the lifecycle gate and
+    the services, which check the store (size, weight, temperature) and write the history."""
 
     list_display = [
         "tracking_number",
@@ -103,22 +199,11 @@ class ParcelAdmin(admin.ModelAdmin):
     ]
     search_fields = ["tracking_number", "order__reference", "order__shopper_name", "order__pickup_store__code"]
     list_select_related = ["order__merchant", "shelf_store"]
-    readonly_fields = [
-        "status",
-        "status_changed_at",
-        "shelf_store",
-        "shelf_slot",
-        "arrived_at",
-        "hold_deadline",
-        "failed_code_attempts",
-        "code_locked_until",
-    ]
-    raw_id_fields = ["order"]
     inlines = [ParcelEventInline]
 
 
 @admin.register(ParcelEvent)
-class ParcelEventAdmin(admin.ModelAdmin):
+class ParcelEventAdmin(ServiceOnlyAdmin):
     """Append-only: viewable and searchable, never edited or deleted."""
 
     list_display = ["parcel", "seq", "type", "from_status", "to_status", "who", "store", "created_at"]
@@ -126,25 +211,6 @@ class ParcelEventAdmin(admin.ModelAdmin):
     search_fields = ["parcel__tracking_number", "actor__username", "actor_label"]
     list_select_related = ["parcel", "actor", "store"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the system writes; operators look, and act only through the actions offered."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiKey)
@@ -174,15 +240,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
         messages.success(request, _("Revoked %(n)s keys.") % {"n": queryset.count()})
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyInline):
     model = WebhookAttempt
-    extra = 0
     fields = ["number", "started_at", "duration_ms", "response_status", "error", "response_body", "succeeded"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)

@@ -7,5 +7,8 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders and parcels")
 
     def ready(self):
-        # Webhooks and shopper notifications listen to parcel_event_recorded.
-        from orders import notifications, webhooks  # noqa: F401
+        from orders.capacity import store_free_capacity
+        from stores.locator import register_capacity_estimator
+
+        # The locator and the order checks count free slots with the parcels this app holds.
+        register_capacity_estimator(store_free_capacity)

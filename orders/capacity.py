@@ -1,5 +1,5 @@
 """How many parcel slots a store will have free when a delivery arrives: one forecast, used by the
-store locator, the order checks and the daily batch (named by PICKUP_CAPACITY_ESTIMATOR).
+store locator, the order checks and the daily batch (registered with the locator by OrdersConfig.ready).
 
 Free on arrival = slots − parcels on the shelf − parcels on their way (planned or in transit)
 + parcels expected to leave the shelf before the arrival: those whose hold ends before the day

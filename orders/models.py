@@ -139,6 +139,9 @@ class Parcel(models.Model):
     code_locked_until = models.DateTimeField(_("pickup locked until"), null=True, blank=True, editable=False)
     # Set by route planning once the parcel is on a plan; shown to the shopper and the merchant.
     expected_arrival = models.DateTimeField(_("expected at the store"), null=True, blank=True, editable=False)
+    # The sequence number of the parcel's newest event, kept by the lifecycle gate in the row it already
+    # writes, so appending an event needs no read of the events first.
+    last_event_seq = models.PositiveIntegerField(_("last event number"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("parcel")

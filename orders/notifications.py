@@ -4,9 +4,9 @@ One Notification row per parcel, kind and channel (a unique constraint), so each
 once however often the triggering event or job runs. Sending claims the row (pending → sending) with
 a compare-and-swap before the message goes out, so two workers never both send it; a message whose
 parcel has moved on (picked up meanwhile) is skipped, not sent. SMS due in the store's quiet hours
-waits until the morning. Arrived and expired hang off parcel_event_recorded, so whatever moves a
-parcel (the clerk counter's scan-in, the expiry job) triggers them without knowing about them, and
-the message rows commit with the move itself.
+waits until the morning. Arrived and expired are created by the lifecycle gate's outbox
+(`orders.outbox`), so whatever moves a parcel (the clerk counter's scan-in, the expiry job) triggers
+them without knowing about them, and the message rows commit with the move itself.
 """
 
 import logging
@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,7 +25,6 @@ from django.utils.translation import gettext as _
 from orders.models import Notification, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.redaction import redact
-from orders.signals import parcel_event_recorded
 from orders.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -44,13 +42,14 @@ STILL_TRUE = {
 ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
 
 
-@receiver(parcel_event_recorded, dispatch_uid="orders.notifications")
-def _on_parcel_event(sender, event: ParcelEvent, **kwargs) -> None:
+def notifications_create_for_event(*, event: ParcelEvent) -> list[Notification]:
+    """The shopper's messages a newly recorded event calls for (arrived, expired), in its transaction."""
     kind = ON_STATUS.get(event.to_status) if event.type == ParcelEvent.Type.STATUS else None
-    if kind is not None:
-        # The gate moves a parcel into each of these statuses once in its life (no transition leads back
-        # to them) and holds its row lock while it does: none of the kind's messages can exist yet.
-        notifications_create(parcel=event.parcel, kind=kind, first=True)
+    if kind is None:
+        return []
+    # The gate moves a parcel into each of these statuses once in its life (no transition leads back
+    # to them) and holds its row lock while it does: none of the kind's messages can exist yet.
+    return notifications_create(parcel=event.parcel, kind=kind, first=True)
 
 
 def in_quiet_hours(moment: datetime, tz: ZoneInfo) -> bool:

@@ -27,11 +27,9 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.dispatch import receiver
 from django.utils import timezone
 
 from orders.models import Merchant, ParcelEvent, WebhookAttempt, WebhookDelivery
-from orders.signals import parcel_event_recorded
 
 SIGNATURE_HEADER = "Pickup-Signature"
 TOLERANCE_SECONDS = 300
@@ -94,11 +92,6 @@ def webhook_payload(event: ParcelEvent) -> dict:
             "details": event.details,
         },
     }
-
-
-@receiver(parcel_event_recorded, dispatch_uid="orders.webhooks")
-def _on_parcel_event(sender, event: ParcelEvent, **kwargs) -> None:
-    webhook_create_for_event(event=event)
 
 
 def webhook_create_for_event(*, event: ParcelEvent) -> WebhookDelivery | None:

@@ -1,13 +1,9 @@
-"""kombu's Redis transport, with two changes: one Redis client per connection pool instead of one
-per command, and a lost connection that fails as a lost connection while the worker cleans it up.
+"""kombu's Redis transport, with a lost connection failing as a lost connection while the worker cleans it up.
 
-Outside the worker's event loop, kombu builds a new `redis.Redis` for every command it sends (each
-task published, each ack, each restore of unacked messages), and redis-py fills a dict of some 170
-response callbacks in each one's constructor: about a sixth of the CPU of publishing a task, which
-every accepted scan does. A client only wraps its pool and is safe to share between threads, so a
-channel keeps one per pool; kombu replaces the pool after a fork or a failed connection, and the
-client follows it. The event loop's clients (BRPOP, pub/sub) each hold a connection of their own and
-stay as kombu makes them.
+The same failure (an AttributeError on `conninfo.hostname` in `Channel._connparams`, reached from
+`conn_or_acquire` once the connection's client is gone) is reported upstream as
+https://github.com/celery/kombu/issues/582; kombu 5.7.0 still reads the host from the detached
+connection. Drop this module when kombu raises a connection error there itself.
 """
 
 from kombu.transport import redis
@@ -15,16 +11,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 
 class Channel(redis.Channel):
-    _pooled_client = None
-
-    def _create_client(self, asynchronous=False):
-        if asynchronous:
-            return super()._create_client(asynchronous=True)
-        client = self._pooled_client
-        if client is None or client.connection_pool is not self.pool:
-            client = self._pooled_client = super()._create_client()
-        return client
-
     def _connparams(self, asynchronous=False):
         # When Redis dies while the worker has a BRPOP in flight on two channels and a task message
         # not yet acknowledged, Celery's consumer collects the connection: closing the first channel

@@ -356,6 +356,7 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
                 fragile=fragile,
             )
             parcel.status_changed_at = times[status]
+            parcel.last_event_seq = len(times)  # one status event per step, written below
             if S.AT_STORE in times:
                 parcel.arrived_at = times[S.AT_STORE]
                 parcel.pickup_code_hash = code_hash

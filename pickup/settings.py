@@ -104,7 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache --------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "pickup.cache.PooledClientRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pickup"}}
 
@@ -117,7 +117,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sessions are read on every request (each counter scan): the cache answers, the database keeps them durable.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-AUTHENTICATION_BACKENDS = ["pickup.auth_backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff_landing"
 LOGOUT_REDIRECT_URL = "home"
@@ -172,8 +171,6 @@ PICKUP_GEOCODER = env_str("PICKUP_GEOCODER", "stores.geocoding.GazetteerGeocoder
 # Map tiles for the store picker, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty draws
 # the markers on a plain background, so the picker works with no tile server reachable.
 PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
-# Dotted path of the function estimating a store's free slots on a day (see stores.locator).
-PICKUP_CAPACITY_ESTIMATOR = env_str("PICKUP_CAPACITY_ESTIMATOR", "orders.capacity.store_free_capacity")
 PICKUP_DEMO_SHOP_MERCHANT = env_str("PICKUP_DEMO_SHOP_MERCHANT", "BOOKNOOK")
 PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
 PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
@@ -198,8 +195,9 @@ if REDIS_URL:
         # A worker looks for such messages every tenth tick of this many seconds (kombu's default).
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
     }
-    # One Redis client per pool instead of one per publish (pickup/broker.py). Only for redis://: a
-    # transport named here overrides the URL's scheme, and with it kombu's TLS set-up for rediss://.
+    # kombu's Redis transport with the fix of a worker-stopping bug on a lost connection (pickup/broker.py).
+    # Only for redis://: a transport named here overrides the URL's scheme, and with it kombu's TLS set-up
+    # for rediss://.
     if REDIS_URL.startswith("redis://"):
         CELERY_BROKER_TRANSPORT = "pickup.broker:Transport"
 else:

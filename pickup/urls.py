@@ -14,7 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("orders.api.urls")),
-    path("stores/", include("stores.urls")),
+    path("stores/", include("orders.picker.urls")),
     path("track/", include("orders.tracking.urls")),
     path("demo-shop/", include("orders.demo_shop.urls")),
     path("planner/", include("routing.urls")),

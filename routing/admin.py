@@ -1,12 +1,20 @@
+"""Runs, plans and routes are written by the batch and changed by planners through the services (the
+planner console, or the actions here), which check the plan's state and move parcels through the gate;
+no admin form edits them."""
+
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyInline, ServiceOnlyAdmin, act_on_each
 from routing.models import BatchRun, HeldParcel, PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
+from routing.services.adjust import route_set_locked
+from routing.services.batch import region_plan_requeue
+from routing.services.dispatch import region_plan_approve
 
 
-class RegionPlanInline(admin.TabularInline):
+class RegionPlanInline(ReadOnlyInline):
     model = RegionPlan
-    extra = 0
-    can_delete = False
     fields = [
         "region",
         "status",
@@ -24,7 +32,7 @@ class RegionPlanInline(admin.TabularInline):
 
 
 @admin.register(BatchRun)
-class BatchRunAdmin(admin.ModelAdmin):
+class BatchRunAdmin(ServiceOnlyAdmin):
     list_display = ["dc", "plan_date", "status", "trigger", "started_at", "finished_at"]
     list_filter = ["status", "trigger", "dc"]
     date_hierarchy = "plan_date"
@@ -43,29 +51,46 @@ class BatchRunAdmin(admin.ModelAdmin):
     inlines = [RegionPlanInline]
 
 
-class PlannedRouteInline(admin.TabularInline):
+class PlannedRouteInline(ReadOnlyInline):
     model = PlannedRoute
-    extra = 0
-    can_delete = False
     fields = ["number", "vehicle", "locked", "start_s", "end_s", "distance_m", "dispatched_at"]
     readonly_fields = fields
     show_change_link = True
 
 
 @admin.register(RegionPlan)
-class RegionPlanAdmin(admin.ModelAdmin):
+class RegionPlanAdmin(ServiceOnlyAdmin):
     list_display = ["run", "region", "status", "attempts", "stops", "vehicles_used", "unserved_stops", "solve_seconds"]
     list_filter = ["status", "run__dc"]
     list_select_related = ["run__dc", "region"]
     search_fields = ["region__code", "region__name"]
     readonly_fields = [f.name for f in RegionPlan._meta.fields if f.name not in ("condition", "condition_factor")]
     inlines = [PlannedRouteInline]
+    actions = ["approve", "solve_again"]
+
+    @admin.action(description=gettext_lazy("Approve the selected plans"), permissions=["act"])
+    def approve(self, request, queryset):
+        act_on_each(
+            self,
+            request,
+            queryset.select_related("region"),
+            lambda rp: region_plan_approve(region_plan=rp, user=request.user),
+            done=_("Approved %(n)s plans."),
+        )
+
+    @admin.action(description=gettext_lazy("Solve the selected regions again"), permissions=["act"])
+    def solve_again(self, request, queryset):
+        act_on_each(
+            self,
+            request,
+            queryset.select_related("region"),
+            lambda rp: region_plan_requeue(region_plan=rp, user=request.user),
+            done=_("Queued %(n)s regions to be solved again."),
+        )
 
 
-class PlannedStopInline(admin.TabularInline):
+class PlannedStopInline(ReadOnlyInline):
     model = PlannedStop
-    extra = 0
-    can_delete = False
     fields = [
         "position",
         "store",
@@ -80,7 +105,7 @@ class PlannedStopInline(admin.TabularInline):
 
 
 @admin.register(PlannedRoute)
-class PlannedRouteAdmin(admin.ModelAdmin):
+class PlannedRouteAdmin(ServiceOnlyAdmin):
     list_display = ["region_plan", "number", "vehicle", "locked", "distance_m", "dispatched_at"]
     list_select_related = ["region_plan__run__dc", "region_plan__region", "vehicle"]
     readonly_fields = [
@@ -97,18 +122,31 @@ class PlannedRouteAdmin(admin.ModelAdmin):
         "dispatched_by",
     ]
     inlines = [PlannedStopInline]
+    actions = ["lock", "unlock"]
+
+    @admin.action(description=gettext_lazy("Lock the selected routes (re-optimising keeps them)"), permissions=["act"])
+    def lock(self, request, queryset):
+        self._set_locked(request, queryset, True, _("Locked %(n)s routes."))
+
+    @admin.action(description=gettext_lazy("Unlock the selected routes"), permissions=["act"])
+    def unlock(self, request, queryset):
+        self._set_locked(request, queryset, False, _("Unlocked %(n)s routes."))
+
+    def _set_locked(self, request, queryset, locked: bool, done: str) -> None:
+        routes = queryset.select_related("region_plan__run__dc", "region_plan__region", "vehicle")
+        act_on_each(self, request, routes, lambda route: route_set_locked(route=route, locked=locked), done=done)
 
 
 @admin.register(UnservedStop)
-class UnservedStopAdmin(admin.ModelAdmin):
+class UnservedStopAdmin(ServiceOnlyAdmin):
     list_display = ["region_plan", "store", "reason", "parcels_out", "parcels_back"]
     list_select_related = ["region_plan__run__dc", "region_plan__region", "store"]
     search_fields = ["store__code", "reason"]
 
 
 @admin.register(PlanParcel)
-class PlanParcelAdmin(admin.ModelAdmin):
-    """Read-only: which run took which parcel; parcels change only through the lifecycle gate."""
+class PlanParcelAdmin(ServiceOnlyAdmin):
+    """Which run took which parcel; parcels change only through the lifecycle gate."""
 
     list_display = ["run", "region_plan", "parcel", "store", "kind", "stop"]
     list_filter = ["kind", "run__dc"]
@@ -116,25 +154,13 @@ class PlanParcelAdmin(admin.ModelAdmin):
     search_fields = ["parcel__tracking_number", "store__code"]
     raw_id_fields = ["parcel", "stop", "region_plan", "run", "store"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(HeldParcel)
-class HeldParcelAdmin(admin.ModelAdmin):
-    """Read-only: what a run left at the DC, and why."""
+class HeldParcelAdmin(ServiceOnlyAdmin):
+    """What a run left at the DC, and why."""
 
     list_display = ["run", "region", "parcel", "store", "reason", "pickup_day"]
     list_filter = ["reason", "run__dc"]
     list_select_related = ["run__dc", "region", "parcel", "store"]
     search_fields = ["parcel__tracking_number", "store__code"]
     raw_id_fields = ["parcel", "run", "region", "store"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

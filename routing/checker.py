@@ -11,7 +11,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from routing.solver import Problem, Route, Solution, Stop, Vehicle
+    from routing.engine import Problem, Route, Solution, Stop, Vehicle
 
 # Loads are floats; a sum of a few hundred of them may be off by far less than this.
 _LOAD_TOLERANCE = 1e-6
@@ -91,7 +91,7 @@ def _check_route(
         route.start_load_frozen_volume,
         route.start_load_kg,
     )
-    if any(abs(real - said) > _LOAD_TOLERANCE for real, said in zip(on_board, reported)):
+    if any(abs(real - said) > _LOAD_TOLERANCE for real, said in zip(on_board, reported, strict=True)):
         violations.append(f"{name}: reported start load differs from its deliveries {on_board}")
 
     place, clock, distance = 0, route.start, 0
@@ -113,7 +113,7 @@ def _check_route(
             on_board[k] += collected - delivered
         violations += _capacity(name, f"after stop {stop.id}", on_board, vehicle)
         reported = (visit.load_volume, visit.load_chilled_volume, visit.load_frozen_volume, visit.load_kg)
-        if any(abs(real - said) > _LOAD_TOLERANCE for real, said in zip(on_board, reported)):
+        if any(abs(real - said) > _LOAD_TOLERANCE for real, said in zip(on_board, reported, strict=True)):
             violations.append(f"{where}: reported load differs from the real one {on_board}")
         distance += distances[place][here]
         place, clock = here, visit.departure
@@ -151,7 +151,7 @@ def _capacity(name: str, where: str, on_board: list[float], vehicle: Vehicle) ->
         vehicle.kg_capacity,
     )
     violations = []
-    for unit, load, capacity in zip(_UNITS, on_board, capacities):
+    for unit, load, capacity in zip(_UNITS, on_board, capacities, strict=True):
         if load <= capacity + _LOAD_TOLERANCE:
             continue
         if capacity == 0 and unit != "kg":

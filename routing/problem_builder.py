@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from django.conf import settings
 
 from orders.models import Parcel
-from routing import solver, travel
+from routing import engine, travel
 from routing.models import PlanParcel, RegionPlan
 from stores.models import COLD_CLASSES, DistributionCenter, Store, TemperatureClass, Vehicle
 
@@ -32,7 +32,7 @@ COLD_VEHICLE_FIELDS = ("chilled_volume_capacity", "frozen_volume_capacity")
 
 @dataclass(frozen=True)
 class RegionProblem:
-    problem: solver.Problem
+    problem: engine.Problem
     stores: dict[str, Store]
     vehicles: dict[str, Vehicle]
     # Parcel entries per stop id, so a recorded solution knows which parcels each stop carries.
@@ -107,10 +107,10 @@ def build_problem(
     points = [(float(dc.latitude), float(dc.longitude))] + [
         (float(stores[k].latitude), float(stores[k].longitude)) for k in ids
     ]
-    span = (min((v.shift_start for v in fleet), default=0), max((v.shift_end for v in fleet), default=solver.DAY_S))
-    problem = solver.Problem(
+    span = (min((v.shift_start for v in fleet), default=0), max((v.shift_end for v in fleet), default=engine.DAY_S))
+    problem = engine.Problem(
         max_cold_ride_s=settings.PICKUP_COLD_MAX_ON_BOARD_MINUTES * 60,
-        depot=solver.Depot(
+        depot=engine.Depot(
             "dc", opens=seconds_of_day(day, dc.opens, dc.tz, dc.tz), closes=seconds_of_day(day, dc.closes, dc.tz, dc.tz)
         ),
         stops=stops,
@@ -123,7 +123,7 @@ def build_problem(
     )
 
 
-def travel_matrix(points, *, day: date, driving_span: tuple[int, int], condition_factor: float) -> solver.TravelMatrix:
+def travel_matrix(points, *, day: date, driving_span: tuple[int, int], condition_factor: float) -> engine.TravelMatrix:
     if settings.OSRM_URL:
         return travel.OsrmClient(settings.OSRM_URL).matrix(points, day=day, condition_factor=condition_factor)
     return travel.estimate_matrix(points, driving_span=driving_span, condition_factor=condition_factor)
@@ -133,7 +133,7 @@ def _volume(entries: list[PlanParcel], temperature_class: str) -> float:
     return float(sum(e.volume_units for e in entries if e.parcel.temperature_class == temperature_class))
 
 
-def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanParcel]) -> solver.Stop:
+def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanParcel]) -> engine.Stop:
     """One stop per store: `*_volume` is the ambient space and each cold class has its own compartment."""
     out = [e for e in entries if e.kind == PlanParcel.Kind.DELIVER]
     back = [e for e in entries if e.kind == PlanParcel.Kind.COLLECT]
@@ -142,7 +142,7 @@ def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanPar
         for way, group in (("deliver", out), ("collect", back))
         for c in COLD_CLASSES
     }
-    return solver.Stop(
+    return engine.Stop(
         **cold,
         id=str(store.pk),
         deliver_volume=_volume(out, TemperatureClass.AMBIENT),
@@ -160,9 +160,9 @@ def _stop(day: date, dc: DistributionCenter, store: Store, entries: list[PlanPar
     )
 
 
-def _vehicle(day: date, dc: DistributionCenter, vehicle: Vehicle) -> solver.Vehicle:
+def _vehicle(day: date, dc: DistributionCenter, vehicle: Vehicle) -> engine.Vehicle:
     compartments = {name: float(getattr(vehicle, name)) for name in COLD_VEHICLE_FIELDS}
-    return solver.Vehicle(
+    return engine.Vehicle(
         **compartments,
         id=str(vehicle.pk),
         volume_capacity=float(vehicle.volume_capacity),
@@ -173,5 +173,5 @@ def _vehicle(day: date, dc: DistributionCenter, vehicle: Vehicle) -> solver.Vehi
     )
 
 
-def peak_volume(route: solver.Route) -> float:
+def peak_volume(route: engine.Route) -> float:
     return max([route.start_load_volume, *(v.load_volume for v in route.visits)])

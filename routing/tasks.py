@@ -6,7 +6,7 @@ import socket
 from celery import shared_task
 from celery.signals import worker_ready
 
-from routing import isolation
+from routing import engine
 from routing.models import BatchRun
 from routing.services.batch import batch_catch_up, region_plan_solve
 
@@ -30,8 +30,8 @@ def region_solve(self, region_plan_id: int) -> str:
 
 
 def solve_from_pool_process(problem, params):
-    with isolation.children_allowed():
-        return isolation.solve_isolated(problem, params)
+    with engine.children_allowed():
+        return engine.solve_isolated(problem, params)
 
 
 @worker_ready.connect

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from routing.solver import UNREACHABLE, TravelMatrix
+from routing.engine import UNREACHABLE, TravelMatrix
 
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_DETOUR_FACTOR = 1.3
@@ -170,8 +170,8 @@ class OsrmClient:
                 sources = list(range(src, min(size, src + block)))
                 targets = list(range(dst, min(size, dst + block)))
                 table = self._table(points, sources, targets)
-                for i, row in zip(sources, zip(table["durations"], table["distances"])):
-                    for j, duration, distance in zip(targets, *row):
+                for i, row in zip(sources, zip(table["durations"], table["distances"], strict=False), strict=False):
+                    for j, duration, distance in zip(targets, *row, strict=False):
                         # OSRM answers null for pairs with no route between them.
                         durations[i][j] = UNREACHABLE if duration is None else math.ceil(duration)
                         distances[i][j] = UNREACHABLE if distance is None else round(distance)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import vrplib as vrplib_reader
 
-from routing.solver import Depot, Problem, SearchParams, Solution, Stop, TravelMatrix, Vehicle, solve
+from routing.engine import Depot, Problem, SearchParams, Solution, Stop, TravelMatrix, Vehicle, solve
 
 SOLOMON_SCALE = 10
 
@@ -47,12 +47,8 @@ def load(path: Path) -> Instance:
 
 def cvrp_fleet_size(demands: list[int], capacity: int) -> int:
     """Vehicles offered for an "unlimited fleet" instance: the bin-packing lower bound plus 10% and at
-    least two spare. Good plans use about the lower bound. At least four spare, so that both sector
-    searches (see routing.solver._SECTOR_ROUNDS) get an empty truck on X-n214-k11 rather than one
-    of them, did not show beyond the spread (2026-12-03, seeds 1100-1115, each run next to one with
-    two: mean 1.93, one above 3, against 2.10, two above 3; 11 of 16 pairs won, the difference 0.17
-    points with a standard error of 0.27), nor on seeds 1200-1212 the same day (2.24 against 2.24,
-    6 of 13 won): over the 29 pairs, 0.09 points with a standard error of 0.22."""
+    least two spare. Good plans use about the lower bound; more spare trucks did not pay (see
+    bench/results/routing-trials.csv)."""
     lower = math.ceil(sum(demands) / capacity)
     return lower + max(2, math.ceil(lower / 10))
 

@@ -3,23 +3,23 @@
 Fast on a large network: each round reads only the stores inside a bounding box (the latitude and
 longitude index serves it), measures them exactly, and widens the box only while fewer than `limit`
 stores lie within its inscribed circle, at which point no store outside the box could be nearer.
-The free-capacity estimate is the function named by PICKUP_CAPACITY_ESTIMATOR, so that `stores`
-does not depend on the parcels that fill the shelves and a forecast can replace the estimate.
+The free-capacity estimate comes from the function registered with `register_capacity_estimator`:
+the parcels that fill the shelves live in `orders`, above `stores`, which registers its forecast
+at start-up.
 """
 
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Avg
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from stores.geocoding import Place, get_geocoder
@@ -111,14 +111,20 @@ def pickup_day_options(at: datetime | None = None) -> list[tuple[str, str]]:
     ]
 
 
-@lru_cache(maxsize=4)
-def _estimator_for(path: str) -> CapacityEstimator:
-    return import_string(path)
+_capacity_estimator: CapacityEstimator | None = None
+
+
+def register_capacity_estimator(estimator: CapacityEstimator) -> None:
+    """Make `estimator(*, stores, day)` the forecast of free slots (per store id) that stores use."""
+    global _capacity_estimator
+    _capacity_estimator = estimator
 
 
 def free_capacity(*, stores: Sequence[Store], day: date) -> dict[int, int]:
-    """Free parcel slots per store id on `day`, from the configured estimator."""
-    return _estimator_for(settings.PICKUP_CAPACITY_ESTIMATOR)(stores=stores, day=day)
+    """Free parcel slots per store id on `day`, from the registered estimator."""
+    if _capacity_estimator is None:
+        raise ImproperlyConfigured("No capacity estimator is registered: install the orders app, which registers one.")
+    return _capacity_estimator(stores=stores, day=day)
 
 
 def _stores_in_box(

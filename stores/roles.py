@@ -2,7 +2,6 @@
 
 from django.db.models import QuerySet
 
-from pickup.compiled_select import CompiledSelect
 from stores.models import DistributionCenter, StaffMembership, Store
 
 # No DISTINCT in either: a user holds one membership of a role per store or DC (unique constraints), so
@@ -11,9 +10,6 @@ from stores.models import DistributionCenter, StaffMembership, Store
 
 def _clerk_stores_of(user_id: int) -> QuerySet[Store]:
     return Store.objects.filter(staff__user_id=user_id, staff__role=StaffMembership.Role.CLERK, active=True)
-
-
-_CLERK_STORES = CompiledSelect(lambda user_id: _clerk_stores_of(user_id).order_by(), user_id=-1)
 
 
 def clerk_stores(user) -> QuerySet[Store]:
@@ -26,7 +22,7 @@ def clerk_store_list(user) -> list[Store]:
     """The clerk's stores, unsorted, for the membership check on every counter request."""
     if not user.is_authenticated:
         return []
-    return _CLERK_STORES.fetch(user_id=user.pk)
+    return list(_clerk_stores_of(user.pk).order_by())
 
 
 def planner_dcs(user) -> QuerySet[DistributionCenter]:
@@ -51,22 +47,15 @@ def is_dock_of(user, dc: DistributionCenter) -> bool:
 
 
 DOCK_ROLES = (StaffMembership.Role.DOCK, StaffMembership.Role.PLANNER)
-# Unsorted and not distinct: a user holding both roles at the DC gets the one DC twice, and takes the first.
-_DOCK_DC = CompiledSelect(
-    lambda user_id, code: DistributionCenter.objects.filter(
-        code=code, staff__user_id=user_id, staff__role__in=DOCK_ROLES
-    ).order_by(),
-    user_id=-1,
-    code="sample DC code",
-)
 
 
 def dock_dc(user, code: str) -> DistributionCenter | None:
     """The DC of this code if the user works its floor, in one query (every dock request asks it)."""
     if not user.is_authenticated:
         return None
-    found = _DOCK_DC.fetch(user_id=user.pk, code=code)
-    return found[0] if found else None
+    # Unsorted and not distinct: a user holding both roles at the DC gets it twice, and takes the first.
+    found = DistributionCenter.objects.filter(code=code, staff__user_id=user.pk, staff__role__in=DOCK_ROLES).order_by()
+    return next(iter(found[:1]), None)
 
 
 def is_clerk_of(user, store: Store) -> bool:

@@ -20,6 +20,7 @@ from core.errors import ConflictError, DomainError
 from dc.models import DockException
 from dc.services.scanning import logger
 from orders.lifecycle import parcel_transition
+from orders.locks import lock_parcel
 from orders.models import Parcel, ParcelEvent
 from stores.models import DistributionCenter, Store
 
@@ -252,11 +253,7 @@ def exceptions_sweep(*, now: datetime | None = None) -> SweepResult:
             continue
         if row.kind in MISSING_KINDS and row.opened_at < now - timedelta(days=settings.PICKUP_LOST_AFTER_DAYS):
             with transaction.atomic():
-                parcel = (
-                    Parcel.objects.select_for_update(of=("self",))
-                    .select_related("order__merchant", "order__pickup_store")
-                    .get(pk=row.parcel_id)
-                )
+                parcel = lock_parcel(row.parcel_id, related=["order__merchant", "order__pickup_store"])
                 if parcel.status in (S.IN_TRANSIT, S.AT_DC, S.PLANNED) and _close(row, resolution=R.LOST, at=now):
                     parcel_declare_lost(parcel=parcel, note=row.get_kind_display())
                     lost += 1

@@ -19,6 +19,7 @@ from dc.models import DockException
 from dc.services import exceptions
 from dc.services.scanning import DockRefusal, Reason, cancelled_refusal, dock_parcel, logger, when_and_who
 from orders.lifecycle import parcel_record_event, parcel_transition
+from orders.locks import lock_parcel
 from orders.models import Parcel, ParcelEvent
 from orders.services.ordering import DEFAULT_VOLUME_UNITS
 from routing.models import BatchRun
@@ -272,7 +273,7 @@ def _hold(parcel, *, dc, user, kind, measured, reason, changes=None) -> IntakeRe
     values.setdefault("weight", (changes or {}).get("weight_g", ""))
     text = texts[reason] % values
     with transaction.atomic():
-        locked = Parcel.objects.select_for_update(of=("self",)).get(pk=parcel.pk)
+        locked = lock_parcel(parcel.pk)
         if not _waiting(locked):
             raise _already(locked, dc)
         if changes:

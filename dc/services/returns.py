@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
+from dc.locks import lock_return_consignment
 from dc.models import ReturnConsignment, ReturnItem
 from dc.services.scanning import DockRefusal, Reason, cancelled_refusal, dock_parcel, logger, when_and_who
 from orders.lifecycle import parcel_transition
+from orders.locks import lock_parcels
 from orders.models import Parcel, ParcelEvent
 from stores.models import DistributionCenter
 
@@ -120,18 +122,17 @@ def consignment_hand_over(
         raise DomainError(_("The hand-over time cannot be in the future."), code="invalid", field="handed_over_at")
     events = []
     with transaction.atomic():
-        locked = ReturnConsignment.objects.select_for_update().get(pk=consignment.pk)
+        locked = lock_return_consignment(consignment.pk)
         if locked.handed_over_at is not None:
             raise ConflictError(
                 _("Already handed over to %(name)s.") % {"name": locked.handed_to}, code="already_handed_over"
             )
-        parcels = (
-            Parcel.objects.select_for_update(of=("self",))
-            .select_related("order__merchant", "order__pickup_store")
-            .filter(return_item__consignment=locked, status=S.AT_DC_FOR_RETURN)
-            .order_by("pk")
+        parcel_ids = Parcel.objects.filter(return_item__consignment=locked, status=S.AT_DC_FOR_RETURN).values_list(
+            "pk", flat=True
         )
-        for parcel in parcels:
+        for parcel in lock_parcels(parcel_ids, related=["order__merchant", "order__pickup_store"]):
+            if parcel.status != S.AT_DC_FOR_RETURN:
+                continue
             events.append(
                 parcel_transition(
                     parcel=parcel,

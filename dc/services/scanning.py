@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from orders.models import Parcel, ParcelEvent
 from orders.services.counter import TRACKING_MAX_LENGTH, normalize_scan
-from pickup.compiled_select import CompiledSelect
 from stores.models import DistributionCenter
 
 logger = logging.getLogger("dc")
@@ -38,25 +37,19 @@ class Reason:
     NOT_RETURNING = "not_returning"
 
 
-# Unsorted: the number is unique. Compiled once, as the counter's look-up is: it runs on every dock scan.
-_PARCEL = CompiledSelect(
-    lambda tracking_number: (
-        Parcel.objects.select_related("order__merchant", "order__pickup_store__region")
-        .filter(tracking_number=tracking_number)
-        .order_by()
-    ),
-    tracking_number="sample tracking number",
-)
-
-
 def dock_parcel(code: str, *, dc: DistributionCenter, user, action: str) -> Parcel:
     """The parcel a scan names, if it belongs to `dc` (its pickup store's region is the DC's).
 
     Another DC's parcel is answered like an unknown one (404): the dock sees only its own parcels.
     """
     cleaned = normalize_scan(code)
-    found = _PARCEL.fetch(tracking_number=cleaned) if len(cleaned) <= TRACKING_MAX_LENGTH else []
-    parcel = found[0] if found else None
+    parcel = None
+    if len(cleaned) <= TRACKING_MAX_LENGTH:
+        # Unsorted: the number is unique, and a sort would make the database sort the one row.
+        found = Parcel.objects.select_related("order__merchant", "order__pickup_store__region").filter(
+            tracking_number=cleaned
+        )
+        parcel = next(iter(found.order_by()[:1]), None)
     if parcel is None:
         raise DockRefusal(_("Unknown code: no parcel has this tracking number."), code=Reason.UNKNOWN, status_code=404)
     if parcel.order.pickup_store.region.dc_id != dc.pk:

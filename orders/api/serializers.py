@@ -1,4 +1,7 @@
+from datetime import date
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -7,6 +10,9 @@ from rest_framework import serializers
 from orders.models import Order, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery, phone_validator
 from stores.locator import pickup_day_choices
 from stores.models import SizeClass, Store, TemperatureClass
+
+FIRST_FILTER_DAY = date(2000, 1, 1)
+LAST_FILTER_DAY = date(9998, 12, 31)
 
 
 class StoreRefField(serializers.SlugRelatedField):
@@ -130,8 +136,17 @@ class OrderListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Parcel.Status.choices, required=False, help_text=_("Orders with a parcel in this status.")
     )
-    created_from = serializers.DateField(required=False, help_text=_("Created on or after this day."))
-    created_to = serializers.DateField(required=False, help_text=_("Created on or before this day."))
+    # Bounded so that the day's first and last instant, shifted between zones, stay representable.
+    created_from = serializers.DateField(
+        required=False,
+        validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
+        help_text=_("Created on or after this day."),
+    )
+    created_to = serializers.DateField(
+        required=False,
+        validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
+        help_text=_("Created on or before this day."),
+    )
 
     def validate(self, attrs):
         if attrs.get("created_from") and attrs.get("created_to") and attrs["created_from"] > attrs["created_to"]:

@@ -64,23 +64,12 @@ def _merchant() -> Merchant:
     return merchant
 
 
-def _flatten(fields: dict) -> list[str]:
-    messages = []
-    for value in fields.values():
-        if isinstance(value, dict):
-            messages += _flatten(value)
-        elif isinstance(value, list):
-            for item in value:
-                messages += _flatten(item) if isinstance(item, dict) else [str(item)]
-    return messages
-
-
 @require_http_methods(["GET", "POST"])
 def checkout(request):
     merchant = _merchant()
     origin = f"{request.scheme}://{request.get_host()}"
     picker_url = (
-        reverse("stores:picker")
+        reverse("picker:page")
         + "?"
         + urlencode(
             {"merchant": merchant.code, "origin": origin, "size": ITEM["size_class"], "weight": ITEM["weight_g"]}
@@ -108,7 +97,7 @@ def checkout(request):
                     actor_label=f"merchant:{merchant.code}",
                 )
             except OrderRejected as refused:
-                for message in _flatten(refused.fields):
+                for message in refused.messages():
                     form.add_error(None, message)
             else:
                 request.session[SESSION_KEY] = [order.pk, *request.session.get(SESSION_KEY, [])][:20]

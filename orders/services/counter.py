@@ -3,7 +3,7 @@ and problem reports.
 
 Every status change goes through `orders.lifecycle.parcel_transition` and every other action through
 `parcel_record_event`, so each action is a ParcelEvent with the clerk as actor (and notifications and
-webhooks follow from `parcel_event_recorded`). Refusals are `CounterRefusal`s whose `code` names the
+webhooks follow from the gate's outbox). Refusals are `CounterRefusal`s whose `code` names the
 reason for the screen and the JSON endpoint.
 """
 
@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from orders.counter_selectors import counter_cash_due, counter_handover_parcels
 from orders.lifecycle import parcel_record_event, parcel_transition
+from orders.locks import lock_order, lock_parcel
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
-from pickup.compiled_select import CompiledSelect
 from stores.models import Store, TemperatureClass
 
 logger = logging.getLogger("orders.counter")
@@ -89,20 +89,13 @@ def normalize_scan(code: str) -> str:
     return cleaned
 
 
-# Unsorted: the number is unique, and a sort would make the database sort the one row.
-_PARCEL_BY_TRACKING = CompiledSelect(
-    lambda tracking_number: (
-        Parcel.objects.select_related("order__merchant").filter(tracking_number=tracking_number).order_by()
-    ),
-    tracking_number="sample tracking number",
-)
-
-
 def _parcel_by_tracking(code: str) -> Parcel | None:
     if len(code) > TRACKING_MAX_LENGTH:
         return None
-    found = _PARCEL_BY_TRACKING.fetch(tracking_number=code)
-    return found[0] if found else None
+    try:
+        return Parcel.objects.select_related("order__merchant").get(tracking_number=code)
+    except Parcel.DoesNotExist:
+        return None
 
 
 def _unknown(code_kind: str, *, store: Store, clerk) -> CounterRefusal:
@@ -310,11 +303,7 @@ def _verify_code_on(parcel: Parcel, *, code_hash: str, store: Store, clerk) -> N
     """
     now = timezone.now()
     with transaction.atomic():
-        row = (
-            Parcel.objects.select_for_update()
-            .only("failed_code_attempts", "code_locked_until", "pickup_code_hash")
-            .get(pk=parcel.pk)
-        )
+        row = lock_parcel(parcel.pk, fields=["failed_code_attempts", "code_locked_until", "pickup_code_hash"])
         if row.code_locked_until and row.code_locked_until > now:
             raise _locked_refusal(row.code_locked_until, store)
         if hmac.compare_digest(row.pickup_code_hash, code_hash):
@@ -425,7 +414,7 @@ def handover_confirm(
     handover = handover_open(code=code, store=store, clerk=clerk, tracking_number=opened_by_tracking)
     scanned = {normalize_scan(t) for t in tracking_numbers if t.strip()}
     with transaction.atomic():
-        Order.objects.select_for_update().filter(pk=handover.order.pk).values_list("pk", flat=True).get()
+        lock_order(handover.order.pk)
         parcels = list(Parcel.objects.filter(order=handover.order, shelf_store=store, status=S.AT_STORE).order_by("pk"))
         if not parcels:
             raise CounterRefusal(_("Already handed over."), code=Reason.ALREADY_HANDED_OVER)

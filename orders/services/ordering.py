@@ -1,9 +1,10 @@
 """Orders as merchants place and change them: create with parcels, cancel, change the pickup store.
 
 The API and the demo shop call these; both get the same checks against the store (active, size,
-weight, cash limit, free capacity) and the same field-by-field errors. Locks are taken in one order,
-order row first, then store row, so concurrent changes queue instead of deadlocking; locking the
-store serialises capacity checks, so two checkouts cannot both take its last slot.
+weight, cash limit, free capacity) and the same field-by-field errors. Locks are taken in the order
+stated in orders/locks.py (order, then store, then parcels), so concurrent changes queue instead of
+deadlocking; locking the store serialises capacity checks, so two checkouts cannot both take its
+last slot.
 """
 
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from core.errors import ConflictError, DomainError
 from orders.capacity import cold_slots_free
 from orders.lifecycle import parcel_record_creation, parcel_record_event, parcel_transition
+from orders.locks import lock_order, lock_store
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from stores.locator import expected_arrival_day, free_capacity, pickup_day_choices
 from stores.models import COLD_CLASSES, SizeClass, Store, TemperatureClass
@@ -42,6 +44,21 @@ class OrderRejected(DomainError):
         super().__init__(_("The pickup store cannot take this order."), code="invalid")
         self.fields = fields
 
+    def messages(self) -> list[str]:
+        """Every reason, in order, for a page that shows them in one list."""
+        return _messages_in(self.fields)
+
+
+def _messages_in(fields: dict) -> list[str]:
+    messages = []
+    for value in fields.values():
+        if isinstance(value, dict):
+            messages += _messages_in(value)
+        elif isinstance(value, list):
+            for item in value:
+                messages += _messages_in(item) if isinstance(item, dict) else [str(item)]
+    return messages
+
 
 def order_create(
     *,
@@ -60,7 +77,7 @@ def order_create(
     if not parcels:
         raise OrderRejected({"parcels": [_("An order needs at least one parcel.")]})
     with transaction.atomic():
-        store = Store.objects.select_for_update().get(pk=pickup_store.pk)
+        store = lock_store(pickup_store.pk)
         problems = store_problems(store=store, parcels=parcels, cash_on_pickup=cash_on_pickup)
         if day_problem := pickup_day_problem(preferred_pickup_day):
             problems["preferred_pickup_day"] = [day_problem]
@@ -172,7 +189,7 @@ def order_set_pickup_day(*, order: Order, day: date | None, actor_label: str = "
     if problem := pickup_day_problem(day):
         raise OrderRejected({"preferred_pickup_day": [problem]})
     with transaction.atomic():
-        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
+        lock_order(order.pk)
         order.refresh_from_db(fields=["preferred_pickup_day"])
         old = order.preferred_pickup_day
         if old == day:
@@ -213,7 +230,7 @@ def order_set_pickup_day(*, order: Order, day: date | None, actor_label: str = "
 def order_cancel(*, order: Order, actor_label: str = "") -> Order:
     """Cancel every parcel of the order; refused once any has been dispatched. Cancelling twice is a no-op."""
     with transaction.atomic():
-        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
+        lock_order(order.pk)
         parcels = list(order.parcels.order_by("id"))
         _refuse_after_dispatch(
             parcels,
@@ -234,7 +251,7 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
     for the new store, and loses its expected arrival.
     """
     with transaction.atomic():
-        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
+        lock_order(order.pk)
         order.refresh_from_db(fields=["pickup_store"])
         old_store = order.pickup_store
         if store.pk == old_store.pk:
@@ -248,7 +265,7 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
                 "Parcel %(tracking)s has left the distribution centre (status: %(status)s); the pickup store can be changed only before dispatch."
             ),
         )
-        new_store = Store.objects.select_for_update().get(pk=store.pk)
+        new_store = lock_store(store.pk)
         specs = [ParcelSpec(p.size_class, p.weight_g, p.volume_units, p.temperature_class, p.fragile) for p in parcels]
         problems = store_problems(store=new_store, parcels=specs, cash_on_pickup=order.cash_on_pickup)
         if problems:

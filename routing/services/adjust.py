@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
-from routing import solver
+from routing import engine
 from routing.checker import check
+from routing.locks import lock_region_plan
 from routing.models import (
     CONDITION_FACTOR_RANGE,
     CONDITION_FACTORS,
@@ -21,7 +22,7 @@ from routing.models import (
     RegionPlan,
 )
 from routing.problem_builder import RegionProblem, build_problem, open_entries
-from routing.services.plans import lock_region_plan, plan_refresh_totals, route_write
+from routing.services.plans import plan_refresh_totals, route_write
 from stores.models import Vehicle
 
 
@@ -64,7 +65,7 @@ def region_plan_set_conditions(*, region_plan: RegionPlan, condition: str, facto
     if condition and condition not in Condition.values:
         raise DomainError(_("Choose one of the listed conditions."), field="condition")
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         _require_editable(rp)
         rp.condition = condition
         rp.condition_factor = condition_factor_for(condition, factor) if condition else None
@@ -75,7 +76,7 @@ def region_plan_set_conditions(*, region_plan: RegionPlan, condition: str, facto
 def region_plan_set_vehicles(*, region_plan: RegionPlan, vehicles: list[Vehicle]) -> RegionPlan:
     """The vehicles the region may use when it is next optimised. A vehicle serves one region a day."""
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         _require_editable(rp)
         wrong_dc = [v.name for v in vehicles if v.dc_id != rp.run.dc_id]
         if wrong_dc:
@@ -97,7 +98,7 @@ def region_plan_set_vehicles(*, region_plan: RegionPlan, vehicles: list[Vehicle]
 
 def route_set_locked(*, route: PlannedRoute, locked: bool) -> PlannedRoute:
     with transaction.atomic():
-        rp = lock_region_plan(route.region_plan)
+        rp = lock_region_plan(route.region_plan_id)
         _require_editable(rp)
         PlannedRoute.objects.filter(pk=route.pk).update(locked=locked)
     route.locked = locked
@@ -111,7 +112,7 @@ class MovePreview:
     stop: PlannedStop
     target: PlannedRoute
     position: int
-    routes: dict[int, solver.Route] = field(default_factory=dict)  # route id -> the route re-driven
+    routes: dict[int, engine.Route] = field(default_factory=dict)  # route id -> the route re-driven
     refusal: str = ""
     region_problem: RegionProblem | None = None
 
@@ -148,8 +149,8 @@ def stop_move_preview(*, stop: PlannedStop, target: PlannedRoute, position: int)
     )
     preview.region_problem = region_problem
     try:
-        solution = solver.solve(region_problem.problem, solver.SearchParams(time_limit_s=1))
-    except solver.ProblemError as error:
+        solution = engine.solve(region_problem.problem, engine.SearchParams(time_limit_s=1))
+    except engine.ProblemError as error:
         preview.refusal = _readable(str(error), region_problem)
         return preview
     violations = check(region_problem.problem, solution)
@@ -164,7 +165,7 @@ def stop_move_preview(*, stop: PlannedStop, target: PlannedRoute, position: int)
 def stop_move(*, stop: PlannedStop, target: PlannedRoute, position: int) -> MovePreview:
     """Save the move if its preview is feasible; otherwise refuse with the reason."""
     with transaction.atomic():
-        rp = lock_region_plan(stop.route.region_plan)
+        rp = lock_region_plan(stop.route.region_plan_id)
         stop = PlannedStop.objects.select_related("route__vehicle", "route__region_plan").get(pk=stop.pk)
         target = PlannedRoute.objects.select_related("vehicle").get(pk=target.pk)
         preview = stop_move_preview(stop=stop, target=target, position=position)

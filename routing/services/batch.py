@@ -33,11 +33,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
 from orders.models import Parcel
-from routing import isolation, solver
+from routing import engine
+from routing.locks import lock_region_plan, lock_run
 from routing.models import BatchRun, HeldParcel, PlanParcel, RegionPlan
 from routing.problem_builder import build_region_problem
 from routing.services import intake
-from routing.services.plans import lock_region_plan, plan_write
+from routing.services.plans import plan_write
 from stores.models import DistributionCenter, Vehicle
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ MAX_TIME_LIMIT_S = 3600.0
 
 def task_time_limits(time_limit_s: float) -> tuple[int, int]:
     """(soft, hard) Celery time limits of a region task whose search runs `time_limit_s`."""
-    soft = math.ceil(time_limit_s + isolation.GRACE_S + RECORD_ALLOWANCE_S)
+    soft = math.ceil(time_limit_s + engine.GRACE_S + RECORD_ALLOWANCE_S)
     return soft, soft + 60
 
 
@@ -269,14 +270,14 @@ def region_plan_claim(
     return rp, token
 
 
-Solve = Callable[[solver.Problem, solver.SearchParams], solver.Solution]
+Solve = Callable[[engine.Problem, engine.SearchParams], engine.Solution]
 
 
 def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None = None) -> str:
     """Claim, solve and record one region; what happened, for the log: "planned", "failed" or
     "skipped" (someone else has it or it is finished). The search runs in a child process of its own
     (`solve_isolated`), so OR-Tools never runs inside a prefork worker process."""
-    solve = solve or isolation.solve_isolated
+    solve = solve or engine.solve_isolated
     claim = region_plan_claim(region_plan_id=region_plan_id, worker=worker)
     if claim is None:
         return "skipped"
@@ -285,9 +286,9 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
         try:
             region_problem = build_region_problem(rp)
             solution = solve(
-                region_problem.problem, solver.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id)
+                region_problem.problem, engine.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id)
             )
-            if not solution.routes and any(u.reason == solver.REASON_NO_SOLUTION for u in solution.unserved):
+            if not solution.routes and any(u.reason == engine.REASON_NO_SOLUTION for u in solution.unserved):
                 # Nothing planned at all is a failed region, to be run again, not a plan of unserved stops.
                 raise NoPlanFound(
                     _("The search found no plan within %(seconds)g s; run the region again, perhaps with more time.")
@@ -342,23 +343,23 @@ class NoPlanFound(RuntimeError):
 def describe_failure(error: BaseException) -> str:
     if isinstance(error, NoPlanFound):
         return str(error)
-    if isinstance(error, isolation.SolverTimedOut):
+    if isinstance(error, engine.SolverTimedOut):
         return _("The solver overran its time limit and was stopped: %(detail)s") % {"detail": error}
-    if isinstance(error, isolation.SolverCrashed):
+    if isinstance(error, engine.SolverCrashed):
         return _("The solver process crashed: %(detail)s") % {"detail": error}
-    if isinstance(error, solver.ProblemError):
+    if isinstance(error, engine.ProblemError):
         return _("The region cannot be planned as set up: %(detail)s") % {"detail": error}
     return f"{type(error).__name__}: {error}"[:2000]
 
 
 def region_plan_record(
-    *, region_plan: RegionPlan, token: str, region_problem, solution: solver.Solution, now: datetime | None = None
+    *, region_plan: RegionPlan, token: str, region_problem, solution: engine.Solution, now: datetime | None = None
 ) -> bool:
     """Write the solution if this worker still holds the claim, and finish the run if it was the
     last region. False: the lease was lost (another worker reclaimed the region) and nothing changed."""
     now = now or timezone.now()
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         if rp.status != RegionPlan.Status.RUNNING or rp.claimed_by != token:
             return False
         plan_write(region_plan=rp, region_problem=region_problem, solution=solution)
@@ -372,7 +373,7 @@ def region_plan_record(
 def region_plan_fail(*, region_plan: RegionPlan, token: str, reason: str, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         if rp.status != RegionPlan.Status.RUNNING or rp.claimed_by != token:
             return False
         RegionPlan.objects.filter(pk=rp.pk).update(
@@ -385,7 +386,7 @@ def region_plan_fail(*, region_plan: RegionPlan, token: str, reason: str, now: d
 def run_settle(*, run_id: int, now: datetime) -> None:
     """Finish the run once no region is waiting or solving. Holding the run's row lock, two regions
     finishing at once settle one after the other, and the later one sees the earlier one's result."""
-    run = BatchRun.objects.select_for_update().get(pk=run_id)
+    run = lock_run(run_id)
     statuses = set(run.region_plans.values_list("status", flat=True))
     if statuses & {RegionPlan.Status.PENDING, RegionPlan.Status.RUNNING}:
         return
@@ -398,7 +399,7 @@ def region_plan_requeue(*, region_plan: RegionPlan, user=None) -> RegionPlan:
     """Solve the region again: a failed region re-run alone, or a planned one re-optimised with its
     current conditions, vehicles and locked routes. The other regions are left as they are."""
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         if rp.status not in (RegionPlan.Status.PLANNED, RegionPlan.Status.FAILED):
             raise ConflictError(
                 _("Region %(region)s is %(status)s and cannot be solved again.")

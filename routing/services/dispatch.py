@@ -10,14 +10,15 @@ from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
 from orders.lifecycle import parcel_transition
+from orders.locks import lock_parcels
 from orders.models import Parcel
+from routing.locks import lock_region_plan
 from routing.models import PlannedRoute, PlanParcel, RegionPlan
-from routing.services.plans import lock_region_plan
 
 
 def region_plan_approve(*, region_plan: RegionPlan, user) -> RegionPlan:
     with transaction.atomic():
-        rp = lock_region_plan(region_plan)
+        rp = lock_region_plan(region_plan.pk)
         changed = RegionPlan.objects.filter(pk=rp.pk, status=RegionPlan.Status.PLANNED).update(
             status=RegionPlan.Status.APPROVED, approved_at=timezone.now(), approved_by=user
         )
@@ -46,7 +47,7 @@ def route_dispatch(*, route: PlannedRoute, user, confirm_not_loaded: bool = Fals
     confirmed, they go back to AT_DC with the reason `not_loaded` and the next batch plans them again.
     """
     with transaction.atomic():
-        rp = lock_region_plan(route.region_plan)
+        rp = lock_region_plan(route.region_plan_id)
         if rp.status != RegionPlan.Status.APPROVED:
             raise ConflictError(_("Approve the region's plan before dispatching its routes."), code="not_approved")
         entries = PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER)
@@ -75,13 +76,7 @@ def route_dispatch(*, route: PlannedRoute, user, confirm_not_loaded: bool = Fals
             "parcel_id", flat=True
         )
         moved, left, not_loaded = [], [], []
-        # Locked in id order, as every other writer of parcels does, so dispatches cannot deadlock.
-        for parcel in (
-            Parcel.objects.select_for_update(of=("self",))
-            .select_related("order__merchant", "order__pickup_store")
-            .filter(pk__in=list(parcel_ids))
-            .order_by("pk")
-        ):
+        for parcel in lock_parcels(parcel_ids, related=["order__merchant", "order__pickup_store"]):
             if parcel.status != Parcel.Status.PLANNED:
                 left.append(parcel.tracking_number)
                 continue

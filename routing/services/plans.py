@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models import F
 
 from core.errors import ConflictError
 from orders.lifecycle import parcel_transition
 from orders.models import Parcel
-from routing import solver
+from routing import engine
 from routing.models import PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
 from routing.problem_builder import RegionProblem, peak_volume
 
@@ -23,7 +22,7 @@ ACTOR = "route planning"
 REASON_NO_VEHICLES = "no vehicle is available in this region"
 
 
-def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, solution: solver.Solution) -> None:
+def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, solution: engine.Solution) -> None:
     """Replace the region plan's routes, stops and unserved stops with `solution`, move the parcels
     whose planned state changed and refresh the totals. Call inside a transaction holding the region
     plan's row."""
@@ -74,7 +73,7 @@ def plan_write(*, region_plan: RegionPlan, region_problem: RegionProblem, soluti
 
 
 def route_write(
-    *, route: PlannedRoute, solved: solver.Route, region_problem: RegionProblem, run, served_before: set[int]
+    *, route: PlannedRoute, solved: engine.Route, region_problem: RegionProblem, run, served_before: set[int]
 ) -> set[int]:
     """Save `route` with the times and loads of `solved`, attach each stop's parcels, plan the newly
     served deliveries and re-time the others. Returns the ids of the deliveries it serves."""
@@ -177,10 +176,3 @@ def plan_refresh_totals(*, region_plan: RegionPlan, solve_seconds: float | None 
         region_plan.solve_seconds = solve_seconds
         fields.append("solve_seconds")
     region_plan.save(update_fields=fields)
-
-
-def lock_region_plan(region_plan: RegionPlan) -> RegionPlan:
-    """The region plan's row, locked for the rest of the transaction (always lock it before the run)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock_region_plan needs a transaction")
-    return RegionPlan.objects.select_for_update().select_related("run__dc", "region").get(pk=region_plan.pk)

@@ -366,3 +366,13 @@ def test_openapi_schema_and_docs_render(client, db):
     assert "Pickup-Signature" in text and "/api/v1/orders/{id}/cancel/" in text and "One small parcel" in text
     assert client.get("/api/v1/docs/").status_code == 200
     assert client.get("/api/v1/redoc/").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["created_from", "created_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_list_refuses_a_day_outside_the_filter_range_naming_the_field(api, field, day):
+    # when
+    response = api.get(ORDERS, {field: day})
+    # then
+    assert response.status_code == 400
+    assert field in str(response.json())

@@ -311,8 +311,8 @@ def test_daily_report_is_printable_and_takes_a_day(clerk_client, on_shelf, djang
 
 def test_a_scan_in_reads_and_writes_a_fixed_handful_of_rows(clerk_client, in_transit, django_assert_max_num_queries):
     # The busiest request of the counter: the session's clerk and stores, the parcel with its order and
-    # merchant, the free slot, then one transaction: the move, the event (its sequence number read in
-    # the insert), the shopper's message. Seven, and the savepoint pair the test's own transaction adds.
+    # merchant, the free slot, then one transaction: the move (which also numbers the event), the event,
+    # the shopper's message. Seven, and the savepoint pair the test's own transaction adds.
     parcel = in_transit()
     with django_assert_max_num_queries(9) as captured:
         response = scan(clerk_client, parcel.tracking_number)

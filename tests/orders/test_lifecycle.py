@@ -6,9 +6,17 @@ import pytest
 from django.db import transaction
 
 from core.errors import ConflictError
-from orders.lifecycle import FINAL, TRANSITIONS, IllegalTransition, parcel_record_event, parcel_transition, path_to
+from orders import lifecycle
+from orders.lifecycle import (
+    FINAL,
+    TRANSITIONS,
+    IllegalTransition,
+    parcel_record_creation,
+    parcel_record_event,
+    parcel_transition,
+    path_to,
+)
 from orders.models import Notification, Parcel, ParcelEvent
-from orders.signals import parcel_event_recorded
 from tests.conftest import walk
 
 S = Parcel.Status
@@ -98,19 +106,16 @@ def test_leaving_the_shelf_frees_the_slot(make_parcel, store):
     assert (parcel.shelf_store_id, parcel.shelf_slot) == (None, None)
 
 
-def test_event_is_announced_inside_the_gate_with_the_moved_parcel(make_parcel):
+def test_event_is_recorded_in_the_outbox_inside_the_gate_with_the_moved_parcel(make_parcel, monkeypatch):
     parcel = make_parcel(S.CREATED)
     seen = []
 
-    def receiver(sender, event, **kwargs):
-        # The receiver runs before the gate returns: the caller's copy still has the old status.
+    def outbox_record(*, event):
+        # The outbox is called before the gate returns: the caller's copy still has the old status.
         seen.append((event.to_status, event.parcel.status, parcel.status))
 
-    parcel_event_recorded.connect(receiver, weak=False, dispatch_uid="t1")
-    try:
-        parcel_transition(parcel=parcel, to=S.AT_DC)
-    finally:
-        parcel_event_recorded.disconnect(dispatch_uid="t1")
+    monkeypatch.setattr(lifecycle, "outbox_record", outbox_record)
+    parcel_transition(parcel=parcel, to=S.AT_DC)
     assert seen == [(S.AT_DC, S.AT_DC, S.CREATED)]
     assert parcel.status == S.AT_DC
 
@@ -151,7 +156,7 @@ def test_walk_uses_only_the_gate(make_parcel):
 
 
 def test_the_event_and_parcel_the_gate_returns_are_what_it_stored(make_parcel, store, clerk):
-    # The gate writes both rows in plain SQL: each value must come back from the database unchanged.
+    # What the gate hands back is what the database holds, value for value.
     parcel = make_parcel("in_transit")
     event = parcel_transition(
         parcel=parcel,
@@ -171,3 +176,23 @@ def test_the_event_and_parcel_the_gate_returns_are_what_it_stored(make_parcel, s
     assert [getattr(parcel, f.attname) for f in Parcel._meta.concrete_fields] == [
         getattr(fresh, f.attname) for f in Parcel._meta.concrete_fields
     ]
+
+
+def test_an_event_recorded_since_the_parcel_was_read_does_not_stop_a_legal_move(make_parcel, clerk, store):
+    # given a copy of a parcel read before a wrong pickup code was recorded on it
+    parcel = make_parcel(S.AT_STORE)
+    stale = Parcel.objects.get(pk=parcel.pk)
+    parcel_record_event(parcel=parcel, type=ParcelEvent.Type.CODE_FAILED, actor=clerk, store=store)
+    # when the stale copy is moved on
+    event = parcel_transition(parcel=stale, to=S.PICKED_UP, actor=clerk, store=store)
+    # then the move is made, numbered after that event, and the parcel knows its newest number
+    seqs = list(ParcelEvent.objects.filter(parcel=parcel).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, event.seq + 1))
+    assert Parcel.objects.get(pk=parcel.pk).last_event_seq == stale.last_event_seq == event.seq
+
+
+def test_a_parcel_with_a_history_gets_no_second_creation_event(make_parcel):
+    parcel = make_parcel(S.CREATED)
+    with pytest.raises(ValueError):
+        parcel_record_creation(parcel=parcel)
+    assert parcel.events.count() == 1

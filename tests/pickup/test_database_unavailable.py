@@ -6,8 +6,8 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import RequestFactory, override_settings
 
+from orders.picker import views as picker_views
 from pickup.middleware import server_error
-from stores import views as store_views
 from tests.orders.api_fixtures import client_for, order_body
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def lost_database(*args, **kwargs):
 @pytest.mark.parametrize("error", [OperationalError, InterfaceError])
 def test_a_page_answers_503_in_plain_text(client, error):
     # given the database drops while the store picker looks up the shop
-    with mock.patch.object(store_views, "_merchant", side_effect=error("connection already closed")):
+    with mock.patch.object(picker_views, "_merchant", side_effect=error("connection already closed")):
         # when
         response = client.get("/stores/picker/", {"merchant": "SHOP"})
     # then
@@ -60,7 +60,7 @@ def test_a_database_error_raised_outside_a_view_is_503_too():
 def test_other_errors_stay_a_500(client):
     # given a bug, not an outage
     client.raise_request_exception = False
-    with override_settings(DEBUG=False), mock.patch.object(store_views, "_merchant", side_effect=RuntimeError("bug")):
+    with override_settings(DEBUG=False), mock.patch.object(picker_views, "_merchant", side_effect=RuntimeError("bug")):
         # when
         response = client.get("/stores/picker/", {"merchant": "SHOP"})
     # then

@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from routing.engine import solve
 from routing.models import BatchRun
 from routing.services.batch import batch_run_start, region_plan_solve
-from routing.solver import solve
 from tests.conftest import walk
 from tests.factories import ParcelFactory, RegionFactory, StoreFactory, VehicleFactory
 

@@ -4,7 +4,7 @@ problem without either, and a solution as plain data to compare."""
 import math
 import random
 
-from routing.solver import Depot, Problem, Stop, TravelMatrix, Vehicle
+from routing.engine import Depot, Problem, Stop, TravelMatrix, Vehicle
 
 H = 3600
 

@@ -9,11 +9,11 @@ from django.db import connection
 from django.utils import timezone
 
 from orders.models import Parcel, ParcelEvent
+from routing.engine import SearchParams
 from routing.models import BatchRun, PlannedRoute, PlanParcel, RegionPlan
 from routing.problem_builder import build_region_problem
 from routing.services.batch import batch_run_start, region_plan_claim, region_plan_record, region_plan_solve
 from routing.services.plans import ACTOR
-from routing.solver import SearchParams
 from tests.routing.conftest import PLAN_DAY, fast_solve, start_run
 
 

@@ -4,9 +4,9 @@ import pytest
 
 from core.errors import ConflictError
 from orders.models import Parcel
+from routing.engine import ProblemError
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from routing.services.batch import region_plan_requeue, region_plan_solve
-from routing.solver import ProblemError
 from tests.routing.conftest import fast_solve, start_run
 
 
@@ -67,7 +67,7 @@ def test_a_failing_region_is_marked_failed_and_rerun_alone(
 
 def test_a_solver_crash_is_a_failure_with_its_reason(network, parcels):
     # given
-    from routing.isolation import SolverCrashed
+    from routing.engine import SolverCrashed
 
     def crash(problem, params):
         raise SolverCrashed("solver process died with exit code -11")
@@ -93,7 +93,7 @@ def test_a_region_being_solved_cannot_be_queued_again(network, parcels):
 
 def test_a_search_that_finds_no_plan_fails_the_region_instead_of_leaving_every_stop_unserved(network, parcels):
     # given
-    from routing.solver import REASON_NO_SOLUTION, Solution, Unserved
+    from routing.engine import REASON_NO_SOLUTION, Solution, Unserved
 
     def nothing_found(problem, params):
         return Solution(

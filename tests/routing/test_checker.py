@@ -5,7 +5,7 @@ import sys
 from dataclasses import replace
 
 from routing.checker import check
-from routing.solver import Depot, Problem, Route, Solution, Stop, TravelMatrix, Unserved, Vehicle, Visit
+from routing.engine import Depot, Problem, Route, Solution, Stop, TravelMatrix, Unserved, Vehicle, Visit
 
 H = 3600
 

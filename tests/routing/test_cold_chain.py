@@ -10,10 +10,10 @@ from django.test import override_settings
 
 from orders.models import Parcel
 from routing import checker
+from routing.engine import SearchParams
 from routing.models import BatchRun, PlanParcel
 from routing.problem_builder import build_region_problem
 from routing.services.batch import batch_run_start
-from routing.solver import SearchParams
 from tests.conftest import walk
 from tests.factories import OrderFactory, ParcelFactory, RegionFactory, StoreFactory, VehicleFactory
 from tests.routing.conftest import PLAN_DAY, fast_solve

@@ -6,7 +6,7 @@ from tests.routing.conftest import fast_solve
 
 def test_seed_demo_plans_today_once_so_the_console_has_a_plan(db, monkeypatch, capsys):
     # given: the search runs in this process (the isolated child is covered by the real-worker tests)
-    monkeypatch.setattr("routing.services.batch.isolation.solve_isolated", fast_solve)
+    monkeypatch.setattr("routing.services.batch.engine.solve_isolated", fast_solve)
     # when
     call_command("seed_demo", "--stores", "30", "--orders", "200", "--plan-today")
     call_command("seed_demo", "--stores", "30", "--orders", "200", "--plan-today")

@@ -2,28 +2,19 @@
 
 import time
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
 
 from routing.checker import check
-from routing.recombination import PooledRoute, cheapest_partition
-from routing.solver import (
-    _POOL_WITHIN,
-    Depot,
-    Problem,
-    SearchParams,
-    Stop,
-    TravelMatrix,
-    Vehicle,
-    _Outcome,
-    _recombine,
-    _route_cost,
-    _route_recorder,
-    _search,
-    _strategies,
-    _vehicle_classes,
-    solve,
-)
+from routing.engine import Depot, Problem, SearchParams, Stop, TravelMatrix, Vehicle, solve
+
+# The route recorder runs inside OR-Tools' search; it is tested on a stand-in model, since what it
+# skips cannot be seen from the pool a search returns.
+from routing.engine.ortools_model import POOL_WITHIN, Outcome, SearchJob, _route_recorder, run_search
+from routing.engine.recombination import PooledRoute, cheapest_partition, recombine
+from routing.engine.schedule import route_cost, vehicle_classes
+from routing.engine.search import portfolio_strategies
 from tests.routing.problems import H, capacity_problem, city
 
 
@@ -100,7 +91,7 @@ def test_vehicles_that_differ_only_by_id_share_a_class():
     ]
 
     # when
-    classes = _vehicle_classes(fleet)
+    classes = vehicle_classes(fleet)
 
     # then
     assert classes == [0, 0, 2, 2, 4]
@@ -123,19 +114,19 @@ def test_recombining_keeps_locked_routes_and_gives_each_route_a_vehicle_of_its_c
     # the pool holds 1 alone (2 km) and 2-3 (6 km), and a cheap route for the big truck's class
     problem = line_problem()
     fleet = list(problem.vehicles)
-    classes = _vehicle_classes(fleet)
+    classes = vehicle_classes(fleet)
     locked = {"big": [4]}
-    best = _Outcome({0: [1, 3], 1: [2], 2: [4]}, 0, 18500)
+    best = Outcome({0: [1, 3], 1: [2], 2: [4]}, 0, 18500)
     pool = {(classes[0], (1, 3)), (classes[0], (2,)), (classes[0], (1,)), (classes[0], (2, 3)), (classes[2], (1, 2, 3))}
 
     # when
-    recombined = _recombine(problem, fleet, locked, best, pool, soon())
+    recombined = recombine(problem, fleet, locked, best, pool, soon())
 
     # then: 1 and 2-3 on the small trucks; the big truck keeps its locked route
     assert recombined is not None
     assert recombined.routes[2] == [4]
     assert sorted(map(tuple, (recombined.routes[0], recombined.routes[1]))) == [(1,), (2, 3)]
-    expected = sum(_route_cost(problem, fleet[k], nodes) for k, nodes in recombined.routes.items())
+    expected = sum(route_cost(problem, fleet[k], nodes) for k, nodes in recombined.routes.items())
     assert recombined.cost == expected == 2000 + 6000 + 8500
 
 
@@ -144,11 +135,13 @@ def test_a_pooling_search_pools_only_routes_it_could_drive_and_those_of_its_plan
     problem = capacity_problem(110)
     fleet = list(problem.vehicles)
     nodes = list(range(1, 111))
-    strategy = _strategies(problem, fleet, nodes)[0]
+    strategy = portfolio_strategies(problem, fleet, nodes)[0]
 
     # when
-    outcome = _search(
-        problem, fleet, {}, nodes, strategy, SearchParams(solution_limit=40), "0/0/0", soon(), None, True, True
+    outcome = run_search(
+        SearchJob(
+            problem, fleet, {}, nodes, strategy, SearchParams(solution_limit=40), "0/0/0", soon(), None, True, True
+        )
     )
 
     # then
@@ -191,9 +184,9 @@ class _SearchState:
 
     def report(self, cost, *routes):
         self.cost.value = cost
-        for start, end, route in zip((0, 4), (5, 6), routes):
+        for start, end, route in zip((0, 4), (5, 6), routes, strict=False):
             path = [start, *route, end]
-            for a, b in zip(path, path[1:]):
+            for a, b in pairwise(path):
                 self.nexts[a].value = b
 
 
@@ -203,7 +196,7 @@ def test_the_route_recorder_keeps_each_route_at_its_cheapest_plan_and_skips_plan
     fleet = [Vehicle("a", volume_capacity=10, kg_capacity=0), Vehicle("b", volume_capacity=10, kg_capacity=0)]
     seen = {}
     record = _route_recorder(state, state, fleet, {}, [0, 5, 6, 7], seen)
-    over = round(1000 * (1 + 2 * _POOL_WITHIN))
+    over = round(1000 * (1 + 2 * POOL_WITHIN))
 
     # when
     for cost, routes in [(1000, ([1, 2], [3])), (over, ([2, 1], [3])), (1005, ([1], [2, 3])), (990, ([1, 2], []))]:

@@ -9,7 +9,7 @@ def test_the_command_runs_the_day_once_and_reports_each_region(network, parcels,
     # given: the search runs here in-process (the isolated child is covered by the real-worker tests)
     from tests.routing.conftest import fast_solve
 
-    monkeypatch.setattr("routing.services.batch.isolation.solve_isolated", fast_solve)
+    monkeypatch.setattr("routing.services.batch.engine.solve_isolated", fast_solve)
     # when
     call_command("run_daily_batch", "--date", PLAN_DAY.isoformat(), "--dc", "DC1", "--time-limit", "2")
     call_command("run_daily_batch", "--date", PLAN_DAY.isoformat(), "--dc", "DC1")

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from routing.checker import check
-from routing.solver import Depot, Problem, SearchParams, Stop, TravelMatrix, Vehicle, solve
+from routing.engine import Depot, Problem, SearchParams, Stop, TravelMatrix, Vehicle, solve
 
 FAST = SearchParams(time_limit_s=5, solution_limit=200)
 

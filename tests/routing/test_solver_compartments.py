@@ -6,7 +6,7 @@ import random
 import pytest
 
 from routing.checker import check
-from routing.solver import (
+from routing.engine import (
     REASON_COLD_RIDE,
     REASON_NO_COMPARTMENT,
     Depot,

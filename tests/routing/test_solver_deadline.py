@@ -8,14 +8,14 @@ import time
 import pytest
 
 from routing.checker import check
-from routing.isolation import Workers
-from routing.solver import (
+from routing.engine import (
     Depot,
     Problem,
     SearchParams,
     Stop,
     TravelMatrix,
     Vehicle,
+    Workers,
     overrun_slack,
     solve,
 )

@@ -1,8 +1,12 @@
 """Same input, seed and solution budget: same routes, in one process or several."""
 
+import hashlib
+
+import pytest
+
 from routing.checker import check
-from routing.solver import SearchParams, solve
-from tests.routing.problems import city, plan
+from routing.engine import SearchParams, solve
+from tests.routing.problems import capacity_problem, city, plan
 
 
 def test_two_solves_in_a_row_in_one_process_give_the_same_routes():
@@ -73,3 +77,30 @@ def test_search_stops_early_once_it_stops_improving():
     # then
     assert check(problem, solution) == []
     assert solution.search_seconds < 10
+
+
+@pytest.mark.parametrize(
+    ("problem", "params", "objective", "digest"),
+    [
+        (city(20), SearchParams(time_limit_s=60, seed=3, solution_limit=60), 115651, "ed13a8020f30"),
+        (city(110), SearchParams(time_limit_s=120, seed=2, solution_limit=300, workers=2), 139203, "ae3e08673366"),
+        (
+            capacity_problem(120),
+            SearchParams(time_limit_s=120, seed=4, solution_limit=600, workers=2),
+            245204,
+            "f68a223a44d4",
+        ),
+    ],
+    ids=["guided", "rounds-with-windows", "sectors-recombination-descent"],
+)
+def test_a_fixed_budget_gives_the_plans_the_engine_gave_before_it_became_a_package(problem, params, objective, digest):
+    # given: figures from routing/solver.py at 3f512b1, the same inputs and budgets; the last case
+    # runs the sector rounds, recombination and the descent between rounds
+
+    # when
+    solution = solve(problem, params)
+
+    # then
+    assert check(problem, solution) == []
+    assert solution.objective == objective
+    assert hashlib.sha256(repr(plan(solution)).encode()).hexdigest()[:12] == digest

@@ -3,7 +3,12 @@
 from dataclasses import replace
 
 from routing.checker import check
-from routing.solver import SearchParams, _first_round_fleets, _Outcome, _rank, solve
+from routing.engine import SearchParams, solve
+from routing.engine.ortools_model import Outcome
+
+# Which fleet each worker starts with, and how plans rank, decide the first round; a whole solve
+# cannot show them apart from the rounds after it.
+from routing.engine.search import _first_round_fleets, _rank
 from tests.routing.problems import capacity_problem
 
 NODES = list(range(1, 111))
@@ -45,9 +50,9 @@ def test_every_worker_keeps_the_whole_fleet_with_locked_routes_mixed_trucks_or_n
 
 def test_after_the_first_round_fewer_routes_come_before_a_cheaper_plan_but_not_before_serving_more():
     # given
-    cheaper = _Outcome({0: [1, 2], 1: [3], 2: []}, dropped=0, cost=100)
-    fewer_routes = _Outcome({0: [1, 2, 3], 1: [], 2: []}, dropped=0, cost=120)
-    leaves_one_out = _Outcome({0: [1, 2]}, dropped=1, cost=50)
+    cheaper = Outcome({0: [1, 2], 1: [3], 2: []}, dropped=0, cost=100)
+    fewer_routes = Outcome({0: [1, 2, 3], 1: [], 2: []}, dropped=0, cost=120)
+    leaves_one_out = Outcome({0: [1, 2]}, dropped=1, cost=50)
     plans = [cheaper, fewer_routes, leaves_one_out]
 
     # when

@@ -3,7 +3,7 @@
 import pytest
 
 from routing.checker import check
-from routing.solver import (
+from routing.engine import (
     REASON_NO_ROAD,
     REASON_NO_VEHICLE,
     REASON_OVER_CAPACITY,

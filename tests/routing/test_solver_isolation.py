@@ -9,8 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from routing.isolation import SolverCrashed, SolverTimedOut, solve_isolated
-from routing.solver import Depot, Problem, ProblemError, SearchParams, Stop, TravelMatrix, Vehicle, solve
+from routing.engine import (
+    Depot,
+    Problem,
+    ProblemError,
+    SearchParams,
+    SolverCrashed,
+    SolverTimedOut,
+    Stop,
+    TravelMatrix,
+    Vehicle,
+    solve,
+    solve_isolated,
+)
 from tests.faults.conftest import process_running, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +98,7 @@ def test_solver_errors_come_back_as_themselves():
 def test_the_solving_process_dies_with_a_caller_killed_with_minus_9():
     # given a process solving in an isolated child that searches for ten minutes
     solving = (
-        "from routing.isolation import solve_isolated; from routing.solver import SearchParams; "
+        "from routing.engine import solve_isolated; from routing.engine import SearchParams; "
         "from tests.routing.test_solver_isolation import report_and_hang, small_problem; "
         "solve_isolated(small_problem(), SearchParams(time_limit_s=600), target=report_and_hang)"
     )

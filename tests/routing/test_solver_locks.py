@@ -3,7 +3,7 @@
 import pytest
 
 from routing.checker import check
-from routing.solver import Depot, Problem, ProblemError, SearchParams, Stop, TravelMatrix, Vehicle, solve
+from routing.engine import Depot, Problem, ProblemError, SearchParams, Stop, TravelMatrix, Vehicle, solve
 
 FAST = SearchParams(time_limit_s=5, solution_limit=200)
 H = 3600

@@ -3,24 +3,21 @@
 import math
 import time
 from dataclasses import replace
+from itertools import pairwise
 
 from routing.checker import check
-from routing.solver import (
-    SearchParams,
-    _round_end,
-    _round_of,
-    _search,
-    _search_parameters,
-    _strategies,
-    _Strategy,
-    solve,
-)
+from routing.engine import SearchParams, solve
+
+# The rounds' timing and cooling are private to the search strategy; these tests pin them down
+# directly, since a whole solve shows neither.
+from routing.engine.ortools_model import SearchJob, Strategy, _search_parameters, run_search
+from routing.engine.search import _round_end, _round_of, portfolio_strategies
 from tests.routing.problems import capacity_problem, plan
 
 
 def test_rounds_together_cool_as_one_schedule():
     # given
-    strategy = _Strategy("SAVINGS", temperatures=(0.8, 0.0008))
+    strategy = Strategy("SAVINGS", temperatures=(0.8, 0.0008))
 
     # when
     rounds = [_round_of(strategy, r, 3).temperatures for r in range(3)]
@@ -28,7 +25,7 @@ def test_rounds_together_cool_as_one_schedule():
     # then: the first starts hot, the last ends cold, and each starts where the one before ended
     assert rounds[0][0] == 0.8
     assert math.isclose(rounds[-1][1], 0.0008)
-    assert all(math.isclose(a[1], b[0]) for a, b in zip(rounds, rounds[1:]))
+    assert all(math.isclose(a[1], b[0]) for a, b in pairwise(rounds))
     assert math.isclose(rounds[0][1], 0.08)
 
 
@@ -39,10 +36,10 @@ def test_the_first_round_takes_its_share_of_the_time_and_the_others_split_the_re
 
     # then
     assert math.isclose(sector_rounds[0], 118.0)
-    lengths = [b - a for a, b in zip(sector_rounds, sector_rounds[1:])]
+    lengths = [b - a for a, b in pairwise(sector_rounds)]
     assert all(math.isclose(length, 8.4) for length in lengths)
     assert sector_rounds[-1] == 160.0
-    assert all(math.isclose(end, expected) for end, expected in zip(equal_rounds, (120.0, 140.0, 160.0)))
+    assert all(math.isclose(end, expected) for end, expected in zip(equal_rounds, (120.0, 140.0, 160.0), strict=True))
     assert _round_end(100.0, 160.0, 0, 1, 1.0) == 160.0
 
 
@@ -50,7 +47,7 @@ def test_capacity_workers_ruin_twice_as_much_in_every_round_after_the_first():
     # given
     problem = capacity_problem(110)
     nodes = list(range(1, 111))
-    first, second = _strategies(problem, list(problem.vehicles), nodes)
+    first, second = portfolio_strategies(problem, list(problem.vehicles), nodes)
 
     # when
     rounds = {w: [_round_of(strategy, r, 3) for r in range(3)] for w, strategy in enumerate((first, second))}
@@ -74,7 +71,7 @@ def test_capacity_workers_ruin_twice_as_much_in_every_round_after_the_first():
 def test_a_single_round_searches_with_the_strategy_itself():
     # given
     problem = capacity_problem(110)
-    second = _strategies(problem, list(problem.vehicles), list(range(1, 111)))[1]
+    second = portfolio_strategies(problem, list(problem.vehicles), list(range(1, 111)))[1]
 
     # when
     only = _round_of(second, 0, 1)
@@ -89,11 +86,11 @@ def test_a_later_round_with_large_ruins_finds_a_plan():
     problem = capacity_problem(110)
     fleet = list(problem.vehicles)
     nodes = list(range(1, 111))
-    last = _round_of(_strategies(problem, fleet, nodes)[1], 2, 3)
+    last = _round_of(portfolio_strategies(problem, fleet, nodes)[1], 2, 3)
 
     # when
     deadline = time.monotonic() + 30
-    outcome = _search(problem, fleet, {}, nodes, last, SearchParams(solution_limit=20), "0/1/2", deadline)
+    outcome = run_search(SearchJob(problem, fleet, {}, nodes, last, SearchParams(solution_limit=20), "0/1/2", deadline))
 
     # then
     assert outcome is not None
@@ -109,12 +106,12 @@ def test_a_search_given_a_start_begins_from_that_plan():
     nodes = list(range(1, 111))
     start = {k: nodes[k::10] for k in range(10)}
     assert all(sum(problem.stops[n - 1].deliver_volume for n in route) <= 80 for route in start.values())
-    strategy = _Strategy("SAVINGS", removed_visits=15, max_string=15)
+    strategy = Strategy("SAVINGS", removed_visits=15, max_string=15)
 
     # when: the search may keep only its first solution
     deadline = time.monotonic() + 30
     params = SearchParams(solution_limit=1)
-    outcome = _search(problem, fleet, {}, nodes, strategy, params, "0/0", deadline, start, False)
+    outcome = run_search(SearchJob(problem, fleet, {}, nodes, strategy, params, "0/0", deadline, start, False))
 
     # then
     assert outcome is not None

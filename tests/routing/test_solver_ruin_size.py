@@ -1,6 +1,9 @@
 """Ruin-and-recreate takes longer strings of stops out of a route where loads make routes long."""
 
-from routing.solver import Depot, Problem, Stop, TravelMatrix, Vehicle, _max_string, _stops_per_route
+from routing.engine import Depot, Problem, Stop, TravelMatrix, Vehicle
+
+# The ruin size is private to the search strategy and shows in no solution: tested directly.
+from routing.engine.search import _max_string, _stops_per_route
 
 
 def problem_with(stops: list[Stop], capacity: float, vehicles: int = 30) -> Problem:

@@ -4,22 +4,29 @@ import time
 from dataclasses import replace
 
 from routing.checker import check
-from routing.solver import SearchParams, _joined, _Outcome, _search, _sectors, _Strategy, solve
+from routing.engine import SearchParams, solve
+from routing.engine.ortools_model import Outcome, SearchJob, Strategy, run_search
+
+# How a plan is dealt into sectors and joined again is private to the search strategy and shows in
+# no single solution: tested directly.
+from routing.engine.search import _joined, _sectors
 from tests.routing.problems import capacity_problem
 
 NODES = list(range(1, 111))
 
 
-def savings_plan(problem) -> _Outcome:
-    outcome = _search(
-        problem,
-        list(problem.vehicles),
-        {},
-        NODES,
-        _Strategy("SAVINGS", search="descent"),
-        SearchParams(solution_limit=1),
-        "0",
-        time.monotonic() + 30,
+def savings_plan(problem) -> Outcome:
+    outcome = run_search(
+        SearchJob(
+            problem,
+            list(problem.vehicles),
+            {},
+            NODES,
+            Strategy("SAVINGS", search="descent"),
+            SearchParams(solution_limit=1),
+            "0",
+            time.monotonic() + 30,
+        )
     )
     assert outcome is not None and outcome.dropped == 0
     return outcome
@@ -66,7 +73,7 @@ def test_a_stop_left_out_joins_the_sector_of_the_route_nearest_it():
     problem = capacity_problem(110)
     best = savings_plan(problem)
     left_out = best.routes[0].pop()
-    plan = _Outcome(best.routes, 1, best.cost)
+    plan = Outcome(best.routes, 1, best.cost)
 
     # when
     sectors = _sectors(problem, list(problem.vehicles), {}, plan, NODES, 2, "0/1")
@@ -97,7 +104,7 @@ def test_locked_routes_are_in_no_sector():
 def test_no_sectors_with_fewer_routes_than_sectors():
     # given: a plan of one route
     problem = capacity_problem(110)
-    best = _Outcome({0: NODES[:5]}, 105, 0)
+    best = Outcome({0: NODES[:5]}, 105, 0)
 
     # then
     assert _sectors(problem, list(problem.vehicles), {}, best, NODES, 2, "0/1") is None
@@ -112,7 +119,7 @@ def test_a_sector_whose_search_did_not_answer_keeps_its_routes():
     (first, _), (second, _) = sectors
     reversed_routes = {i: best.routes.get(k, [])[::-1] for i, k in enumerate(first)}
     pooled = frozenset({(0, tuple(best.routes[first[0]]))})
-    answer = _Outcome(reversed_routes, 0, best.cost, pooled)
+    answer = Outcome(reversed_routes, 0, best.cost, pooled)
 
     # when
     joined = _joined(problem, fleet, best, NODES, sectors, [answer, None])

@@ -1,7 +1,7 @@
 """Receiving windows, driver shifts and depot hours."""
 
 from routing.checker import check
-from routing.solver import (
+from routing.engine import (
     REASON_SHIFT,
     REASON_WINDOW,
     Depot,
@@ -17,7 +17,10 @@ FAST = SearchParams(time_limit_s=5, solution_limit=200)
 H = 3600
 
 
-def line_problem(stops, vehicles, depot=Depot("dc")):
+DC = Depot("dc")
+
+
+def line_problem(stops, vehicles, depot=DC):
     """Stores on a road out of the depot, stop i at i * 10 km; trucks drive 10 km in 15 minutes."""
     size = len(stops) + 1
     distances = [[abs(a - b) * 10_000 for b in range(size)] for a in range(size)]

@@ -1,5 +1,5 @@
 """The descent between routes the rounds end with: SWAP*, moving strings of stops, exchanging route
-ends, 2-opt (routing.swap_star)."""
+ends, 2-opt (routing.engine.local_search)."""
 
 import math
 import time
@@ -8,20 +8,12 @@ from dataclasses import replace
 import pytest
 
 from routing.checker import check
-from routing.solver import (
-    Depot,
-    Problem,
-    SearchParams,
-    Stop,
-    TravelMatrix,
-    Vehicle,
-    _drive,
-    _Outcome,
-    _route_cost,
-    _swap_star,
-    solve,
-)
-from routing.swap_star import Neighbourhood, _two_opt, descend
+from routing.engine import Depot, Problem, SearchParams, Stop, TravelMatrix, Vehicle, solve
+
+# 2-opt within a route is tested on its own: inside the descent it only ever runs after a move.
+from routing.engine.local_search import Neighbourhood, _two_opt, descend, swap_star
+from routing.engine.ortools_model import Outcome
+from routing.engine.schedule import drive, route_cost
 from tests.routing.problems import capacity_problem
 
 # Node 0 is the depot; two stops far out east (1, 2) and two far out north (3, 4).
@@ -36,7 +28,7 @@ def distances(places=PLACES) -> list[list[int]]:
 
 def length(routes: dict[int, list[int]], d=None) -> int:
     d = d or distances()
-    return sum(d[a][b] for nodes in routes.values() if nodes for a, b in zip([0, *nodes], [*nodes, 0]))
+    return sum(d[a][b] for nodes in routes.values() if nodes for a, b in zip([0, *nodes], [*nodes, 0], strict=True))
 
 
 def anything_goes(vehicle: int, nodes: list[int]) -> bool:
@@ -217,17 +209,17 @@ def test_in_the_solver_vehicle_0_never_gets_a_stop_it_cannot_serve_and_locked_ro
     ]
     problem = Problem(Depot("dc"), stops, fleet, TravelMatrix(d, d), locked_routes={"v2": ["e5", "n6"]})
     plan = {0: [3, 1], 1: [2, 4], 2: [5, 6]}
-    best = _Outcome(plan, 0, sum(_route_cost(problem, fleet[k], nodes) for k, nodes in plan.items()))
+    best = Outcome(plan, 0, sum(route_cost(problem, fleet[k], nodes) for k, nodes in plan.items()))
 
     # when
-    improved = _swap_star(problem, fleet, {"v2": [5, 6]})(best, None)
+    improved = swap_star(problem, fleet, {"v2": [5, 6]})(best, None)
 
     # then
     assert set(improved.routes[0]) == NORTH and set(improved.routes[1]) == EAST
     assert improved.routes[2] == [5, 6]
     assert improved.cost < best.cost
-    assert improved.cost == sum(_route_cost(problem, fleet[k], nodes) for k, nodes in improved.routes.items())
-    assert all(not isinstance(_drive(problem, fleet[k], nodes), str) for k, nodes in improved.routes.items())
+    assert improved.cost == sum(route_cost(problem, fleet[k], nodes) for k, nodes in improved.routes.items())
+    assert all(not isinstance(drive(problem, fleet[k], nodes), str) for k, nodes in improved.routes.items())
 
 
 def test_a_solve_in_sector_rounds_ends_on_a_plan_the_descent_cannot_improve():
@@ -243,8 +235,8 @@ def test_a_solve_in_sector_rounds_ends_on_a_plan_the_descent_cannot_improve():
     node_of = {s.id: n for n, s in enumerate(problem.stops, start=1)}
     vehicle_of = {v.id: k for k, v in enumerate(fleet)}
     plan = {vehicle_of[r.vehicle_id]: [node_of[v.stop_id] for v in r.visits] for r in solution.routes}
-    final = _Outcome(plan, 0, solution.objective)
-    assert _swap_star(problem, fleet, {})(final, None).cost == solution.objective
+    final = Outcome(plan, 0, solution.objective)
+    assert swap_star(problem, fleet, {})(final, None).cost == solution.objective
 
 
 def test_two_opt_prices_a_reversed_segment_driven_backwards():

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from routing.solver import UNREACHABLE
+from routing.engine import UNREACHABLE
 from routing.travel import (
     MemoryCache,
     OsrmClient,

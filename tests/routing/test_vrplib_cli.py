@@ -4,6 +4,7 @@ import json
 import math
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_cvrp_instance():
     for route in result["routes"]:
         assert sum(data["demand"][n - 1] for n in route) <= data["capacity"]
         path = [1, *route, 1]
-        cost += sum(round(math.dist(xy[a - 1], xy[b - 1])) for a, b in zip(path, path[1:]))
+        cost += sum(round(math.dist(xy[a - 1], xy[b - 1])) for a, b in pairwise(path))
     assert result["cost"] == cost
     assert cost <= 784 * 1.05  # within 5% of the proven optimum, even in 3 seconds
 
@@ -66,6 +67,6 @@ def test_solomon_instance_with_both_workers():
             clock, place = clock + 10 * service[n], n
         assert clock + dist(place, 0) <= 10 * windows[0][1]
         path = [0, *route, 0]
-        total += sum(dist(a, b) for a, b in zip(path, path[1:]))
+        total += sum(dist(a, b) for a, b in pairwise(path))
     assert result["cost"] == pytest.approx(total / 10)
     assert set(result) == {"instance", "cost", "routes", "seconds"}

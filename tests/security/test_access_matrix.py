@@ -33,8 +33,8 @@ POLICY = {
     "login": PUBLIC,
     "logout": PUBLIC,
     "set_language": PUBLIC,
-    "stores:picker": PUBLIC,
-    "stores:picker-search": PUBLIC,
+    "picker:page": PUBLIC,
+    "picker:search": PUBLIC,
     "demo_shop:checkout": PUBLIC,
     "tracking:lookup": PUBLIC,
     "api:schema": PUBLIC,
@@ -370,6 +370,6 @@ def test_session_pages_open_only_after_the_lookup_in_this_browser(world, client)
 
 
 def test_public_pages_are_open_to_anyone(db, client):
-    for name in ("home", "stores:picker", "tracking:lookup", "api:schema", "api:docs", "login"):
+    for name in ("home", "picker:page", "tracking:lookup", "api:schema", "api:docs", "login"):
         response = client.get(_fill(_pattern(name), {}))
         assert response.status_code in (200, 400), (name, response.status_code)  # the picker says 400 without a shop

@@ -6,8 +6,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from orders.capacity import store_free_capacity
 from stores.geocoding import GazetteerGeocoder, Place
-from stores.locator import haversine_m, locate, stores_nearest
+from stores.locator import (
+    expected_arrival_day,
+    free_capacity,
+    haversine_m,
+    locate,
+    register_capacity_estimator,
+    stores_nearest,
+)
 from stores.models import OpeningHours, SizeClass
 from tests.factories import StoreFactory
 
@@ -131,3 +139,34 @@ def test_geocoder_is_pluggable(settings, region):
 class FixedGeocoder:
     def geocode(self, query):
         return Place(1.0, 2.0, "fixed")
+
+
+@pytest.fixture
+def stand_in_forecast():
+    """A forecast registered for one test in place of the one `orders` registers at start-up."""
+    calls = []
+
+    def forecast(*, stores, day):
+        calls.append(day)
+        return {store.pk: 42 for store in stores}
+
+    register_capacity_estimator(forecast)
+    yield calls
+    register_capacity_estimator(store_free_capacity)
+
+
+def test_orders_registers_its_forecast_at_start_up(region, make_parcel):
+    # given a one-slot store with a parcel on its way
+    full = _store_at(region, *DAAN, code="FULL", slot_capacity=1)
+    make_parcel("in_transit", pickup_store=full)
+
+    # then the locator counts it, with no setting naming the forecast
+    assert free_capacity(stores=[full], day=expected_arrival_day()) == {full.pk: 0}
+
+
+def test_a_registered_estimator_replaces_the_forecast(region, stand_in_forecast):
+    store = _store_at(region, *DAAN)
+
+    found = stores_nearest(latitude=DAAN[0], longitude=DAAN[1], at=NOON)
+
+    assert [(m.store, m.free_capacity) for m in found] == [(store, 42)] and stand_in_forecast

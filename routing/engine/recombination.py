@@ -7,15 +7,21 @@ partitioning step of ILS-SP (Subramanian, Uchoa and Ochi, 2013). The model is so
 CP-SAT, after its linear relaxation has ruled out every route too costly to be part of a plan
 cheaper than the incumbent (reduced-cost fixing), which leaves it a small fraction of the pool.
 
-Pure data in and out, no Django and no routing model: a route is its stops in driving order plus the
-class of vehicle that drove it, and is feasible for any vehicle of that class.
+`cheapest_partition` takes pure data, no routing model: a route is its stops in driving order plus the
+class of vehicle that drove it, and is feasible for any vehicle of that class. `recombine` is the
+solver's side: from its plans and pooled routes to that model and back.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+
+from routing.engine.model import Problem, Vehicle
+from routing.engine.ortools_model import Outcome
+from routing.engine.schedule import route_cost, vehicle_classes
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ def _within_reach(
     covers = {stop: solver.Constraint(1, 1) for stop in stops}
     uses = {c: solver.Constraint(0, n) for c, n in vehicles.items()}
     objective = solver.Objective()
-    for i, x in zip(usable, chosen):
+    for i, x in zip(usable, chosen, strict=True):
         route = routes[i]
         for stop in route.nodes:
             covers[stop].SetCoefficient(x, 1)
@@ -102,7 +108,7 @@ def _within_reach(
     slack = ceiling - bound + 1e-6
     if slack < 0:
         return []
-    return [i for i, x in zip(usable, chosen) if x.reduced_cost() <= slack]
+    return [i for i, x in zip(usable, chosen, strict=True) if x.reduced_cost() <= slack]
 
 
 def _solve(
@@ -124,7 +130,7 @@ def _solve(
         for stop in routes[i].nodes:
             visits[stop].append(x)
         per_class[routes[i].vehicle_class].append(x)
-    for stop, xs in visits.items():
+    for xs in visits.values():
         model.AddExactlyOne(xs)
     for c, xs in per_class.items():
         if xs:
@@ -147,3 +153,40 @@ def _solve(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return [i for i, x in chosen.items() if solver.Value(x)]
+
+
+def recombine(
+    problem: Problem,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    best: Outcome,
+    pool: set[tuple[int, tuple[int, ...]]],
+    deadline: float | None,
+    same_size: bool = False,
+) -> Outcome | None:
+    """A plan cheaper than `best` made of pooled routes, serving the same stops, with as many routes
+    if `same_size`; None if the search finds none by `deadline` (None: within a fixed budget of work,
+    see cheapest_partition). Locked routes stay as they are, on their vehicles.
+
+    Between rounds the plan keeps its number of routes: where loads fill the fewest trucks, a plan on
+    them leaves the searches after it too little room to move stops. The last recombination takes
+    the cheapest plan of any size."""
+    classes = vehicle_classes(fleet)
+    free_vehicles = [k for k, v in enumerate(fleet) if v.id not in locked]
+    current = [(classes[k], tuple(best.routes[k])) for k in free_vehicles if best.routes.get(k)]
+    keys = list(pool | set(current))
+    # A class is the index of its first vehicle.
+    routes = [PooledRoute(c, nodes, route_cost(problem, fleet[c], nodes)) for c, nodes in keys]
+    index = {key: i for i, key in enumerate(keys)}
+    incumbent = [index[key] for key in current]
+    stops = [n for _, nodes in current for n in nodes]
+    vehicles = Counter(classes[k] for k in free_vehicles)
+    chosen = cheapest_partition(routes, stops, vehicles, incumbent, deadline, same_size)
+    if chosen is None:
+        return None
+    plan = {k: list(best.routes.get(k, [])) for k, v in enumerate(fleet) if v.id in locked}
+    for i in chosen:
+        k = next(k for k in free_vehicles if classes[k] == routes[i].vehicle_class and k not in plan)
+        plan[k] = list(routes[i].nodes)
+    cost = sum(route_cost(problem, fleet[k], nodes) for k, nodes in plan.items())
+    return Outcome(plan, best.dropped, cost)

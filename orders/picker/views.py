@@ -4,7 +4,6 @@ The chosen store goes back to the opener by postMessage, addressed to the origin
 registered and named in `origin`; the page may be framed only by the merchant's registered origins.
 """
 
-from django.apps import apps
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -12,14 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from orders.models import Merchant
 from stores.locator import pickup_day_choices
 from stores.models import SizeClass, TemperatureClass
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
 
-def _merchant(code: str):
-    # Merchants live in `orders`, which depends on `stores`; look the model up by name to keep it that way.
-    return apps.get_model("orders", "Merchant").objects.filter(code=code, active=True).first()
+def _merchant(code: str) -> Merchant | None:
+    return Merchant.objects.filter(code=code, active=True).first()
 
 
 @xframe_options_exempt
@@ -51,7 +50,7 @@ def picker(request):
         "tile_url": settings.PICKUP_MAP_TILE_URL,
         "texts": _picker_texts(),
     }
-    response = render(request, "stores/picker.html", context, status=400 if error else 200)
+    response = render(request, "orders/picker.html", context, status=400 if error else 200)
     ancestors = " ".join(["'self'", *(merchant.origins if merchant and not error else [])])
     response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
     return response

@@ -1,4 +1,5 @@
-"""Run a solve in a child process of its own, and searches in parallel children with a hard deadline.
+"""Worker processes: a solve in a child process of its own, and searches in parallel children with a
+hard deadline.
 
 OR-Tools is native code: a crash or a leak in it must not take down the web server or a long-lived
 Celery worker. Each solve gets a fresh spawned process (nothing inherited but its arguments), which
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 
-from routing.solver import Problem, SearchParams, Solution, solve
+from routing.engine.model import Problem, SearchParams, Solution
 
 # Allowance beyond the search's own time limit: starting Python, importing OR-Tools, building the
 # model, and sending the result back.
@@ -40,17 +41,14 @@ class SolverTimedOut(RuntimeError):
     """The solving process overran its hard timeout and was killed."""
 
 
-def solve_isolated(
+def run_isolated(
+    target: Callable[[Problem, SearchParams], Solution],
     problem: Problem,
-    params: SearchParams = SearchParams(),
-    *,
-    timeout_s: float | None = None,
-    target: Callable[[Problem, SearchParams], Solution] = solve,
+    params: SearchParams,
+    timeout: float,
 ) -> Solution:
-    """`target(problem, params)` (the solver, unless a test swaps in a misbehaving one) run in a child
-    process, killed after `timeout_s` (default: the search's time limit plus `GRACE_S`). Errors the
-    solver raises (such as `ProblemError`) are raised here unchanged."""
-    timeout = params.time_limit_s + GRACE_S if timeout_s is None else timeout_s
+    """`target(problem, params)` run in a child process, killed after `timeout` seconds. Errors the
+    target raises are raised here unchanged."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_run, args=(sender, target, problem, params), name="routing-solve")
@@ -81,14 +79,8 @@ class Workers:
     or dies is killed, and its place is taken by a new child at the next call. Use as a context
     manager: leaving it stops every child.
 
-    Starting a child (a fresh interpreter that imports the solver, numpy and OR-Tools) takes about a
-    third of a second here, and a solve of six rounds started one per search and one for the
-    recombination every round. The recombination has about 0.7 s a round at 60 s, so half of it
-    went on starting up: in a traced run of X-n214-k11 it found nothing in five of six rounds, and
-    in the parent's own process two of six. X-n214-k11 at 60 s, 2026-12-03, seeds 3300-3315, each
-    run next to one that started its children anew: mean 2.13% (0.79 to 2.95, none above 3)
-    against 2.34% (1.38 to 3.21, two above 3), 9 of 16 pairs won, the difference 0.21 points with a
-    standard error of 0.21; seeds 3400-3415 then gave 1.88% (one above 3)."""
+    Children are kept for the whole solve because starting one (a fresh interpreter that imports
+    numpy and OR-Tools) takes about a third of a second, half of a recombination's share of a round."""
 
     def __init__(self) -> None:
         self._children: list[tuple[multiprocessing.process.BaseProcess, Connection] | None] = []

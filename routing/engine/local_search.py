@@ -16,18 +16,32 @@ Full routes also exchange their ends (2-opt*): where no single stop fits into th
 end of several small stops can trade places with one of a large stop, which no exchange of one stop
 for another can do.
 
-Pure data in and out, no routing model: a distance matrix, routes as lists of nodes, each node's
+`descend` takes pure data, no routing model: a distance matrix, routes as lists of nodes, each node's
 loads and each route's capacities for them (a necessary condition, checked first because it is
 cheap), and a check that a route can be driven at all (the exact one: order-dependent loads, shifts).
-Every move lowers the cost by at least one unit, so the descent ends.
+Every move lowers the cost by at least one unit, so the descent ends. `swap_star` builds it for a
+problem, once a solve.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 
 import numpy as np
+
+from routing.engine.model import (
+    LOAD_KINDS,
+    Problem,
+    Vehicle,
+    scaled_capacity,
+    scaled_demand,
+    stop_loads,
+    vehicle_capacities,
+)
+from routing.engine.ortools_model import Outcome
+from routing.engine.schedule import drive, route_cost
 
 # Route pairs are searched only where some stop of one is among this many nearest of a stop of the
 # other: routes far apart never gain from an exchange.
@@ -162,12 +176,12 @@ class _Descent:
         for length in range(1, min(_MAX_STRING, len(A) - 1) + 1):
             for i in range(len(A) - length + 1):
                 string = A[i : i + length]
-                after = [t + h - g for t, h, g in zip(self.total[b], heads[i + length], heads[i])]
+                after = [t + h - g for t, h, g in zip(self.total[b], heads[i + length], heads[i], strict=True)]
                 if not self._within(b, after):
                     continue
                 first, last, p, q = string[0], string[-1], seq_a[i], seq_a[i + length + 1]
-                inner = sum(d[x][y] for x, y in zip(string, string[1:]))
-                backwards = sum(d[y][x] for x, y in zip(string, string[1:]))
+                inner = sum(d[x][y] for x, y in pairwise(string))
+                backwards = sum(d[y][x] for x, y in pairwise(string))
                 removal = d[p][q] - d[p][first] - inner - d[last][q]
                 gain, at, moved = 0, 0, string
                 for e in range(len(B) + 1):
@@ -203,8 +217,8 @@ class _Descent:
                 delta = d[p][t] + d[r][q] - d[p][q] - d[r][t]
                 if delta >= 0:
                     continue
-                load_a = [h + t_b - h_b for h, t_b, h_b in zip(heads_a[i], total_b, heads_b[j])]
-                load_b = [h + t_a - h_a for h, t_a, h_a in zip(heads_b[j], total_a, heads_a[i])]
+                load_a = [h + t_b - h_b for h, t_b, h_b in zip(heads_a[i], total_b, heads_b[j], strict=True)]
+                load_b = [h + t_a - h_a for h, t_a, h_a in zip(heads_b[j], total_a, heads_a[i], strict=True)]
                 if self._within(a, load_a) and self._within(b, load_b):
                     moves.append((delta, A[:i] + B[j:], B[:j] + A[i:]))
         return moves
@@ -213,7 +227,7 @@ class _Descent:
         """The loads of the route's first i stops, for i from 0 to its length."""
         heads = [(0,) * len(self.loads[route[0]])]
         for n in route:
-            heads.append(tuple(h + x for h, x in zip(heads[-1], self.loads[n])))
+            heads.append(tuple(h + x for h, x in zip(heads[-1], self.loads[n], strict=True)))
         return heads
 
     def _removals(self, route: list[int]) -> list[int]:
@@ -231,12 +245,12 @@ class _Descent:
 
     def _within(self, k: int, load: Sequence[int]) -> bool:
         """`load` fits route k's capacities, kind by kind."""
-        return all(x <= c for x, c in zip(load, self.capacities[k]))
+        return all(x <= c for x, c in zip(load, self.capacities[k], strict=True))
 
     def _swap_fits(self, a: int, b: int, u: int, v: int) -> bool:
         lu, lv = self.loads[u], self.loads[v]
-        return self._within(a, [t - x + y for t, x, y in zip(self.total[a], lu, lv)]) and self._within(
-            b, [t - y + x for t, x, y in zip(self.total[b], lu, lv)]
+        return self._within(a, [t - x + y for t, x, y in zip(self.total[a], lu, lv, strict=True)]) and self._within(
+            b, [t - y + x for t, x, y in zip(self.total[b], lu, lv, strict=True)]
         )
 
     def _set(self, k: int, route: list[int]) -> None:
@@ -279,7 +293,7 @@ def _two_opt(d: Sequence[Sequence[int]], route: list[int]) -> list[int]:
         improved = False
         # forward[i] / backward[i]: the first i legs of seq driven as they are / the other way.
         forward, backward = [0], [0]
-        for a, b in zip(seq, seq[1:]):
+        for a, b in pairwise(seq):
             forward.append(forward[-1] + d[a][b])
             backward.append(backward[-1] + d[b][a])
         for i in range(len(seq) - 3):
@@ -293,3 +307,42 @@ def _two_opt(d: Sequence[Sequence[int]], route: list[int]) -> list[int]:
             if improved:
                 break
     return seq[1:-1]
+
+
+def swap_star(
+    problem: Problem, fleet: list[Vehicle], locked: dict[str, list[int]]
+) -> Callable[[Outcome, float | None], Outcome]:
+    """The descent (see `descend`) for `problem`: a function of a plan and a deadline that returns
+    the plan improved, its locked routes as they are. What does not change from one plan to the
+    next (distances, nearest stops, loads) is built here, once a solve."""
+    near = Neighbourhood(problem.matrix.distances)
+    # Only the kinds of load some stop has: the descent checks each of them for every move.
+    kinds = [
+        (kind, side)
+        for kind in range(len(LOAD_KINDS))
+        for side in (0, 1)
+        if any(scaled_demand(stop_loads(stop)[kind][side]) for stop in problem.stops)
+    ]
+    loads = [()] + [
+        tuple(scaled_demand(stop_loads(stop)[kind][side]) for kind, side in kinds) for stop in problem.stops
+    ]
+    capacities = {
+        k: tuple(scaled_capacity(vehicle_capacities(v)[kind]) for kind, _ in kinds)
+        for k, v in enumerate(fleet)
+        if v.id not in locked
+    }
+
+    def improved(best: Outcome, deadline: float | None) -> Outcome:
+        routes = descend(
+            near,
+            {k: nodes for k, nodes in best.routes.items() if k in capacities},
+            loads,
+            capacities,
+            lambda k, nodes: not isinstance(drive(problem, fleet[k], nodes), str),
+            deadline,
+        )
+        plan = {**best.routes, **routes}
+        cost = sum(route_cost(problem, fleet[k], nodes) for k, nodes in plan.items())
+        return Outcome(plan, best.dropped, cost)
+
+    return improved
