@@ -201,16 +201,16 @@ def parcel_intake(
         new_size = size if bigger else parcel.size_class
         new_weight = weight if heavier else parcel.weight_g
         if new_size == OVER_LARGEST:
-            return _hold(
-                parcel,
-                dc=dc,
-                user=user,
-                kind=DockException.Kind.OVERSIZE,
-                measured=measured,
-                reason="over_legal_maximum",
-            )
-        if not store.accepts_size(new_size) or new_weight > store.max_weight_g:
-            reason = "too_big_for_store" if not store.accepts_size(new_size) else "too_heavy_for_store"
+            reason = "over_legal_maximum"
+        elif not store.accepts_size(new_size):
+            reason = "too_big_for_store"
+        elif new_weight > store.max_weight_g:
+            reason = "too_heavy_for_store"
+        else:
+            reason = None
+        if reason is not None:
+            # A box over the legal maximum has no class to write; any other keeps its measures (see _hold).
+            measures = None if new_size == OVER_LARGEST else {"size_class": new_size, "weight_g": new_weight}
             return _hold(
                 parcel,
                 dc=dc,
@@ -218,7 +218,7 @@ def parcel_intake(
                 kind=DockException.Kind.OVERSIZE,
                 measured=measured,
                 reason=reason,
-                changes={"size_class": new_size, "weight_g": new_weight},
+                changes=measures,
             )
         changes = {
             "size_class": new_size,

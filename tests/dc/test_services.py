@@ -216,3 +216,15 @@ def test_store_scan_in_closes_the_missing_row(dc, store, clerk, make_parcel):
     parcel_scan_in(code=parcel.tracking_number, store=store, clerk=clerk)
     assert exceptions_sweep().closed == 1
     assert DockException.objects.get(parcel=parcel, kind="missing").resolution == "delivered"
+
+
+@pytest.mark.parametrize(
+    "measures, reason",
+    [({"size_class": "over"}, "over_legal_maximum"), ({"weight_g": "9000"}, "too_heavy_for_store")],
+)
+def test_over_the_maximum_or_too_heavy_is_held_with_the_reason(dc, dock, make_parcel, measures, reason):
+    parcel = make_parcel("created")
+    result = parcel_intake(parcel_code=parcel.tracking_number, dc=dc, user=dock, **measures)
+    parcel.refresh_from_db()
+    assert result.outcome == "held" and result.details["reason"] == reason and parcel.status == S.CREATED
+    assert DockException.objects.get(parcel=parcel).details["reason"] == reason
