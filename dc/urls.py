@@ -1,3 +1,7 @@
+from django.urls import include, path
+
 app_name = "dc"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("driver/", include("dc.driver.urls")),
+]

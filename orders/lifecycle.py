@@ -27,7 +27,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.AT_DC: frozenset({S.PLANNED, S.CANCELLED}),
     # A plan can be discarded before dispatch, which puts its parcels back at the DC.
     S.PLANNED: frozenset({S.IN_TRANSIT, S.AT_DC, S.CANCELLED}),
-    S.IN_TRANSIT: frozenset({S.AT_STORE}),
+    S.IN_TRANSIT: frozenset({S.AT_STORE, S.AT_DC}),
     S.AT_STORE: frozenset({S.PICKED_UP, S.EXPIRED}),
     S.EXPIRED: frozenset({S.RETURN_IN_TRANSIT}),
     S.RETURN_IN_TRANSIT: frozenset({S.RETURNED}),

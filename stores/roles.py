@@ -1,4 +1,4 @@
-"""Who may do what: a user's stores (as clerk) and distribution centres (as planner)."""
+"""Who may do what: a user's stores (as clerk) and distribution centres (as planner or driver)."""
 
 from django.db.models import QuerySet
 
@@ -35,12 +35,22 @@ def planner_dcs(user) -> QuerySet[DistributionCenter]:
     return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.PLANNER)
 
 
+def driver_dcs(user) -> QuerySet[DistributionCenter]:
+    if not user.is_authenticated:
+        return DistributionCenter.objects.none()
+    return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.DRIVER)
+
+
 def is_clerk_of(user, store: Store) -> bool:
     return clerk_stores(user).filter(pk=store.pk).exists()
 
 
 def is_planner_of(user, dc: DistributionCenter) -> bool:
     return planner_dcs(user).filter(pk=dc.pk).exists()
+
+
+def is_driver_of(user, dc: DistributionCenter) -> bool:
+    return driver_dcs(user).filter(pk=dc.pk).exists()
 
 
 def user_roles(user) -> set[str]:
