@@ -250,5 +250,6 @@ def tap(request, route, stop_id: int, action: str):
                 "stop": _stop_json(next(s for s in selectors.driver_stops(route) if s.stop.pk == stop.pk)),
             }
         )
-    (messages.success if result.recorded else messages.warning)(request, message)
+    # A repeat tap, or a stop given up, is worth the driver's second look: amber, not green.
+    (messages.success if result.recorded and action != "not-served" else messages.warning)(request, message)
     return redirect(f"{request.run_urls['page']}#stop-{stop.position}")
