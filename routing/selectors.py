@@ -280,11 +280,12 @@ def driver_stops(route: PlannedRoute) -> list[DriverStop]:
 
 
 def driver_routes(dcs, day: date) -> QuerySet[PlannedRoute]:
-    """The dispatched routes of `dcs` on `day`, for a driver to pick theirs."""
+    """The dispatched routes of `dcs` from `day` on (a truck may leave the evening before its plan
+    day), for a driver to pick theirs."""
     return (
         PlannedRoute.objects.filter(
-            region_plan__run__dc__in=dcs, region_plan__run__plan_date=day, dispatched_at__isnull=False
+            region_plan__run__dc__in=dcs, region_plan__run__plan_date__gte=day, dispatched_at__isnull=False
         )
         .select_related("vehicle", "region_plan__region", "region_plan__run__dc")
-        .order_by("region_plan__run__dc__code", "region_plan__region__code", "number")
+        .order_by("region_plan__run__plan_date", "region_plan__run__dc__code", "region_plan__region__code", "number")
     )

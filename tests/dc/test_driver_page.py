@@ -77,7 +77,9 @@ def test_the_page_is_json_to_a_json_client(client, driver, dispatched_route):
     assert all(s["state"] == "ahead" for s in data["stops"])
 
 
-def test_the_drivers_home_lists_todays_dispatched_routes(client, driver, dispatched_route, planned_run, monkeypatch):
+def test_the_drivers_home_lists_dispatched_routes_from_today_on(
+    client, driver, dispatched_route, planned_run, monkeypatch
+):
     client.force_login(driver)
     run = dispatched_route.region_plan.run
     monkeypatch.setattr(timezone, "now", lambda: run.at(12 * 3600))
@@ -85,6 +87,11 @@ def test_the_drivers_home_lists_todays_dispatched_routes(client, driver, dispatc
     assert reverse("dc:driver:route", args=[dispatched_route.pk]) in body
     undispatched = planned_run.region_plans.get(region__code="N").routes.first()
     assert reverse("dc:driver:route", args=[undispatched.pk]) not in body
+    monkeypatch.setattr(timezone, "now", lambda: run.at(86_400 + 12 * 3600))  # the day after: done
+    assert (
+        reverse("dc:driver:route", args=[dispatched_route.pk])
+        not in client.get(reverse("dc:driver:home")).content.decode()
+    )
 
 
 def test_signing_in_as_a_driver_leads_to_the_routes(client, driver):
