@@ -109,6 +109,16 @@ def operator(db):
     return UserFactory(username="operator", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def receiver():
+    """A merchant's webhook endpoint on 127.0.0.1 (tests.webhook_receiver)."""
+    from tests.webhook_receiver import Receiver
+
+    endpoint = Receiver()
+    yield endpoint
+    endpoint.close()
+
+
 def walk(parcel, target: str, **kwargs):
     """Move a parcel along the shortest legal path to `target` through the gate."""
     path = path_to(target)

@@ -110,6 +110,7 @@ def _stop_json(item: selectors.DriverStop) -> dict:
         "state": item.state,
         "eta": _clock(item.eta, tz),
         "arrived_at": _clock(stop.arrived_at, tz),
+        "minutes_late": service.stop_minutes_late(stop, item.stop.route.region_plan.run),
         "left_at": _clock(stop.left_at, tz),
         "not_served_reason": stop.not_served_reason,
         "drops": len(item.drops),
@@ -175,6 +176,7 @@ def run(request, route):
         }
         item.proof = _proof(item)
         item.arrived_clock = _clock(item.stop.arrived_at, item.stop.store.tz)
+        item.minutes_late = service.stop_minutes_late(item.stop, route.region_plan.run)
         item.left_clock = _clock(item.stop.left_at, item.stop.store.tz)
     return render(
         request,

@@ -68,6 +68,8 @@ def test_the_page_tap_twice_shows_the_first_time(client, driver, dispatched_rout
     assert first["recorded"] is True and second["recorded"] is False
     assert first["stop"]["arrived_at"] == second["stop"]["arrived_at"] == clock
     assert f"recorded at {clock} already" in second["message"]
+    planned = dispatched_route.region_plan.run.at(stop.arrival_s)
+    assert first["stop"]["minutes_late"] == round((recorded - planned).total_seconds() / 60)
 
 
 def test_the_form_tap_redirects_to_the_stop_and_says_when(client, driver, dispatched_route):

@@ -1,9 +1,7 @@
 """Signed webhooks: created after commit for each status change, delivered, verified, retried, replayed."""
 
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
@@ -25,43 +23,6 @@ from orders.webhooks import (
 from tests.orders.api_fixtures import api, rival_api, rival_merchant  # noqa: F401
 
 D = WebhookDelivery.Status
-
-
-class Receiver:
-    """A merchant's endpoint on loopback: answers with the queued statuses (then 200) and keeps what it got."""
-
-    def __init__(self):
-        self.statuses: list[int] = []
-        self.received: list[tuple[dict, bytes]] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                owner.received.append((dict(self.headers), body))
-                status = owner.statuses.pop(0) if owner.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"nope")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    endpoint = Receiver()
-    yield endpoint
-    endpoint.close()
 
 
 @pytest.fixture
