@@ -24,16 +24,28 @@ S = Parcel.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.CREATED: frozenset({S.AT_DC, S.CANCELLED}),
-    S.AT_DC: frozenset({S.PLANNED, S.CANCELLED}),
-    # A plan can be discarded before dispatch, which puts its parcels back at the DC.
-    S.PLANNED: frozenset({S.IN_TRANSIT, S.AT_DC, S.CANCELLED}),
+    # LOST from any state in which the parcel is in our hands but not yet with the shopper or the merchant:
+    # a parcel reported missing (or not scanned in after its day in transit) past PICKUP_LOST_AFTER_DAYS.
+    S.AT_DC: frozenset({S.PLANNED, S.CANCELLED, S.LOST}),
+    # A plan can be discarded before dispatch, and a parcel not loaded onto its truck stays behind: both
+    # put the parcel back at the DC, to be planned again.
+    S.PLANNED: frozenset({S.IN_TRANSIT, S.AT_DC, S.CANCELLED, S.LOST}),
+    # A stop the driver cannot serve (closed, refused) brings its parcels back to the DC. A parcel no store
+    # scanned in is counted back at the DC too (the exceptions queue holds it as missing), and only from
+    # there can it be declared lost: the truck has come home, so the DC answers for it.
     S.IN_TRANSIT: frozenset({S.AT_STORE, S.AT_DC}),
-    S.AT_STORE: frozenset({S.PICKED_UP, S.EXPIRED}),
-    S.EXPIRED: frozenset({S.RETURN_IN_TRANSIT}),
-    S.RETURN_IN_TRANSIT: frozenset({S.RETURNED}),
+    S.AT_STORE: frozenset({S.PICKED_UP, S.EXPIRED, S.LOST}),
+    S.EXPIRED: frozenset({S.RETURN_IN_TRANSIT, S.LOST}),
+    # Returns are scanned in at the DC, then handed to the merchant in a return consignment.
+    S.RETURN_IN_TRANSIT: frozenset({S.AT_DC_FOR_RETURN, S.LOST}),
+    S.AT_DC_FOR_RETURN: frozenset({S.RETURNED, S.LOST}),
     S.PICKED_UP: frozenset(),
     S.RETURNED: frozenset(),
     S.CANCELLED: frozenset(),
+    # Lost is where the flow ends unless the parcel turns up. A found parcel is brought to the DC and
+    # re-enters its flow there: one that was on its way out goes back to AT_DC (planned again by the next
+    # batch), one that was coming back (or has passed its hold, or was cancelled) to AT_DC_FOR_RETURN.
+    S.LOST: frozenset({S.AT_DC, S.AT_DC_FOR_RETURN}),
 }
 
 ON_SHELF = frozenset({S.AT_STORE, S.EXPIRED})

@@ -337,7 +337,8 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         times = {status: created + offset for status, offset in steps.items()}
         times[S.EXPIRED] = deadline + timedelta(minutes=30)
         times[S.RETURN_IN_TRANSIT] = times[S.EXPIRED] + timedelta(hours=20)
-        times[S.RETURNED] = times[S.RETURN_IN_TRANSIT] + timedelta(hours=6)
+        times[S.AT_DC_FOR_RETURN] = times[S.RETURN_IN_TRANSIT] + timedelta(hours=6)
+        times[S.RETURNED] = times[S.AT_DC_FOR_RETURN] + timedelta(hours=20)
         return {status: times[status] for status in path_to(target)}
     created = now - back
     return {status: created + steps[status] for status in path_to(target)}

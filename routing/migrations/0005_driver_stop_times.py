@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0003_stop_ordering_by_id'),
+        ('routing', '0004_loading_scans'),
     ]
 
     operations = [
