@@ -136,3 +136,10 @@ def test_sent_back_parcels_are_not_counted_as_on_the_way(client, driver, dispatc
     )
     assert row["state"] == "not_served" and row["sent_back"] == row["drops"] > 0
     assert not Parcel.objects.filter(plan_entries__stop=stop, status=Parcel.Status.IN_TRANSIT).exists()
+
+
+def test_the_page_speaks_chinese_to_a_chinese_phone(client, driver, dispatched_route):
+    client.force_login(driver)
+    body = client.get(reverse("dc:driver:route", args=[dispatched_route.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    text = body.content.decode()
+    assert "已抵達" in text and "導航" in text and "無法配送這一站？" in text
