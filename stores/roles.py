@@ -1,4 +1,4 @@
-"""Who may do what: a user's stores (as clerk) and distribution centres (as planner or driver)."""
+"""Who may do what: a user's stores (as clerk) and distribution centres (as planner, dock staff or driver)."""
 
 from django.db.models import QuerySet
 
@@ -39,6 +39,21 @@ def driver_dcs(user) -> QuerySet[DistributionCenter]:
     if not user.is_authenticated:
         return DistributionCenter.objects.none()
     return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.DRIVER)
+
+
+def dock_dcs(user) -> QuerySet[DistributionCenter]:
+    """The DCs whose floor the user works: as dock staff, or as a planner (who may do the dock's work too)."""
+    if not user.is_authenticated:
+        return DistributionCenter.objects.none()
+    return DistributionCenter.objects.filter(
+        pk__in=StaffMembership.objects.filter(
+            user=user, role__in=(StaffMembership.Role.DOCK, StaffMembership.Role.PLANNER)
+        ).values("dc_id")
+    )
+
+
+def is_dock_of(user, dc: DistributionCenter) -> bool:
+    return dock_dcs(user).filter(pk=dc.pk).exists()
 
 
 def is_clerk_of(user, store: Store) -> bool:

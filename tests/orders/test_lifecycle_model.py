@@ -215,7 +215,7 @@ def test_random_lifecycles_keep_the_invariants():
         ParcelLifecycle,
         settings=settings(
             max_examples=30,
-            stateful_step_count=30,
+            stateful_step_count=40,
             deadline=None,
             derandomize=True,
             database=None,
