@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from dc.services.loading import parcel_load
 from orders.lifecycle import parcel_transition
 from routing.models import BatchRun, PlannedRoute, PlannedStop, PlanParcel, RegionPlan
 from routing.services.dispatch import region_plan_approve, route_dispatch
@@ -119,10 +120,12 @@ def other_dc_driver(db):
 
 @pytest.fixture
 def dispatched_route(planned_run, planner):  # noqa: F811
-    """Route 1 of region W, approved and dispatched: its drops are in transit, W's expired parcels to collect."""
+    """Route 1 of region W, approved, loaded and dispatched: its drops are in transit, W's expired parcels to collect."""
     region_plan = planned_run.region_plans.get(region__code="W")
-    region_plan_approve(region_plan=region_plan, user=planner)
+    region_plan = region_plan_approve(region_plan=region_plan, user=planner)
     route = region_plan.routes.order_by("number").first()
+    for entry in PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).select_related("parcel"):
+        parcel_load(parcel_code=entry.parcel.tracking_number, route=route, dc=planned_run.dc, user=planner)
     route_dispatch(route=route, user=planner)
     route.refresh_from_db()
     return route
