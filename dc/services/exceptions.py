@@ -180,9 +180,7 @@ def _take_in(exception: DockException, *, parcel: Parcel, user) -> str:
         not store.accepts_size(parcel.size_class) or parcel.weight_g > store.max_weight_g
     ):
         raise ConflictError(
-            _(
-                "Store %(store)s still cannot take it (%(size)s, %(weight)s g): wait for the merchant to change the store."
-            )
+            _("Store %(store)s still cannot take it (%(size)s, %(weight)s g): the merchant must change the store.")
             % {"store": store.code, "size": parcel.size_class, "weight": parcel.weight_g},
             code="still_oversize",
         )
