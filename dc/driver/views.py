@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -200,28 +201,34 @@ def status(request, route):
     return JsonResponse(_status_json(route, selectors.driver_stops(route)))
 
 
+# A time tap: the service, the time it records, and what the driver is told the first time and after.
+TIME_TAPS = {
+    "arrive": (
+        service.stop_arrive,
+        "arrived_at",
+        gettext_lazy("Arrived at %(store)s at %(time)s."),
+        gettext_lazy("Arrival at %(store)s was recorded at %(time)s already."),
+    ),
+    "leave": (
+        service.stop_leave,
+        "left_at",
+        gettext_lazy("Left %(store)s at %(time)s."),
+        gettext_lazy("Leaving %(store)s was recorded at %(time)s already."),
+    ),
+}
+
+
 @run_view
 @require_POST
 def tap(request, route, stop_id: int, action: str):
     stop = get_object_or_404(PlannedStop.objects.select_related("store"), pk=stop_id, route=route)
     names = {"store": f"{stop.store.code} {stop.store.name}"}
     try:
-        if action == "arrive":
-            result = service.stop_arrive(stop=stop)
-            names["time"] = _clock(result.stop.arrived_at, stop.store.tz)
-            message = (
-                _("Arrived at %(store)s at %(time)s.")
-                if result.recorded
-                else _("Arrival at %(store)s was recorded at %(time)s already.")
-            ) % names
-        elif action == "leave":
-            result = service.stop_leave(stop=stop)
-            names["time"] = _clock(result.stop.left_at, stop.store.tz)
-            message = (
-                _("Left %(store)s at %(time)s.")
-                if result.recorded
-                else _("Leaving %(store)s was recorded at %(time)s already.")
-            ) % names
+        if action in TIME_TAPS:
+            do, field, said_now, said_before = TIME_TAPS[action]
+            result = do(stop=stop)
+            names["time"] = _clock(getattr(result.stop, field), stop.store.tz)
+            message = (said_now if result.recorded else said_before) % names
         else:
             form = NotServedForm(request.POST)
             if not form.is_valid():

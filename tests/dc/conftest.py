@@ -88,7 +88,7 @@ def approved_plan(dc, region, store, other_store, make_parcel):
             delivered_parcels=1,
             collected_parcels=0,
         )
-    parcels = {}
+    parcels = {}  # noqa: F811 - a local of this fixture, not the routing tests' `parcels` fixture
     for key, where, count in (((1, 1), store, 2), ((1, 2), other_store, 1), ((2, 1), other_store, 1)):
         parcels[key] = []
         for _ in range(count):
@@ -120,7 +120,7 @@ def other_dc_driver(db):
 
 @pytest.fixture
 def dispatched_route(planned_run, planner):  # noqa: F811
-    """Route 1 of region W, approved, loaded and dispatched: its drops are in transit, W's expired parcels to collect."""
+    """Route 1 of region W, approved, loaded and dispatched: drops in transit, W's expired parcels to collect."""
     region_plan = planned_run.region_plans.get(region__code="W")
     region_plan = region_plan_approve(region_plan=region_plan, user=planner)
     route = region_plan.routes.order_by("number").first()

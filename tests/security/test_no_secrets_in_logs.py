@@ -18,7 +18,7 @@ from orders.redaction import mask_phone
 from orders.services.api_keys import api_key_issue
 from tests.conftest import walk
 from tests.orders.api_fixtures import order_body
-from tests.orders.test_webhooks import commit, hooked_merchant, receiver  # noqa: F401  (fixtures)
+from tests.orders.test_webhooks import commit, hooked_merchant  # noqa: F401  (fixtures)
 
 PHONE = "0912 345 678"
 
