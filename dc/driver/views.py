@@ -14,7 +14,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -173,7 +173,7 @@ def run(request, route):
         item.urls = {
             "arrive": tap_url(item.stop, "arrive"),
             "leave": tap_url(item.stop, "leave"),
-            "not_served": tap_url(item.stop, "not-served"),
+            "not_served": tap_url(item.stop, NOT_SERVED),
         }
         item.proof = _proof(item)
         item.arrived_clock = _clock(item.stop.arrived_at, item.stop.store.tz)
@@ -201,6 +201,7 @@ def status(request, route):
     return JsonResponse(_status_json(route, selectors.driver_stops(route)))
 
 
+NOT_SERVED = "not-served"
 # A time tap: the service, the time it records, and what the driver is told the first time and after.
 TIME_TAPS = {
     "arrive": (
@@ -221,6 +222,8 @@ TIME_TAPS = {
 @run_view
 @require_POST
 def tap(request, route, stop_id: int, action: str):
+    if action not in (*TIME_TAPS, NOT_SERVED):
+        raise Http404(_("A stop has no such tap."))
     stop = get_object_or_404(PlannedStop.objects.select_related("store"), pk=stop_id, route=route)
     names = {"store": f"{stop.store.code} {stop.store.name}"}
     try:
@@ -260,5 +263,5 @@ def tap(request, route, stop_id: int, action: str):
             }
         )
     # A repeat tap, or a stop given up, is worth the driver's second look: amber, not green.
-    (messages.success if result.recorded and action != "not-served" else messages.warning)(request, message)
+    (messages.success if result.recorded and action != NOT_SERVED else messages.warning)(request, message)
     return redirect(f"{request.run_urls['page']}#stop-{stop.position}")
