@@ -254,11 +254,15 @@ def _append_event(*, parcel, type, actor, actor_label, store, details, at, from_
 
 
 def path_to(target: str) -> list[str]:
-    """The shortest legal sequence of statuses from CREATED to `target` (both included)."""
+    """The shortest legal sequence of statuses from CREATED to `target` (both included).
+
+    It never passes through LOST: a found parcel re-entering at the DC is a detour, not a way there."""
     paths = {S.CREATED.value: [S.CREATED.value]}
     frontier = [S.CREATED.value]
     while frontier:
         current = frontier.pop(0)
+        if current == S.LOST:
+            continue
         for nxt in sorted(TRANSITIONS[current]):
             if nxt not in paths:
                 paths[nxt] = [*paths[current], nxt]

@@ -140,6 +140,16 @@ def _already(parcel: Parcel, dc: DistributionCenter) -> DockRefusal:
     )
 
 
+def _waiting(parcel: Parcel) -> bool:
+    """Waiting for intake: created, and not already held in the exceptions queue."""
+    return (
+        parcel.status == S.CREATED
+        and not DockException.objects.filter(
+            parcel_id=parcel.pk, resolved_at__isnull=True, kind__in=exceptions.INTAKE_KINDS
+        ).exists()
+    )
+
+
 def _local(moment: datetime, dc: DistributionCenter) -> str:
     return formats.date_format(timezone.localtime(moment, dc.tz), "DATETIME_FORMAT")
 
@@ -159,12 +169,7 @@ def parcel_intake(
     parcel = dock_parcel(parcel_code, dc=dc, user=user, action="intake")
     if parcel.status == S.LOST:
         return _found(parcel, dc=dc, user=user)
-    if (
-        parcel.status != S.CREATED
-        or DockException.objects.filter(
-            parcel=parcel, resolved_at__isnull=True, kind__in=exceptions.INTAKE_KINDS
-        ).exists()
-    ):
+    if not _waiting(parcel):
         raise _already(parcel, dc)
     measured = {key: value for key, value in (("weight_g", weight), ("size_class", size)) if value is not None}
     store = parcel.order.pickup_store
@@ -251,12 +256,7 @@ def _hold(parcel, *, dc, user, kind, measured, reason, changes=None) -> IntakeRe
     text = texts[reason] % values
     with transaction.atomic():
         locked = Parcel.objects.select_for_update(of=("self",)).get(pk=parcel.pk)
-        if (
-            locked.status != S.CREATED
-            or DockException.objects.filter(
-                parcel=parcel, resolved_at__isnull=True, kind__in=exceptions.INTAKE_KINDS
-            ).exists()
-        ):
+        if not _waiting(locked):
             raise _already(locked, dc)
         if changes:
             # The parcel's declared measures become the measured ones, so a change of pickup store is checked
