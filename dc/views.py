@@ -27,7 +27,7 @@ from orders.counter.forms import ScanForm
 from orders.counter.views import wants_json
 from routing.models import PlannedRoute
 from stores.models import DistributionCenter
-from stores.roles import dock_dcs, is_dock_of
+from stores.roles import dock_dc, dock_dcs
 
 LAST_SCAN_SESSION_KEY = "dock_last_scan"
 # Repeats of a scan that already happened, and parcels held for a person: amber, not red.
@@ -47,8 +47,9 @@ def dock_view(view):
                     {"ok": False, "reason": "not_signed_in", "message": _("Sign in first.")}, status=401
                 )
             return redirect_to_login(request.get_full_path())
-        centre = get_object_or_404(DistributionCenter, code=dc)
-        if not is_dock_of(request.user, centre):
+        centre = dock_dc(request.user, dc)
+        if centre is None:
+            get_object_or_404(DistributionCenter, code=dc)  # an unknown DC is a 404, someone else's a 403
             if json_reply:
                 return JsonResponse(
                     {"ok": False, "reason": "not_dock", "message": _("You do not work at this DC's dock.")}, status=403

@@ -52,6 +52,19 @@ class IntakeResult:
     details: dict = field(default_factory=dict)
 
 
+# (DC id, day) of runs seen started: a run once started stays, so each process asks once per DC and day.
+_STARTED_RUNS: set[tuple[int, date]] = set()
+
+
+def _run_started(dc_id: int, day: date) -> bool:
+    if (dc_id, day) in _STARTED_RUNS:
+        return True
+    if BatchRun.objects.filter(dc_id=dc_id, plan_date=day).exists():
+        _STARTED_RUNS.add((dc_id, day))
+        return True
+    return False
+
+
 def batch_cutoff(*, dc: DistributionCenter, now: datetime | None = None) -> BatchCutoff:
     """Today's batch while its moment is ahead and it has not started; else tomorrow's.
 
@@ -61,7 +74,7 @@ def batch_cutoff(*, dc: DistributionCenter, now: datetime | None = None) -> Batc
     now = now or timezone.now()
     today = now.astimezone(dc.tz).date()
     moment = batch_moment(dc, today)
-    if now < moment and not BatchRun.objects.filter(dc=dc, plan_date=today).exists():
+    if now < moment and not _run_started(dc.pk, today):
         return BatchCutoff(day=today, at=moment, today=True, seconds_left=int((moment - now).total_seconds()))
     day = today + timedelta(days=1)
     moment = batch_moment(dc, day)
@@ -90,6 +103,7 @@ def clean_measures(weight_g, size_class) -> tuple[int | None, str | None]:
                 _("Weight: enter whole grams between 1 and %(max)d (e.g. 1250).") % {"max": MAX_WEIGHT_G},
                 code=Reason.BAD_MEASURE,
                 status_code=400,
+                field="weight_g",
             )
         weight = int(text)
     size = None
@@ -98,7 +112,10 @@ def clean_measures(weight_g, size_class) -> tuple[int | None, str | None]:
         size = size.upper() if size.upper() in SizeClass.values else size.lower()
         if size not in SIZE_CHOICES:
             raise DockRefusal(
-                _("Size class: choose S, M, L or over (bigger than L)."), code=Reason.BAD_MEASURE, status_code=400
+                _("Size class: choose S, M, L or over (bigger than L)."),
+                code=Reason.BAD_MEASURE,
+                status_code=400,
+                field="size_class",
             )
     return weight, size
 

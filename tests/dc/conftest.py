@@ -108,6 +108,16 @@ def approved_plan(dc, region, store, other_store, make_parcel):
     return routes[0], routes[1], parcels
 
 
+@pytest.fixture(autouse=True)
+def forget_started_runs():
+    """Each process remembers the batch runs it saw started; a test's rolled-back run must not linger."""
+    from dc.services import intake
+
+    intake._STARTED_RUNS.clear()
+    yield
+    intake._STARTED_RUNS.clear()
+
+
 @pytest.fixture
 def driver(dc):
     return make_driver(dc, "driver")

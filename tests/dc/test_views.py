@@ -65,6 +65,7 @@ def test_intake_scan_answers_json(dock_client, dc, make_parcel):
     assert again.status_code == 409 and again.json()["reason"] == "already_received" and again.json()["tone"] == "warn"
     garbage = dock_client.post(url("intake", dc), {"code": make_parcel().tracking_number, "weight_g": "lots"}, **JSON)
     assert garbage.status_code == 400 and "Weight" in garbage.json()["message"]
+    assert garbage.json()["field"] == "weight_g"
     unknown = dock_client.post(url("intake", dc), {"code": "000000000000"}, **JSON)
     assert unknown.status_code == 404 and unknown.json()["tone"] == "bad"
     broken = dock_client.post(url("intake", dc), data="[1]", content_type="application/json", **JSON)
