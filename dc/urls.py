@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dc import views
 
@@ -6,6 +6,8 @@ app_name = "dc"
 
 route = "<str:dc>/load/<str:day>/<str:region>/<int:number>/"
 urlpatterns = [
+    # Before the DC-code patterns, which would take "driver" for a DC code.
+    path("driver/", include("dc.driver.urls")),
     path("", views.home, name="home"),
     path("<str:dc>/", views.floor, name="floor"),
     path("<str:dc>/intake/", views.intake_scan, name="intake"),

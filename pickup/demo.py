@@ -21,6 +21,7 @@ from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services.api_keys import api_key_issue_demo
+from orders.services.ordering import OrderRejected, ParcelSpec, order_create
 from stores.gazetteer import DISTRICTS, REGION_NAMES
 from stores.models import (
     DistributionCenter,
@@ -35,7 +36,17 @@ from stores.models import (
 
 S = Parcel.Status
 
-DEMO_PASSWORDS = {"admin": "admin-demo", "planner": "planner-demo", "clerk": "clerk-demo", "clerk2": "clerk-demo"}
+DEMO_PASSWORDS = {
+    "admin": "admin-demo",
+    "planner": "planner-demo",
+    "clerk": "clerk-demo",
+    "clerk2": "clerk-demo",
+    "dock": "dock-demo",
+    "driver": "driver-demo",
+}
+# Today's consignment from one merchant, waiting at the dock for intake: placed through the ordering
+# service like any API order, so the DC has real work after `make run`.
+DOCK_CONSIGNMENT = ("BOOKNOOK", "DOCK", 12)
 
 # Share of orders per final status: most parcels are moving or on shelves, some finished.
 STATUS_MIX = [
@@ -119,10 +130,11 @@ def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400, vehicles
         demo_api_keys()
         _build_users(dc)
         orders_created, parcels_created = _build_orders(rng, dc, merchants, orders)
+        consignment = _build_dock_consignment(rng, dc)
     return DemoSummary(
         stores=Store.objects.filter(region__dc=dc).count(),
-        orders_created=orders_created,
-        parcels_created=parcels_created,
+        orders_created=orders_created + len(consignment),
+        parcels_created=parcels_created + sum(order.parcels.count() for order in consignment),
     )
 
 
@@ -232,6 +244,8 @@ def _build_users(dc: DistributionCenter) -> None:
             {"first_name": "Mei", "last_name": "Clerk"},
             [(StaffMembership.Role.CLERK, first, None), (StaffMembership.Role.CLERK, second, None)],
         ),
+        ("dock", {"first_name": "Tung", "last_name": "Dock"}, [(StaffMembership.Role.DOCK, None, dc)]),
+        ("driver", {"first_name": "Chien", "last_name": "Driver"}, [(StaffMembership.Role.DRIVER, None, dc)]),
     ]
     for username, fields, memberships in people:
         user, created = User.objects.get_or_create(
@@ -252,7 +266,49 @@ def demo_logins() -> list[tuple[str, str, str]]:
         ("planner", DEMO_PASSWORDS["planner"], "planner of TPE-DC1"),
         ("clerk", DEMO_PASSWORDS["clerk"], where),
         ("clerk2", DEMO_PASSWORDS["clerk2"], "clerk of two stores (picks one)"),
+        ("dock", DEMO_PASSWORDS["dock"], "dock staff of TPE-DC1 (intake, loading, returns)"),
+        ("driver", DEMO_PASSWORDS["driver"], "driver of TPE-DC1 (today's dispatched routes)"),
     ]
+
+
+def _build_dock_consignment(rng: random.Random, dc: DistributionCenter) -> list[Order]:
+    """Today's parcels of one merchant, just ordered (status created) and waiting for the dock's intake scan.
+
+    Each order goes through `order_create`, the API's own path, to the first stores by code that can
+    take it (the demo's shelves may be full); references are fixed, so a second run adds none.
+    """
+    code, prefix, count = DOCK_CONSIGNMENT
+    merchant = Merchant.objects.get(code=code)
+    stores = list(Store.objects.filter(region__dc=dc, active=True).order_by("code")[: count * 3])
+    created, store_index = [], 0
+    for number in range(1, count + 1):
+        # Draw every value even for orders that exist, so the same seed gives the same consignment.
+        shopper = f"{rng.choice(FIRST_NAMES)} {rng.choice(GIVEN_NAMES)}"
+        phone = f"09{rng.randrange(10**7, 10**8)}"
+        size, _share, volume, (low, high) = SIZE_MIX[number % 2]
+        spec = ParcelSpec(size_class=size, weight_g=rng.randint(low, high), volume_units=volume)
+        reference = f"{prefix}-{number:04d}"
+        if Order.objects.filter(merchant=merchant, reference=reference).exists():
+            continue
+        while store_index < len(stores):
+            try:
+                order = order_create(
+                    merchant=merchant,
+                    reference=reference,
+                    shopper_name=shopper,
+                    shopper_phone=phone,
+                    shopper_email=f"dock{number}@mail.example",
+                    pickup_store=stores[store_index],
+                    parcels=[spec],
+                    actor_label=merchant.code,
+                )
+            except OrderRejected:
+                store_index += 1  # this store cannot take it today; the next one may
+                continue
+            created.append(order)
+            store_index += 1
+            break
+    return created
 
 
 def _status_times(rng: random.Random, target: str, now: datetime, store: Store) -> dict[str, datetime]:

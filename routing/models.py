@@ -229,6 +229,11 @@ class PlannedStop(models.Model):
     load_kg = models.FloatField(_("kg on board after the stop"))
     delivered_parcels = models.PositiveIntegerField(_("parcels dropped"))
     collected_parcels = models.PositiveIntegerField(_("parcels collected"))
+    # What the driver tapped on the day, against the plan's times above (on-time figures compare them).
+    arrived_at = models.DateTimeField(_("arrived (driver)"), null=True, blank=True, editable=False)
+    left_at = models.DateTimeField(_("left (driver)"), null=True, blank=True, editable=False)
+    not_served_at = models.DateTimeField(_("reported not served"), null=True, blank=True, editable=False)
+    not_served_reason = models.CharField(_("why not served"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("planned stop")

@@ -1,4 +1,4 @@
-"""Who may do what: a user's stores (as clerk) and distribution centres (as planner or dock staff)."""
+"""Who may do what: a user's stores (as clerk) and distribution centres (as planner, dock staff or driver)."""
 
 from django.db.models import QuerySet
 
@@ -29,6 +29,12 @@ def planner_dcs(user) -> QuerySet[DistributionCenter]:
     if not user.is_authenticated:
         return DistributionCenter.objects.none()
     return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.PLANNER)
+
+
+def driver_dcs(user) -> QuerySet[DistributionCenter]:
+    if not user.is_authenticated:
+        return DistributionCenter.objects.none()
+    return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.DRIVER)
 
 
 def dock_dcs(user) -> QuerySet[DistributionCenter]:
@@ -64,6 +70,10 @@ def is_clerk_of(user, store: Store) -> bool:
 
 def is_planner_of(user, dc: DistributionCenter) -> bool:
     return planner_dcs(user).filter(pk=dc.pk).exists()
+
+
+def is_driver_of(user, dc: DistributionCenter) -> bool:
+    return driver_dcs(user).filter(pk=dc.pk).exists()
 
 
 def user_roles(user) -> set[str]:

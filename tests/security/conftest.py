@@ -13,6 +13,7 @@ from tests.factories import (
     StoreFactory,
     UserFactory,
     make_clerk,
+    make_driver,
     make_planner,
 )
 
@@ -35,6 +36,8 @@ def world(planned_run, network, settings):
         "clerk": make_clerk(own_store, "matrix_clerk"),
         "planner": make_planner(network["dc"], "matrix_planner"),
         "operator": UserFactory(username="matrix_operator", is_staff=True, is_superuser=True),
+        # A driver of another DC: every route of this DC is another's to them.
+        "driver": make_driver(other_dc, "matrix_driver"),
     }
     route = planned_run.region_plans.get(region__code="W").routes.order_by("number").first()
     own = {
@@ -55,6 +58,7 @@ def world(planned_run, network, settings):
         "day": PLAN_DAY.isoformat(),
         "region": "W",
         "number": route.number,
+        "route_id": route.pk,
         "delivery": WebhookDelivery.objects.get(event=rival_parcel.events.first()).pk,
         "api_tracking_number": rival_parcel.tracking_number,
     }

@@ -3,8 +3,9 @@ the database is left as it was.
 
 Routes are enumerated from the URL resolver, so a new route fails `test_every_route_is_classified`
 until it is given a policy here. Roles: anonymous (a shopper), the clerk of store W001, the planner of
-the DC, a merchant's API key, an operator (staff superuser). "Another's" objects are a parcel of store
-W002, a second DC, a rival merchant's order, parcel and webhook delivery.
+the DC, a driver of another DC, a merchant's API key, an operator (staff superuser). "Another's" objects
+are a parcel of store W002, a second DC (and a route of the DC, to that driver), a rival merchant's
+order, parcel and webhook delivery.
 """
 
 import hashlib
@@ -21,11 +22,14 @@ from orders.models import ApiKey, Order, Parcel, ParcelEvent, WebhookDelivery
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from stores.models import StaffMembership, Store
 
-ROLES = ["anonymous", "clerk", "planner", "merchant", "operator"]
+ROLES = ["anonymous", "clerk", "planner", "driver", "merchant", "operator"]
 
 # Who owns each route. PUBLIC: anyone; SESSION: whoever looked the object up in this browser session;
-# CLERK / PLANNER / MERCHANT / OPERATOR: that role, and for an object only its own store / DC / merchant.
-PUBLIC, SESSION, CLERK, PLANNER, MERCHANT, OPERATOR = "public", "session", "clerk", "planner", "merchant", "operator"
+# LINK: whoever holds the signed link (the driver's manifest QR code; tests/dc/test_driver_access.py);
+# CLERK / PLANNER / DRIVER / MERCHANT / OPERATOR: that role, and for an object only its own store / DC /
+# merchant.
+PUBLIC, SESSION, LINK = "public", "session", "link"
+CLERK, PLANNER, DRIVER, MERCHANT, OPERATOR = "clerk", "planner", "driver", "merchant", "operator"
 POLICY = {
     "home": PUBLIC,
     "healthz": PUBLIC,
@@ -98,6 +102,8 @@ POLICY = {
             "exception_resolve",
         )
     },
+    **{f"driver:{name}": DRIVER for name in ("home", "route", "route_status", "route_tap")},
+    **{f"driver:{name}": LINK for name in ("link", "link_status", "link_tap")},
     **{
         f"api:{name}": MERCHANT
         for name in (
@@ -218,7 +224,7 @@ def _requests(world):
 @pytest.mark.parametrize("role", ROLES)
 def test_staff_and_api_routes_refuse_everyone_but_the_owner_and_change_nothing(world, role):
     # given every route of a role that is not `role`'s, or that names another store's / DC's / merchant's object
-    owner_role = {CLERK: "clerk", PLANNER: "planner", MERCHANT: "merchant"}
+    owner_role = {CLERK: "clerk", PLANNER: "planner", DRIVER: "driver", MERCHANT: "merchant"}
     refusals = []
     before = _db_checksum()
     for pattern, name in APP_ROUTES:
