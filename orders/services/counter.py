@@ -449,29 +449,48 @@ def handover_confirm(
     return events
 
 
-def parcels_expire_overdue(*, now: datetime | None = None) -> int:
-    """Move every parcel past its hold deadline to expired; safe to run twice or alongside a handover."""
-    now = now or timezone.now()
-    ids = list(
+def parcels_overdue_ids(*, now: datetime) -> list[int]:
+    """Ids of the parcels waiting past their hold deadline, in id order (what the expiry job works through)."""
+    return list(
         Parcel.objects.filter(status=S.AT_STORE, hold_deadline__lt=now).order_by("pk").values_list("pk", flat=True)
     )
+
+
+EXPIRY_CHUNK = 500
+
+
+def parcels_expire_overdue(*, now: datetime | None = None) -> int:
+    """Move every parcel past its hold deadline to expired; safe to run twice or alongside a handover.
+
+    The ids are read first and the rows again, chunk by chunk, under the same filter: a parcel handed
+    over (or expired by a parallel run) in between is no longer read, and one that moves after its row
+    was read loses the gate's compare-and-swap. Any one parcel's failure is logged and skipped, so it
+    cannot hold back the other overdue parcels for an hour.
+    """
+    now = now or timezone.now()
+    ids = parcels_overdue_ids(now=now)
     expired = 0
-    for parcel in (
-        Parcel.objects.filter(pk__in=ids)
-        .select_related("shelf_store", "order__pickup_store", "order__merchant")
-        .order_by("pk")
-    ):
-        try:
-            parcel_transition(
-                parcel=parcel,
-                to=S.EXPIRED,
-                actor_label="system",
-                store=parcel.shelf_store,
-                details={"hold_deadline": parcel.hold_deadline.isoformat()},
-            )
-        except DomainError:
-            continue  # picked up (or expired by a parallel run) since the ids were read
-        expired += 1
+    for start in range(0, len(ids), EXPIRY_CHUNK):
+        parcels = (
+            Parcel.objects.filter(pk__in=ids[start : start + EXPIRY_CHUNK], status=S.AT_STORE, hold_deadline__lt=now)
+            .select_related("shelf_store", "order__pickup_store", "order__merchant")
+            .order_by("pk")
+        )
+        for parcel in parcels:
+            try:
+                parcel_transition(
+                    parcel=parcel,
+                    to=S.EXPIRED,
+                    actor_label="system",
+                    store=parcel.shelf_store,
+                    details={"hold_deadline": parcel.hold_deadline.isoformat()},
+                )
+            except DomainError:
+                continue  # picked up (or expired by a parallel run) since its row was read
+            except Exception:
+                logger.exception("expiry of parcel %s failed; the job goes on with the others", parcel.pk)
+                continue
+            expired += 1
     return expired
 
 
