@@ -464,8 +464,11 @@ def handover_confirm(
     scanned = {normalize_scan(t) for t in tracking_numbers if t.strip()}
     try:
         order = handover_open(code=code, store=store, clerk=clerk, tracking_number=opened_by_tracking).order
-    except CounterRefusal:
+    except CounterRefusal as refusal:
         # Nothing of the order is on the shelf any more: say what became of the parcels the clerk holds.
+        # Only then: a wrong or locked code is refused as it was.
+        if refusal.code not in (Reason.NO_MATCH, Reason.NOT_ON_SHELF):
+            raise
         order = _order_held(scanned=scanned, code=code, store=store)
         if order is None:
             raise

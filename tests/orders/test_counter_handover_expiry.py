@@ -144,3 +144,21 @@ def test_a_confirm_repeated_after_the_handover_is_answered_already_handed_over(o
     with pytest.raises(CounterRefusal) as again:
         handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=scans, cash_received=True)
     assert again.value.code == Reason.ALREADY_HANDED_OVER
+
+
+def test_a_locked_code_stays_locked_at_confirm(order_of_two, store, clerk):
+    # given a parcel of the order locked after wrong codes, and the clerk holding both scans
+    first, second, code = order_of_two
+    Parcel.objects.filter(pk=first.pk).update(code_locked_until=timezone.now() + timezone.timedelta(minutes=10))
+    # when the right code is confirmed
+    with pytest.raises(CounterRefusal) as refused:
+        handover_confirm(
+            code=code,
+            store=store,
+            clerk=clerk,
+            tracking_numbers=[first.tracking_number, second.tracking_number],
+            cash_received=True,
+        )
+    # then the lock holds
+    assert refused.value.code == Reason.LOCKED
+    assert_nothing_handed_over(first, second)
