@@ -1,6 +1,6 @@
 """An order is handed over whole or not at all: the hourly expiry job runs while the clerk holds the parcels."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -149,7 +149,7 @@ def test_a_confirm_repeated_after_the_handover_is_answered_already_handed_over(o
 def test_a_locked_code_stays_locked_at_confirm(order_of_two, store, clerk):
     # given a parcel of the order locked after wrong codes, and the clerk holding both scans
     first, second, code = order_of_two
-    Parcel.objects.filter(pk=first.pk).update(code_locked_until=timezone.now() + timezone.timedelta(minutes=10))
+    Parcel.objects.filter(pk=first.pk).update(code_locked_until=timezone.now() + timedelta(minutes=10))
     # when the right code is confirmed
     with pytest.raises(CounterRefusal) as refused:
         handover_confirm(
