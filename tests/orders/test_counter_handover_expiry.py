@@ -67,6 +67,11 @@ def expired_at(parcel, store) -> str:
     return formats.time_format(timezone.localtime(parcel.status_changed_at, store.tz), "TIME_FORMAT")
 
 
+def confirm_both(first, second, code, *, store, clerk):
+    scans = [first.tracking_number, second.tracking_number]
+    return handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=scans, cash_received=True)
+
+
 def assert_nothing_handed_over(first, second) -> None:
     assert not ParcelEvent.objects.filter(parcel__in=[first, second], to_status=S.PICKED_UP).exists()
     assert not ParcelEvent.objects.filter(parcel__in=[first, second], type=ParcelEvent.Type.CASH_COLLECTED).exists()
@@ -124,13 +129,7 @@ def test_expiry_committed_between_the_code_check_and_the_locks_hands_over_nothin
     monkeypatch.setattr(counter, "lock_order", expiry_then_lock)
     # when
     with pytest.raises(CounterRefusal) as refused:
-        handover_confirm(
-            code=code,
-            store=store,
-            clerk=clerk,
-            tracking_numbers=[first.tracking_number, second.tracking_number],
-            cash_received=True,
-        )
+        confirm_both(first, second, code, store=store, clerk=clerk)
     # then
     assert refused.value.code == Reason.CHANGED_DURING_HANDOVER
     assert f"Parcel {first.tracking_number} expired at" in refused.value.message
@@ -139,10 +138,9 @@ def test_expiry_committed_between_the_code_check_and_the_locks_hands_over_nothin
 
 def test_a_confirm_repeated_after_the_handover_is_answered_already_handed_over(order_of_two, store, clerk):
     first, second, code = order_of_two
-    scans = [first.tracking_number, second.tracking_number]
-    handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=scans, cash_received=True)
+    confirm_both(first, second, code, store=store, clerk=clerk)
     with pytest.raises(CounterRefusal) as again:
-        handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=scans, cash_received=True)
+        confirm_both(first, second, code, store=store, clerk=clerk)
     assert again.value.code == Reason.ALREADY_HANDED_OVER
 
 
@@ -152,13 +150,7 @@ def test_a_locked_code_stays_locked_at_confirm(order_of_two, store, clerk):
     Parcel.objects.filter(pk=first.pk).update(code_locked_until=timezone.now() + timedelta(minutes=10))
     # when the right code is confirmed
     with pytest.raises(CounterRefusal) as refused:
-        handover_confirm(
-            code=code,
-            store=store,
-            clerk=clerk,
-            tracking_numbers=[first.tracking_number, second.tracking_number],
-            cash_received=True,
-        )
+        confirm_both(first, second, code, store=store, clerk=clerk)
     # then the lock holds
     assert refused.value.code == Reason.LOCKED
     assert_nothing_handed_over(first, second)
