@@ -30,22 +30,30 @@ def test_bad_options_are_named(network):
 
 
 @pytest.fixture
-def broker_down():
-    """The Celery app's broker is a Redis nobody listens on (stopped), and tasks are really sent."""
+def broker_down(monkeypatch):
+    """The Celery app's broker and result backend are a Redis nobody listens on (stopped), as in a
+    deployment whose Redis is down, and tasks are really sent."""
     import socket
+
+    from celery import Celery
+    from celery.backends.redis import RedisBackend
 
     from pickup.celery import app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    dead = f"redis://127.0.0.1:{port}/0"
     saved = {name: app.conf[name] for name in ("broker_url", "broker_transport", "broker_transport_options")}
     app.conf.update(
-        broker_url=f"redis://127.0.0.1:{port}/0",
+        broker_url=dead,
         broker_transport=None,
         broker_transport_options={},
         task_always_eager=False,  # restored by the autouse fixture
     )
+    # Sending a task also subscribes to its result, which is where a Redis that is down held the sender.
+    dead_backend = RedisBackend(app=app, url=dead)
+    monkeypatch.setattr(Celery, "backend", property(lambda self: dead_backend))
     yield
     app.conf.update(saved)
 
