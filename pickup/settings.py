@@ -239,7 +239,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parcel pickup merchant API",
     "VERSION": "1.0.0",
-    "DESCRIPTION": (BASE_DIR / "orders" / "api" / "description.md").read_text(encoding="utf-8"),
+    "DESCRIPTION": (BASE_DIR / "orders" / "api" / "description.md")
+    .read_text(encoding="utf-8")
+    .replace("{idempotency_retention_hours}", str(PICKUP_IDEMPOTENCY_RETENTION_HOURS)),
     # The interactive docs are served from our static files, so they work with no CDN reachable.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
