@@ -13,6 +13,24 @@ from orders.models import IdempotencyRecord, Order
 from tests.orders.conftest import client_for, order_body
 
 
+def _post_at_once(api, body: dict, *, callers: int) -> list:
+    """The answers to `callers` threads posting the order with one Idempotency-Key."""
+    answers = []
+
+    def post():
+        try:
+            answers.append(api.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("callers", [2, 20])
@@ -27,24 +45,9 @@ def test_concurrent_requests_with_one_key_create_one_order(merchant, store, call
         all_checked.wait()
         return real_create(**kwargs)
 
-    api = client_for(merchant)
-    answers = []
-
-    def post():
-        try:
-            answers.append(
-                api.post("/api/v1/orders/", order_body(store), format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
-            )
-        finally:
-            connections.close_all()
-
     # when
     with mock.patch.object(views, "order_create", create_after_rival):
-        threads = [threading.Thread(target=post) for _ in range(callers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        answers = _post_at_once(client_for(merchant), order_body(store), callers=callers)
     # then
     assert [a.status_code for a in answers] == [201] * callers
     assert all(a.json() == answers[0].json() for a in answers)
@@ -85,28 +88,9 @@ def test_concurrent_retries_of_an_expired_key_create_one_new_order(merchant, sto
             _wait_until_blocked_on_a_lock(callers - 1)
         return real_create(**kwargs)
 
-    answers = []
-
-    def post():
-        try:
-            answers.append(
-                api.post(
-                    "/api/v1/orders/",
-                    order_body(store, reference="A-2002"),
-                    format="json",
-                    HTTP_IDEMPOTENCY_KEY="retry-1",
-                )
-            )
-        finally:
-            connections.close_all()
-
     # when they all send the key again at once
     with mock.patch.object(views, "order_create", create_once_rivals_wait):
-        threads = [threading.Thread(target=post) for _ in range(callers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        answers = _post_at_once(api, order_body(store, reference="A-2002"), callers=callers)
     # then one new order, and every rival replays its answer
     assert [a.status_code for a in answers] == [201] * callers
     assert all(a.json() == answers[0].json() and a.json()["reference"] == "A-2002" for a in answers)
