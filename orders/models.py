@@ -130,8 +130,10 @@ class Parcel(models.Model):
         PICKED_UP = "picked_up", _("Picked up")
         EXPIRED = "expired", _("Not collected in time")
         RETURN_IN_TRANSIT = "return_in_transit", _("Returning to the distribution centre")
+        AT_DC_FOR_RETURN = "at_dc_return", _("At the DC for return")
         RETURNED = "returned", _("Returned to the merchant")
         CANCELLED = "cancelled", _("Cancelled")
+        LOST = "lost", _("Lost")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="parcels", verbose_name=_("order"))
     tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True, default=new_tracking_number)
@@ -211,6 +213,8 @@ class ParcelEvent(models.Model):
         STORE_CHANGED = "store_changed", _("Pickup store changed")
         PICKUP_DAY_CHANGED = "pickup_day_changed", _("Pickup day changed")
         DEFERRED = "deferred", _("Delivery deferred")
+        DC_EXCEPTION = "dc_exception", _("Held at the distribution centre")
+        LOADED = "loaded", _("Loaded onto the truck")
 
     public_id = models.CharField(
         _("public id"), max_length=32, unique=True, default=new_event_public_id, editable=False

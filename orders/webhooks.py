@@ -42,6 +42,9 @@ SENT_TYPES = {
     ParcelEvent.Type.STORE_CHANGED: "parcel.pickup_store_changed",
     ParcelEvent.Type.PICKUP_DAY_CHANGED: "parcel.pickup_day_changed",
     ParcelEvent.Type.DEFERRED: "parcel.delivery_deferred",
+    # Held at the DC for a person to decide (over-size, damaged): `details` name the reason and what the
+    # merchant can do about it.
+    ParcelEvent.Type.DC_EXCEPTION: "parcel.exception",
 }
 D = WebhookDelivery.Status
 

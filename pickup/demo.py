@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from dc.services.returns import consignment_add
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
@@ -49,6 +50,9 @@ STATUS_MIX = [
     (S.RETURNED, 4),
     (S.CANCELLED, 6),
 ]
+# Some of the drawn states are told as their neighbours on the DC floor, without drawing again (so a
+# seed builds the same network as before they existed): (drawn, every n-th order, told as).
+DC_FLOOR_SHARE = [(S.RETURNED, 3, S.AT_DC_FOR_RETURN), (S.AT_DC, 7, S.LOST)]
 SIZE_MIX = [(SizeClass.S, 50, 1, (150, 1500)), (SizeClass.M, 35, 3, (400, 3000)), (SizeClass.L, 15, 6, (900, 5000))]
 MERCHANTS = [
     ("BOOKNOOK", "Book Nook", "orders@booknook.example"),
@@ -260,6 +264,8 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         S.PLANNED: timedelta(hours=20),
         S.IN_TRANSIT: timedelta(hours=22),
         S.AT_STORE: arrive_after,
+        # Missing at the DC and declared lost after the exceptions queue's deadline.
+        S.LOST: timedelta(days=4),
     }
     if target == S.AT_STORE:
         back = arrive_after + timedelta(hours=rng.uniform(1, 6 * 24))
@@ -267,7 +273,7 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         pickup = timedelta(hours=rng.uniform(2, 5 * 24))
         steps[S.PICKED_UP] = arrive_after + pickup
         back = steps[S.PICKED_UP] + timedelta(hours=rng.uniform(1, 10 * 24))
-    elif target in (S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED):
+    elif target in (S.EXPIRED, S.RETURN_IN_TRANSIT, S.AT_DC_FOR_RETURN, S.RETURNED):
         back = None
     elif target == S.CANCELLED:
         steps[S.CANCELLED] = timedelta(hours=3) if rng.random() < 0.5 else timedelta(hours=8)
@@ -281,7 +287,8 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         times = {status: created + offset for status, offset in steps.items()}
         times[S.EXPIRED] = deadline + timedelta(minutes=30)
         times[S.RETURN_IN_TRANSIT] = times[S.EXPIRED] + timedelta(hours=20)
-        times[S.RETURNED] = times[S.RETURN_IN_TRANSIT] + timedelta(hours=6)
+        times[S.AT_DC_FOR_RETURN] = times[S.RETURN_IN_TRANSIT] + timedelta(hours=6)
+        times[S.RETURNED] = times[S.AT_DC_FOR_RETURN] + timedelta(hours=20)
         return {status: times[status] for status in path_to(target)}
     created = now - back
     return {status: created + steps[status] for status in path_to(target)}
@@ -301,6 +308,7 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
         merchant = merchants[number % len(merchants)]
         store = rng.choice(stores)
         target = rng.choices(statuses, weights=status_weights)[0]
+        target = next((told for drawn, n, told in DC_FLOOR_SHARE if target == drawn and number % n == 0), target)
         n_parcels = 1 if rng.random() < 0.8 else 2
         parcels = []
         for _ in range(n_parcels):
@@ -383,6 +391,10 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             )
             previous = status
     ParcelEvent.objects.bulk_create(event_rows, batch_size=2000)
+    # Returns back at the DC wait in their merchant's return consignment, ready to hand over.
+    for parcel, _times in parcel_rows:
+        if parcel.status == S.AT_DC_FOR_RETURN:
+            consignment_add(parcel=parcel, dc=dc, user=None)
     return len(orders), len(parcel_rows)
 
 

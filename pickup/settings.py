@@ -292,6 +292,12 @@ CELERY_BEAT_SCHEDULE["routing-daily-batch"] = {
     "task": "routing.daily_batch",
     "schedule": crontab(hour=PICKUP_DAILY_BATCH_TIME.hour, minute=PICKUP_DAILY_BATCH_TIME.minute),
 }
+# The DC floor: a parcel reported missing (or not scanned in by a store a day after dispatch) that is
+# still not found this many days later becomes lost, and its merchant is told.
+PICKUP_LOST_AFTER_DAYS = env_int("PICKUP_LOST_AFTER_DAYS", 3, minimum=1)
+# How long a dispatched parcel may stay in transit without a store's scan-in before the DC looks for it.
+PICKUP_IN_TRANSIT_OVERDUE_HOURS = env_int("PICKUP_IN_TRANSIT_OVERDUE_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE["dc-exceptions-sweep"] = {"task": "dc.exceptions_sweep", "schedule": 15 * 60}
 PICKUP_BATCH_CATCH_UP_SECONDS = env_int("PICKUP_BATCH_CATCH_UP_SECONDS", 5 * 60, minimum=1)
 CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {
     "task": "routing.batch_catch_up",

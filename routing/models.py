@@ -277,6 +277,16 @@ class PlanParcel(models.Model):
     )
     volume_units = models.PositiveIntegerField(_("volume units"))
     weight_g = models.PositiveIntegerField(_("weight (g)"))
+    # The dock's loading scan put this delivery on its route's truck; dispatch sends only loaded ones.
+    loaded_at = models.DateTimeField(_("loaded"), null=True, blank=True)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("loaded by"),
+    )
 
     class Meta:
         verbose_name = _("parcel in a plan")

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from orders.models import Parcel
@@ -94,10 +94,15 @@ def region_plan_for(run: BatchRun, region_code: str) -> RegionPlan | None:
 
 
 def region_routes(region_plan: RegionPlan) -> list[PlannedRoute]:
-    """The routes with their stops (store, parcel counts, per-stop problems) in two queries."""
+    """The routes with their stops (store, parcel counts, per-stop problems) and load counts in two queries."""
+    deliveries = Q(stops__parcels__kind=PlanParcel.Kind.DELIVER)
     routes = list(
-        region_plan.routes.select_related("vehicle", "dispatched_by").prefetch_related(
-            Prefetch("stops", queryset=PlannedStop.objects.select_related("store").order_by("position"))
+        region_plan.routes.select_related("vehicle", "dispatched_by")
+        .prefetch_related(Prefetch("stops", queryset=PlannedStop.objects.select_related("store").order_by("position")))
+        # What the dock has scanned onto each truck, for the dispatch button's decision.
+        .annotate(
+            to_load=Count("stops__parcels", filter=deliveries),
+            loaded=Count("stops__parcels", filter=deliveries & Q(stops__parcels__loaded_at__isnull=False)),
         )
     )
     for route in routes:

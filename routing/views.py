@@ -334,10 +334,16 @@ def route_dispatch(request, dc, day, region, number):
         }
         if result.left:
             text += " " + _("Not loaded (no longer planned): %(list)s.") % {"list": ", ".join(result.left)}
+        if result.not_loaded:
+            text += " " + _("Back to the DC, not loaded: %(list)s.") % {"list": ", ".join(result.not_loaded)}
         return text
 
+    confirm = request.POST.get("confirm_not_loaded") == "1"
     return _act(
-        request, lambda: dispatch.route_dispatch(route=route, user=request.user), said, _region_url(dc, day, region)
+        request,
+        lambda: dispatch.route_dispatch(route=route, user=request.user, confirm_not_loaded=confirm),
+        said,
+        _region_url(dc, day, region),
     )
 
 

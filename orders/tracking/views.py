@@ -34,8 +34,10 @@ TONES = {
     S.PICKED_UP: "ok",
     S.EXPIRED: "bad",
     S.RETURN_IN_TRANSIT: "bad",
+    S.AT_DC_FOR_RETURN: "bad",
     S.RETURNED: "bad",
     S.CANCELLED: "bad",
+    S.LOST: "bad",
 }
 SHOWN_EVENTS = (
     ParcelEvent.Type.STATUS,

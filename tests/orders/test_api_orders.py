@@ -254,7 +254,7 @@ def test_list_filters_by_status_and_date(api, merchant, store, make_parcel):
     assert [o["id"] for o in by_status["results"]] == [at_store.order.public_id]
     recent = api.get(ORDERS, {"created_from": str(today - timedelta(days=1))}).json()
     assert old.order.public_id not in [o["id"] for o in recent["results"]] and recent["count"] == 2
-    assert api.get(ORDERS, {"status": "lost"}).status_code == 400
+    assert api.get(ORDERS, {"status": "misplaced"}).status_code == 400
     assert (
         api.get(ORDERS, {"created_from": str(today), "created_to": str(today - timedelta(days=2))}).status_code == 400
     )

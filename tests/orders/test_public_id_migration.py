@@ -5,8 +5,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("orders", "0007_public_ids_add")]
-AFTER = [("orders", "0009_public_ids_unique")]
+BEFORE = [("orders", "0008_public_ids_add")]
+AFTER = [("orders", "0010_public_ids_unique")]
 
 
 @pytest.fixture

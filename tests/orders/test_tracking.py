@@ -133,3 +133,21 @@ def test_page_renders_in_every_state_and_in_chinese(client, make_parcel, status)
     _try(client, parcel.tracking_number)
     response = client.get(reverse("tracking:parcel", args=[parcel.tracking_number]), HTTP_ACCEPT_LANGUAGE="zh-hant")
     assert response.status_code == 200 and 'lang="zh-hant"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "status, english, chinese",
+    [
+        ("at_dc_return", "goes back to the shop", "已回到物流中心，待退回商家"),
+        ("lost", "We cannot find your parcel", "遺失"),
+    ],
+)
+def test_the_dc_floor_states_are_worded_in_both_languages(client, make_parcel, status, english, chinese):
+    parcel = make_parcel("in_transit" if status == "lost" else status)
+    if status == "lost":
+        parcel_transition(parcel=parcel, to="at_dc", actor_label="test")
+        parcel_transition(parcel=parcel, to="lost", actor_label="test")
+    _try(client, parcel.tracking_number)
+    page = reverse("tracking:parcel", args=[parcel.tracking_number])
+    assert english in client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert chinese in client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()

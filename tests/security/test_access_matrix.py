@@ -80,6 +80,24 @@ POLICY = {
             "route_manifest_pdf",
         )
     },
+    # The DC floor is its dock staff's and its planners' (who may do the dock's work): the planner of the
+    # matrix's DC stands for both, and is refused on the other DC's floor.
+    **{
+        f"dc:{name}": PLANNER
+        for name in (
+            "home",
+            "floor",
+            "intake",
+            "consignments",
+            "loading",
+            "load_route",
+            "load_sheet",
+            "returns",
+            "return_consignment",
+            "exceptions",
+            "exception_resolve",
+        )
+    },
     **{
         f"api:{name}": MERCHANT
         for name in (
@@ -304,6 +322,14 @@ def _pattern(name: str) -> str:
         ("routing:route_manifest_pdf", "planner"),
         ("routing:region_csv", "planner"),
         ("routing:run_csv", "planner"),
+        ("dc:floor", "planner"),
+        ("dc:intake", "planner"),
+        ("dc:consignments", "planner"),
+        ("dc:loading", "planner"),
+        ("dc:load_route", "planner"),
+        ("dc:load_sheet", "planner"),
+        ("dc:returns", "planner"),
+        ("dc:exceptions", "planner"),
         ("api:stores", "merchant"),
         ("api:orders", "merchant"),
         ("api:order", "merchant"),

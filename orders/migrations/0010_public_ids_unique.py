@@ -9,7 +9,7 @@ def _unique(default) -> models.CharField:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0008_public_ids_backfill"),
+        ("orders", "0009_public_ids_backfill"),
     ]
 
     operations = [

@@ -45,7 +45,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0007_public_ids_add"),
+        ("orders", "0008_public_ids_add"),
     ]
 
     operations = [

@@ -1,5 +1,5 @@
 """Public ids for orders, events and webhook deliveries, in three steps: a nullable column, the backfill
-(0008), then unique and required (0009). Apart, so PostgreSQL never alters a table it has just updated
+(0009), then unique and required (0010). Apart, so PostgreSQL never alters a table it has just updated
 rows of in the same transaction."""
 
 from django.db import migrations, models
@@ -11,7 +11,7 @@ def _nullable() -> models.CharField:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0006_parcel_last_event_seq"),
+        ("orders", "0007_dc_floor_after_event_seq"),
     ]
 
     operations = [
