@@ -197,7 +197,8 @@ def _client(world, role):
 def _path(pattern, name, values):
     values = dict(values)
     if name.startswith("api:"):
-        values["pk"] = values["delivery"] if "webhook" in name else values["pk"]
+        values["order_id"] = values["api_order_id"]
+        values["delivery_id"] = values["delivery"]
         values["tracking_number"] = values.get("api_tracking_number", values["tracking_number"])
     return _fill(pattern, values)
 
@@ -357,7 +358,7 @@ def test_the_api_lists_only_the_merchants_own_objects(world):
     client = _client(world, "merchant")
     orders = client.get("/api/v1/orders/").json()["results"]
     deliveries = client.get("/api/v1/webhook-deliveries/").json()["results"]
-    assert world["rival_parcel"].order_id not in {o["id"] for o in orders}
+    assert world["rival_parcel"].order.public_id not in {o["id"] for o in orders}
     assert orders, "the merchant sees its own orders"
     assert world["other"]["delivery"] not in {d["id"] for d in deliveries}
     assert world["own"]["delivery"] in {d["id"] for d in deliveries}
