@@ -164,7 +164,9 @@ class Client:
             raise SystemExit(f"sign-in of {username} failed with HTTP {status}")
 
 
-def drive(port: int, username: str, codes: list[str], ready, go, stop_at, out, empty: bool = False) -> None:
+def drive(
+    port: int, username: str, codes: list[str], ready, go, stop_at, out, empty: bool = False, path="/counter/scan-in/"
+) -> None:
     client = Client(port)
     client.sign_in(username)
     headers = {
@@ -180,7 +182,7 @@ def drive(port: int, username: str, codes: list[str], ready, go, stop_at, out, e
         if time.time() >= stop_at.value:
             break
         began = time.perf_counter()
-        status, body = client.request("POST", "/counter/scan-in/", urlencode({"code": "" if empty else code}), headers)
+        status, body = client.request("POST", path, urlencode({"code": "" if empty else code}), headers)
         latencies.append(time.perf_counter() - began)
         statuses[status] = statuses.get(status, 0) + 1
         if status != (400 if empty else 200) and statuses[status] == 1:

@@ -87,13 +87,22 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["merchant", "pickup_store__region", "created_at"]
-    search_fields = ["reference", "shopper_name", "shopper_email", "shopper_phone", "parcels__tracking_number"]
+    # public_id: what a merchant quotes from the API.
+    search_fields = [
+        "reference",
+        "public_id",
+        "shopper_name",
+        "shopper_email",
+        "shopper_phone",
+        "parcels__tracking_number",
+    ]
     list_select_related = ["merchant", "pickup_store"]
     date_hierarchy = "created_at"
     inlines = [ParcelInline]
     fields = [
         "merchant",
         "reference",
+        "public_id",
         "shopper_name",
         "shopper_email",
         "shopper_phone",
@@ -102,7 +111,15 @@ class OrderAdmin(admin.ModelAdmin):
         "cash_on_pickup",
         "created_at",
     ]
-    readonly_fields = ["merchant", "reference", "pickup_store", "preferred_pickup_day", "cash_on_pickup", "created_at"]
+    readonly_fields = [
+        "merchant",
+        "reference",
+        "public_id",
+        "pickup_store",
+        "preferred_pickup_day",
+        "cash_on_pickup",
+        "created_at",
+    ]
     actions = ["change_pickup_store", "change_pickup_day", "cancel"]
 
     def has_add_permission(self, request):
@@ -249,7 +266,7 @@ class WebhookAttemptInline(ReadOnlyInline):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = [
-        "id",
+        "public_id",
         "merchant",
         "event",
         "status",
@@ -259,7 +276,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "delivered_at",
     ]
     list_filter = ["status", "merchant"]
-    search_fields = ["merchant__code", "event__parcel__tracking_number", "url"]
+    search_fields = ["public_id", "event__public_id", "merchant__code", "event__parcel__tracking_number", "url"]
     list_select_related = ["merchant", "event"]
     date_hierarchy = "created_at"
     inlines = [WebhookAttemptInline]

@@ -29,16 +29,26 @@ S = Parcel.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.CREATED: frozenset({S.AT_DC, S.CANCELLED}),
-    S.AT_DC: frozenset({S.PLANNED, S.CANCELLED}),
-    # A plan can be discarded before dispatch, which puts its parcels back at the DC.
-    S.PLANNED: frozenset({S.IN_TRANSIT, S.AT_DC, S.CANCELLED}),
-    S.IN_TRANSIT: frozenset({S.AT_STORE}),
+    # LOST: a parcel on its way out that stayed missing past PICKUP_LOST_AFTER_DAYS (the DC's exceptions
+    # queue declares it). Only from the DC's own states: a parcel no store scanned in is first counted back
+    # at the DC (below). Nothing after the shelf can be lost, so no found parcel arrives at a store twice.
+    S.AT_DC: frozenset({S.PLANNED, S.CANCELLED, S.LOST}),
+    # A plan can be discarded before dispatch, and a parcel not loaded onto its truck stays behind: both
+    # put the parcel back at the DC, to be planned again.
+    S.PLANNED: frozenset({S.IN_TRANSIT, S.AT_DC, S.CANCELLED, S.LOST}),
+    # A stop the driver cannot serve (closed, refused) brings its parcels back to the DC, and so does a
+    # parcel no store scanned in (the exceptions queue holds it as missing): the truck has come home.
+    S.IN_TRANSIT: frozenset({S.AT_STORE, S.AT_DC}),
     S.AT_STORE: frozenset({S.PICKED_UP, S.EXPIRED}),
     S.EXPIRED: frozenset({S.RETURN_IN_TRANSIT}),
-    S.RETURN_IN_TRANSIT: frozenset({S.RETURNED}),
+    # Returns are scanned in at the DC, then handed to the merchant in a return consignment.
+    S.RETURN_IN_TRANSIT: frozenset({S.AT_DC_FOR_RETURN}),
+    S.AT_DC_FOR_RETURN: frozenset({S.RETURNED}),
     S.PICKED_UP: frozenset(),
     S.RETURNED: frozenset(),
     S.CANCELLED: frozenset(),
+    # Found again (scanned at the dock), a lost parcel re-enters its flow at the DC and is planned again.
+    S.LOST: frozenset({S.AT_DC}),
 }
 
 ON_SHELF = frozenset({S.AT_STORE, S.EXPIRED})
@@ -219,11 +229,15 @@ def _append_event(
 
 
 def path_to(target: str) -> list[str]:
-    """The shortest legal sequence of statuses from CREATED to `target` (both included)."""
+    """The shortest legal sequence of statuses from CREATED to `target` (both included).
+
+    It never passes through LOST: a found parcel re-entering at the DC is a detour, not a way there."""
     paths = {S.CREATED.value: [S.CREATED.value]}
     frontier = [S.CREATED.value]
     while frontier:
         current = frontier.pop(0)
+        if current == S.LOST:
+            continue
         for nxt in sorted(TRANSITIONS[current]):
             if nxt not in paths:
                 paths[nxt] = [*paths[current], nxt]

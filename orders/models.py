@@ -4,6 +4,7 @@
 """
 
 import secrets
+import string
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -23,6 +24,28 @@ def new_tracking_number() -> str:
 
 def new_pickup_nonce() -> str:
     return secrets.token_hex(16)
+
+
+# Ids the merchant API shows: random, so an id says nothing of how many orders, events or deliveries the
+# platform has (a sequence would). Letters and digits only: URL-safe and one double-click to select.
+PUBLIC_ID_ALPHABET = string.ascii_letters + string.digits
+PUBLIC_ID_LENGTH = 20  # about 119 bits: collisions are out of reach, and the unique index would refuse one
+
+
+def _public_id(prefix: str) -> str:
+    return prefix + "_" + "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
+def new_order_public_id() -> str:
+    return _public_id("ord")
+
+
+def new_event_public_id() -> str:
+    return _public_id("evt")
+
+
+def new_delivery_public_id() -> str:
+    return _public_id("dlv")
 
 
 phone_validator = RegexValidator(r"^\+?[0-9][0-9 -]{6,19}$", _("Enter a phone number of digits, e.g. 0912 345 678."))
@@ -60,6 +83,9 @@ class Merchant(models.Model):
 
 
 class Order(models.Model):
+    public_id = models.CharField(
+        _("public id"), max_length=32, unique=True, default=new_order_public_id, editable=False
+    )
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders", verbose_name=_("merchant"))
     reference = models.CharField(_("merchant's reference"), max_length=64)
     shopper_name = models.CharField(_("shopper name"), max_length=120)
@@ -104,8 +130,10 @@ class Parcel(models.Model):
         PICKED_UP = "picked_up", _("Picked up")
         EXPIRED = "expired", _("Not collected in time")
         RETURN_IN_TRANSIT = "return_in_transit", _("Returning to the distribution centre")
+        AT_DC_FOR_RETURN = "at_dc_return", _("At the DC for return")
         RETURNED = "returned", _("Returned to the merchant")
         CANCELLED = "cancelled", _("Cancelled")
+        LOST = "lost", _("Lost")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="parcels", verbose_name=_("order"))
     tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True, default=new_tracking_number)
@@ -185,7 +213,12 @@ class ParcelEvent(models.Model):
         STORE_CHANGED = "store_changed", _("Pickup store changed")
         PICKUP_DAY_CHANGED = "pickup_day_changed", _("Pickup day changed")
         DEFERRED = "deferred", _("Delivery deferred")
+        DC_EXCEPTION = "dc_exception", _("Held at the distribution centre")
+        LOADED = "loaded", _("Loaded onto the truck")
 
+    public_id = models.CharField(
+        _("public id"), max_length=32, unique=True, default=new_event_public_id, editable=False
+    )
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="events", verbose_name=_("parcel"))
     seq = models.PositiveIntegerField(
         _("sequence"), help_text=_("1, 2, 3… per parcel, in the order the events happened.")
@@ -287,6 +320,9 @@ class WebhookDelivery(models.Model):
         SUCCEEDED = "succeeded", _("Delivered")
         FAILED = "failed", _("Gave up")
 
+    public_id = models.CharField(
+        _("public id"), max_length=32, unique=True, default=new_delivery_public_id, editable=False
+    )
     merchant = models.ForeignKey(
         Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries", verbose_name=_("merchant")
     )

@@ -7,6 +7,7 @@ kept means the sender subscribes to its channel on the result backend at every s
 from celery import shared_task
 
 from orders.notifications import notification_send, notifications_due, notifications_remind_due
+from orders.services.idempotency import idempotency_records_purge
 from orders.webhooks import webhook_deliver, webhook_sweep
 
 
@@ -20,6 +21,11 @@ def deliver_webhook(delivery_id: int) -> None:
 @shared_task(name="orders.webhooks_sweep")
 def webhooks_sweep() -> int:
     return len(webhook_sweep())
+
+
+@shared_task(name="orders.idempotency_purge")
+def idempotency_purge() -> int:
+    return idempotency_records_purge()
 
 
 @shared_task(name="orders.send_notification", ignore_result=True)

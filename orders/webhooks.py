@@ -42,6 +42,9 @@ SENT_TYPES = {
     ParcelEvent.Type.STORE_CHANGED: "parcel.pickup_store_changed",
     ParcelEvent.Type.PICKUP_DAY_CHANGED: "parcel.pickup_day_changed",
     ParcelEvent.Type.DEFERRED: "parcel.delivery_deferred",
+    # Held at the DC for a person to decide (over-size, damaged): `details` name the reason and what the
+    # merchant can do about it.
+    ParcelEvent.Type.DC_EXCEPTION: "parcel.exception",
 }
 D = WebhookDelivery.Status
 
@@ -74,13 +77,13 @@ def webhook_payload(event: ParcelEvent) -> dict:
     parcel = event.parcel
     order = parcel.order
     return {
-        "id": f"evt_{event.pk}",
+        "id": event.public_id,
         "type": SENT_TYPES[event.type],
         # Per parcel and increasing: apply an event only if its sequence is above the last one seen.
         "sequence": event.seq,
         "created_at": event.created_at.isoformat(),
         "data": {
-            "order_id": order.pk,
+            "order_id": order.public_id,
             "order_reference": order.reference,
             "tracking_number": parcel.tracking_number,
             "from_status": event.from_status,
@@ -154,7 +157,7 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "parcel-pickup-webhooks/1",
-        "Pickup-Delivery": str(delivery.pk),
+        "Pickup-Delivery": delivery.public_id,
         "Pickup-Event": delivery.payload["id"],
         SIGNATURE_HEADER: webhook_sign(
             secret=delivery.merchant.webhook_secret, timestamp=int(started.timestamp()), body=body

@@ -15,11 +15,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from dc.services.returns import consignment_add
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services.api_keys import api_key_issue_demo
+from orders.services.ordering import OrderRejected, ParcelSpec, order_create
 from stores.gazetteer import DISTRICTS, REGION_NAMES
 from stores.models import (
     DistributionCenter,
@@ -34,7 +36,17 @@ from stores.models import (
 
 S = Parcel.Status
 
-DEMO_PASSWORDS = {"admin": "admin-demo", "planner": "planner-demo", "clerk": "clerk-demo", "clerk2": "clerk-demo"}
+DEMO_PASSWORDS = {
+    "admin": "admin-demo",
+    "planner": "planner-demo",
+    "clerk": "clerk-demo",
+    "clerk2": "clerk-demo",
+    "dock": "dock-demo",
+    "driver": "driver-demo",
+}
+# Today's consignment from one merchant, waiting at the dock for intake: placed through the ordering
+# service like any API order, so the DC has real work after `make run`.
+DOCK_CONSIGNMENT = ("BOOKNOOK", "DOCK", 12)
 
 # Share of orders per final status: most parcels are moving or on shelves, some finished.
 STATUS_MIX = [
@@ -49,6 +61,9 @@ STATUS_MIX = [
     (S.RETURNED, 4),
     (S.CANCELLED, 6),
 ]
+# Some of the drawn states are told as their neighbours on the DC floor, without drawing again (so a
+# seed builds the same network as before they existed): (drawn, every n-th order, told as).
+DC_FLOOR_SHARE = [(S.RETURNED, 3, S.AT_DC_FOR_RETURN), (S.AT_DC, 7, S.LOST)]
 SIZE_MIX = [(SizeClass.S, 50, 1, (150, 1500)), (SizeClass.M, 35, 3, (400, 3000)), (SizeClass.L, 15, 6, (900, 5000))]
 MERCHANTS = [
     ("BOOKNOOK", "Book Nook", "orders@booknook.example"),
@@ -115,10 +130,11 @@ def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400, vehicles
         demo_api_keys()
         _build_users(dc)
         orders_created, parcels_created = _build_orders(rng, dc, merchants, orders)
+        consignment = _build_dock_consignment(rng, dc)
     return DemoSummary(
         stores=Store.objects.filter(region__dc=dc).count(),
-        orders_created=orders_created,
-        parcels_created=parcels_created,
+        orders_created=orders_created + len(consignment),
+        parcels_created=parcels_created + sum(order.parcels.count() for order in consignment),
     )
 
 
@@ -228,6 +244,8 @@ def _build_users(dc: DistributionCenter) -> None:
             {"first_name": "Mei", "last_name": "Clerk"},
             [(StaffMembership.Role.CLERK, first, None), (StaffMembership.Role.CLERK, second, None)],
         ),
+        ("dock", {"first_name": "Tung", "last_name": "Dock"}, [(StaffMembership.Role.DOCK, None, dc)]),
+        ("driver", {"first_name": "Chien", "last_name": "Driver"}, [(StaffMembership.Role.DRIVER, None, dc)]),
     ]
     for username, fields, memberships in people:
         user, created = User.objects.get_or_create(
@@ -248,7 +266,49 @@ def demo_logins() -> list[tuple[str, str, str]]:
         ("planner", DEMO_PASSWORDS["planner"], "planner of TPE-DC1"),
         ("clerk", DEMO_PASSWORDS["clerk"], where),
         ("clerk2", DEMO_PASSWORDS["clerk2"], "clerk of two stores (picks one)"),
+        ("dock", DEMO_PASSWORDS["dock"], "dock staff of TPE-DC1 (intake, loading, returns)"),
+        ("driver", DEMO_PASSWORDS["driver"], "driver of TPE-DC1 (today's dispatched routes)"),
     ]
+
+
+def _build_dock_consignment(rng: random.Random, dc: DistributionCenter) -> list[Order]:
+    """Today's parcels of one merchant, just ordered (status created) and waiting for the dock's intake scan.
+
+    Each order goes through `order_create`, the API's own path, to the first stores by code that can
+    take it (the demo's shelves may be full); references are fixed, so a second run adds none.
+    """
+    code, prefix, count = DOCK_CONSIGNMENT
+    merchant = Merchant.objects.get(code=code)
+    stores = list(Store.objects.filter(region__dc=dc, active=True).order_by("code")[: count * 3])
+    created, store_index = [], 0
+    for number in range(1, count + 1):
+        # Draw every value even for orders that exist, so the same seed gives the same consignment.
+        shopper = f"{rng.choice(FIRST_NAMES)} {rng.choice(GIVEN_NAMES)}"
+        phone = f"09{rng.randrange(10**7, 10**8)}"
+        size, _share, volume, (low, high) = SIZE_MIX[number % 2]
+        spec = ParcelSpec(size_class=size, weight_g=rng.randint(low, high), volume_units=volume)
+        reference = f"{prefix}-{number:04d}"
+        if Order.objects.filter(merchant=merchant, reference=reference).exists():
+            continue
+        while store_index < len(stores):
+            try:
+                order = order_create(
+                    merchant=merchant,
+                    reference=reference,
+                    shopper_name=shopper,
+                    shopper_phone=phone,
+                    shopper_email=f"dock{number}@mail.example",
+                    pickup_store=stores[store_index],
+                    parcels=[spec],
+                    actor_label=merchant.code,
+                )
+            except OrderRejected:
+                store_index += 1  # this store cannot take it today; the next one may
+                continue
+            created.append(order)
+            store_index += 1
+            break
+    return created
 
 
 def _status_times(rng: random.Random, target: str, now: datetime, store: Store) -> dict[str, datetime]:
@@ -260,6 +320,8 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         S.PLANNED: timedelta(hours=20),
         S.IN_TRANSIT: timedelta(hours=22),
         S.AT_STORE: arrive_after,
+        # Missing at the DC and declared lost after the exceptions queue's deadline.
+        S.LOST: timedelta(days=4),
     }
     if target == S.AT_STORE:
         back = arrive_after + timedelta(hours=rng.uniform(1, 6 * 24))
@@ -267,7 +329,7 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         pickup = timedelta(hours=rng.uniform(2, 5 * 24))
         steps[S.PICKED_UP] = arrive_after + pickup
         back = steps[S.PICKED_UP] + timedelta(hours=rng.uniform(1, 10 * 24))
-    elif target in (S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED):
+    elif target in (S.EXPIRED, S.RETURN_IN_TRANSIT, S.AT_DC_FOR_RETURN, S.RETURNED):
         back = None
     elif target == S.CANCELLED:
         steps[S.CANCELLED] = timedelta(hours=3) if rng.random() < 0.5 else timedelta(hours=8)
@@ -281,7 +343,8 @@ def _status_times(rng: random.Random, target: str, now: datetime, store: Store) 
         times = {status: created + offset for status, offset in steps.items()}
         times[S.EXPIRED] = deadline + timedelta(minutes=30)
         times[S.RETURN_IN_TRANSIT] = times[S.EXPIRED] + timedelta(hours=20)
-        times[S.RETURNED] = times[S.RETURN_IN_TRANSIT] + timedelta(hours=6)
+        times[S.AT_DC_FOR_RETURN] = times[S.RETURN_IN_TRANSIT] + timedelta(hours=6)
+        times[S.RETURNED] = times[S.AT_DC_FOR_RETURN] + timedelta(hours=20)
         return {status: times[status] for status in path_to(target)}
     created = now - back
     return {status: created + steps[status] for status in path_to(target)}
@@ -301,6 +364,7 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
         merchant = merchants[number % len(merchants)]
         store = rng.choice(stores)
         target = rng.choices(statuses, weights=status_weights)[0]
+        target = next((told for drawn, n, told in DC_FLOOR_SHARE if target == drawn and number % n == 0), target)
         n_parcels = 1 if rng.random() < 0.8 else 2
         parcels = []
         for _ in range(n_parcels):
@@ -383,6 +447,10 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             )
             previous = status
     ParcelEvent.objects.bulk_create(event_rows, batch_size=2000)
+    # Returns back at the DC wait in their merchant's return consignment, ready to hand over.
+    for parcel, _times in parcel_rows:
+        if parcel.status == S.AT_DC_FOR_RETURN:
+            consignment_add(parcel=parcel, dc=dc, user=None)
     return len(orders), len(parcel_rows)
 
 

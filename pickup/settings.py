@@ -180,6 +180,8 @@ PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
 PICKUP_DEMO_SHOP = env_bool("PICKUP_DEMO_SHOP", False)
 PICKUP_DEMO_SHOP_MERCHANT = env_str("PICKUP_DEMO_SHOP_MERCHANT", "BOOKNOOK")
 PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
+# How long an Idempotency-Key is remembered; a key sent again after this is a new request (docs/api.md says why 24).
+PICKUP_IDEMPOTENCY_RETENTION_HOURS = env_int("PICKUP_IDEMPOTENCY_RETENTION_HOURS", 24, minimum=1)
 PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 PICKUP_WEBHOOK_MAX_ATTEMPTS = env_int("PICKUP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 PICKUP_REMINDER_DAYS_BEFORE = env_int("PICKUP_REMINDER_DAYS_BEFORE", 2, minimum=1)
@@ -229,6 +231,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Sends what quiet hours held back overnight and retries failed sends.
     "notifications-send-due": {"task": "orders.notifications_send_due", "schedule": 5 * 60},
     "webhooks-sweep": {"task": "orders.webhooks_sweep", "schedule": 5 * 60},
+    "idempotency-purge": {"task": "orders.idempotency_purge", "schedule": crontab(minute=30)},
 }
 # Modules whose tasks live outside an app's tasks.py (which autodiscovery finds on its own).
 CELERY_IMPORTS = ["orders.tasks_counter"]
@@ -247,7 +250,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parcel pickup merchant API",
     "VERSION": "1.0.0",
-    "DESCRIPTION": (BASE_DIR / "orders" / "api" / "description.md").read_text(encoding="utf-8"),
+    "DESCRIPTION": (BASE_DIR / "orders" / "api" / "description.md")
+    .read_text(encoding="utf-8")
+    .replace("{idempotency_retention_hours}", str(PICKUP_IDEMPOTENCY_RETENTION_HOURS)),
     # The interactive docs are served from our static files, so they work with no CDN reachable.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -298,6 +303,12 @@ CELERY_BEAT_SCHEDULE["routing-daily-batch"] = {
     "task": "routing.daily_batch",
     "schedule": crontab(hour=PICKUP_DAILY_BATCH_TIME.hour, minute=PICKUP_DAILY_BATCH_TIME.minute),
 }
+# The DC floor: a parcel reported missing (or not scanned in by a store a day after dispatch) that is
+# still not found this many days later becomes lost, and its merchant is told.
+PICKUP_LOST_AFTER_DAYS = env_int("PICKUP_LOST_AFTER_DAYS", 3, minimum=1)
+# How long a dispatched parcel may stay in transit without a store's scan-in before the DC looks for it.
+PICKUP_IN_TRANSIT_OVERDUE_HOURS = env_int("PICKUP_IN_TRANSIT_OVERDUE_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE["dc-exceptions-sweep"] = {"task": "dc.exceptions_sweep", "schedule": 15 * 60}
 PICKUP_BATCH_CATCH_UP_SECONDS = env_int("PICKUP_BATCH_CATCH_UP_SECONDS", 5 * 60, minimum=1)
 CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {
     "task": "routing.batch_catch_up",

@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pickup.health import check_broker, check_database
-from stores.roles import clerk_stores
+from stores.roles import clerk_stores, driver_dcs
 
 
 @require_GET
@@ -31,4 +31,6 @@ def staff_landing(request):
     """Where signing in leads: each role to its own workplace, everyone else to the home page."""
     if clerk_stores(request.user).exists():
         return redirect("counter:home")
+    if driver_dcs(request.user).exists():
+        return redirect("dc:driver:home")
     return redirect("home")

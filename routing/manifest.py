@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 
 import barcode
+import segno
 from barcode.writer import SVGWriter
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode import code128
@@ -29,12 +30,33 @@ def barcode_svg(text: str) -> str:
     return svg[svg.index("<svg") :]
 
 
-def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run) -> bytes:
-    """The same manifest as the page, as an A4 PDF with a scannable barcode per parcel."""
+def driver_qr_svg(url: str) -> str:
+    """The QR code of the driver's signed link, as inline SVG for the printable page."""
+    return segno.make(url, micro=False, error="m").svg_inline(scale=4, border=2, title=url)
+
+
+def _draw_qr(pdf, url: str, *, right: float, top: float, size: float) -> None:
+    """Draw the QR code of `url` as filled squares (crisp at any print resolution), top-right at (right, top)."""
+    matrix = segno.make(url, micro=False, error="m").matrix
+    module = size / len(matrix)
+    pdf.setFillColorRGB(0, 0, 0)
+    for row, bits in enumerate(matrix):
+        for col, bit in enumerate(bits):
+            if bit:
+                pdf.rect(right - size + col * module, top - (row + 1) * module, module, module, stroke=0, fill=1)
+
+
+def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run, driver_url: str | None = None) -> bytes:
+    """The same manifest as the page, as an A4 PDF with a scannable barcode per parcel and, given
+    `driver_url`, the QR code that opens the driver's page of the route on a phone."""
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, title=f"{run.dc.code} {run.plan_date} route {route.number}")
     width, height = A4
     y = height - 20 * mm
+    if driver_url:
+        _draw_qr(pdf, driver_url, right=width - 12 * mm, top=height - 8 * mm, size=32 * mm)
+        pdf.setFont("Helvetica", 8)
+        pdf.drawRightString(width - 14 * mm, height - 43 * mm, "Driver: scan to open the route")
 
     def line(text: str, size: int = 10, indent: float = 0, gap: float = 5 * mm) -> None:
         nonlocal y

@@ -229,6 +229,11 @@ class PlannedStop(models.Model):
     load_kg = models.FloatField(_("kg on board after the stop"))
     delivered_parcels = models.PositiveIntegerField(_("parcels dropped"))
     collected_parcels = models.PositiveIntegerField(_("parcels collected"))
+    # What the driver tapped on the day, against the plan's times above (on-time figures compare them).
+    arrived_at = models.DateTimeField(_("arrived (driver)"), null=True, blank=True, editable=False)
+    left_at = models.DateTimeField(_("left (driver)"), null=True, blank=True, editable=False)
+    not_served_at = models.DateTimeField(_("reported not served"), null=True, blank=True, editable=False)
+    not_served_reason = models.CharField(_("why not served"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("planned stop")
@@ -277,6 +282,16 @@ class PlanParcel(models.Model):
     )
     volume_units = models.PositiveIntegerField(_("volume units"))
     weight_g = models.PositiveIntegerField(_("weight (g)"))
+    # The dock's loading scan put this delivery on its route's truck; dispatch sends only loaded ones.
+    loaded_at = models.DateTimeField(_("loaded"), null=True, blank=True)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("loaded by"),
+    )
 
     class Meta:
         verbose_name = _("parcel in a plan")

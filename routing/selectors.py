@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from orders.models import Parcel
@@ -94,10 +94,15 @@ def region_plan_for(run: BatchRun, region_code: str) -> RegionPlan | None:
 
 
 def region_routes(region_plan: RegionPlan) -> list[PlannedRoute]:
-    """The routes with their stops (store, parcel counts, per-stop problems) in two queries."""
+    """The routes with their stops (store, parcel counts, per-stop problems) and load counts in two queries."""
+    deliveries = Q(stops__parcels__kind=PlanParcel.Kind.DELIVER)
     routes = list(
-        region_plan.routes.select_related("vehicle", "dispatched_by").prefetch_related(
-            Prefetch("stops", queryset=PlannedStop.objects.select_related("store").order_by("position"))
+        region_plan.routes.select_related("vehicle", "dispatched_by")
+        .prefetch_related(Prefetch("stops", queryset=PlannedStop.objects.select_related("store").order_by("position")))
+        # What the dock has scanned onto each truck, for the dispatch button's decision.
+        .annotate(
+            to_load=Count("stops__parcels", filter=deliveries),
+            loaded=Count("stops__parcels", filter=deliveries & Q(stops__parcels__loaded_at__isnull=False)),
         )
     )
     for route in routes:
@@ -205,4 +210,87 @@ def held_parcels(run: BatchRun, region_id: int):
         .exclude(reason=HeldParcel.Reason.WAITING_FOR_PICKUP_DAY)
         .select_related("parcel", "store")
         .order_by("-pickup_day", "-parcel_id")
+    )
+
+
+# A drop the store has scanned in: it reached the shelf, whatever happened to it since.
+SCANNED_IN = (
+    Parcel.Status.AT_STORE,
+    Parcel.Status.PICKED_UP,
+    Parcel.Status.EXPIRED,
+    Parcel.Status.RETURN_IN_TRANSIT,
+    Parcel.Status.RETURNED,
+)
+
+
+@dataclass
+class DriverStop:
+    stop: PlannedStop
+    drops: list[Parcel]
+    collects: list[Parcel]
+    eta: datetime  # the planned start of the hand-over, in the store's zone
+
+    @property
+    def scanned_in(self) -> int:
+        return sum(1 for p in self.drops if p.status in SCANNED_IN)
+
+    @property
+    def sent_back(self) -> int:
+        return sum(1 for p in self.drops if p.status == Parcel.Status.AT_DC)
+
+    @property
+    def handed_over(self) -> int:
+        """Returns the clerk has scanned out to the driver."""
+        return sum(1 for p in self.collects if p.status != Parcel.Status.EXPIRED)
+
+    @property
+    def state(self) -> str:
+        if self.stop.not_served_at:
+            return "not_served"
+        if self.stop.left_at:
+            return "left"
+        if self.stop.arrived_at:
+            return "arrived"
+        return "ahead"
+
+
+def driver_stops(route: PlannedRoute) -> list[DriverStop]:
+    """The route's stops in driving order with what to drop and collect at each, as they are now
+    (the store's scan-in shows as it happens): two queries."""
+    run = route.region_plan.run
+    stops = list(route.stops.select_related("store").order_by("position"))
+    by_stop: dict[int, dict[str, list[Parcel]]] = defaultdict(lambda: {"deliver": [], "collect": []})
+    not_served = {s.pk for s in stops if s.not_served_at}
+    entries = PlanParcel.objects.filter(stop__route=route).select_related("parcel").order_by("parcel__tracking_number")
+    for entry in entries:
+        status = entry.parcel.status
+        # A drop is on the truck once in transit; one back at the DC was sent back from a stop not served
+        # (or never loaded, and so not the driver's); one cancelled or still planned never left.
+        if entry.kind == PlanParcel.Kind.DELIVER and not (
+            status == Parcel.Status.IN_TRANSIT
+            or status in SCANNED_IN
+            or (status == Parcel.Status.AT_DC and entry.stop_id in not_served)
+        ):
+            continue
+        by_stop[entry.stop_id][entry.kind].append(entry.parcel)
+    return [
+        DriverStop(
+            stop=s,
+            drops=by_stop[s.pk]["deliver"],
+            collects=by_stop[s.pk]["collect"],
+            eta=run.at(s.service_start_s).astimezone(s.store.tz),
+        )
+        for s in stops
+    ]
+
+
+def driver_routes(dcs, day: date) -> QuerySet[PlannedRoute]:
+    """The dispatched routes of `dcs` from `day` on (a truck may leave the evening before its plan
+    day), for a driver to pick theirs."""
+    return (
+        PlannedRoute.objects.filter(
+            region_plan__run__dc__in=dcs, region_plan__run__plan_date__gte=day, dispatched_at__isnull=False
+        )
+        .select_related("vehicle", "region_plan__region", "region_plan__run__dc")
+        .order_by("region_plan__run__plan_date", "region_plan__run__dc__code", "region_plan__region__code", "number")
     )

@@ -21,9 +21,10 @@ from core.errors import DomainError
 from core.input import parse_day
 from routing import selectors
 from routing.forms import ConditionsForm, MoveForm, VehiclesForm
-from routing.manifest import barcode_svg, manifest_pdf, plan_csv
+from routing.manifest import barcode_svg, driver_qr_svg, manifest_pdf, plan_csv
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from routing.services import adjust, batch, dispatch
+from routing.services.driver import route_link_token
 from stores.models import DistributionCenter
 from stores.roles import is_planner_of, planner_dcs
 
@@ -335,10 +336,16 @@ def route_dispatch(request, dc, day, region, number):
         }
         if result.left:
             text += " " + _("Not loaded (no longer planned): %(list)s.") % {"list": ", ".join(result.left)}
+        if result.not_loaded:
+            text += " " + _("Back to the DC, not loaded: %(list)s.") % {"list": ", ".join(result.not_loaded)}
         return text
 
+    confirm = request.POST.get("confirm_not_loaded") == "1"
     return _act(
-        request, lambda: dispatch.route_dispatch(route=route, user=request.user), said, _region_url(dc, day, region)
+        request,
+        lambda: dispatch.route_dispatch(route=route, user=request.user, confirm_not_loaded=confirm),
+        said,
+        _region_url(dc, day, region),
     )
 
 
@@ -351,9 +358,25 @@ def route_manifest(request, dc, day, region, number):
     for item in stops:
         item.drop_codes = [(p, barcode_svg(p.tracking_number)) for p in item.drops]
         item.collect_codes = [(p, barcode_svg(p.tracking_number)) for p in item.collects]
+    driver_url = _driver_url(request, route)
     return render(
-        request, "routing/manifest.html", {"dc": dc, "run": run, "route": route, "region": region, "stops": stops}
+        request,
+        "routing/manifest.html",
+        {
+            "dc": dc,
+            "run": run,
+            "route": route,
+            "region": region,
+            "stops": stops,
+            "driver_url": driver_url,
+            "driver_qr": driver_qr_svg(driver_url),
+        },
     )
+
+
+def _driver_url(request, route: PlannedRoute) -> str:
+    """The signed link that opens the route's page on the driver's phone (the DC floor's app serves it)."""
+    return request.build_absolute_uri(reverse("dc:driver:link", args=[route_link_token(route=route)]))
 
 
 @planner_view
@@ -361,7 +384,10 @@ def route_manifest(request, dc, day, region, number):
 def route_manifest_pdf(request, dc, day, region, number):
     run = _run_or_404(dc, _day(day))
     route = _route_or_404(_region_or_404(run, region), number)
-    response = HttpResponse(manifest_pdf(route, selectors.manifest_stops(route), run), content_type="application/pdf")
+    response = HttpResponse(
+        manifest_pdf(route, selectors.manifest_stops(route), run, driver_url=_driver_url(request, route)),
+        content_type="application/pdf",
+    )
     response["Content-Disposition"] = f'inline; filename="manifest-{dc.code}-{day}-{region}-{number}.pdf"'
     return response
 

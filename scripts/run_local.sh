@@ -9,7 +9,7 @@ export PICKUP_DEMO_SHOP=${PICKUP_DEMO_SHOP:-1}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
-logins=$("$PY" manage.py shell -c "from pickup.demo import demo_logins
+logins=$("$PY" manage.py shell --no-imports -c "from pickup.demo import demo_logins
 for u, p, r in demo_logins(): print(f'    {u:8} / {p:13} {r}')")
 
 pids=()

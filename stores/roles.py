@@ -1,4 +1,4 @@
-"""Who may do what: a user's stores (as clerk) and distribution centres (as planner)."""
+"""Who may do what: a user's stores (as clerk) and distribution centres (as planner, dock staff or driver)."""
 
 from django.db.models import QuerySet
 
@@ -31,12 +31,49 @@ def planner_dcs(user) -> QuerySet[DistributionCenter]:
     return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.PLANNER)
 
 
+def driver_dcs(user) -> QuerySet[DistributionCenter]:
+    if not user.is_authenticated:
+        return DistributionCenter.objects.none()
+    return DistributionCenter.objects.filter(staff__user=user, staff__role=StaffMembership.Role.DRIVER)
+
+
+def dock_dcs(user) -> QuerySet[DistributionCenter]:
+    """The DCs whose floor the user works: as dock staff, or as a planner (who may do the dock's work too)."""
+    if not user.is_authenticated:
+        return DistributionCenter.objects.none()
+    return DistributionCenter.objects.filter(
+        pk__in=StaffMembership.objects.filter(
+            user=user, role__in=(StaffMembership.Role.DOCK, StaffMembership.Role.PLANNER)
+        ).values("dc_id")
+    )
+
+
+def is_dock_of(user, dc: DistributionCenter) -> bool:
+    return dock_dcs(user).filter(pk=dc.pk).exists()
+
+
+DOCK_ROLES = (StaffMembership.Role.DOCK, StaffMembership.Role.PLANNER)
+
+
+def dock_dc(user, code: str) -> DistributionCenter | None:
+    """The DC of this code if the user works its floor, in one query (every dock request asks it)."""
+    if not user.is_authenticated:
+        return None
+    # Unsorted and not distinct: a user holding both roles at the DC gets it twice, and takes the first.
+    found = DistributionCenter.objects.filter(code=code, staff__user_id=user.pk, staff__role__in=DOCK_ROLES).order_by()
+    return next(iter(found[:1]), None)
+
+
 def is_clerk_of(user, store: Store) -> bool:
     return clerk_stores(user).filter(pk=store.pk).exists()
 
 
 def is_planner_of(user, dc: DistributionCenter) -> bool:
     return planner_dcs(user).filter(pk=dc.pk).exists()
+
+
+def is_driver_of(user, dc: DistributionCenter) -> bool:
+    return driver_dcs(user).filter(pk=dc.pk).exists()
 
 
 def user_roles(user) -> set[str]:

@@ -5,12 +5,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import replace
 from datetime import time as clock_time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,6 +34,7 @@ from tests.factories import (
     make_clerk,
     make_planner,
 )
+from tests.webhook_receiver import Receiver
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,6 +140,14 @@ def operator(db):
     return UserFactory(username="operator", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def receiver():
+    """A merchant's webhook endpoint on 127.0.0.1 (tests.webhook_receiver)."""
+    endpoint = Receiver()
+    yield endpoint
+    endpoint.close()
+
+
 def walk(parcel, target: str, **kwargs):
     """Move a parcel along the shortest legal path to `target` through the gate."""
     path = path_to(target)
@@ -183,43 +190,6 @@ def on_shelf(in_transit, store, clerk):
         return parcel, pickup_code_for(parcel.order)
 
     return _make
-
-
-class Receiver:
-    """A merchant's endpoint on loopback: answers with the queued statuses (then 200) and keeps what it got."""
-
-    def __init__(self):
-        self.statuses: list[int] = []
-        self.received: list[tuple[dict, bytes]] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                owner.received.append((dict(self.headers), body))
-                status = owner.statuses.pop(0) if owner.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"nope")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    endpoint = Receiver()
-    yield endpoint
-    endpoint.close()
 
 
 @pytest.fixture

@@ -117,3 +117,9 @@ def make_planner(dc: DistributionCenter, username: str = "planner"):
     user = UserFactory(username=username)
     StaffMembership.objects.create(user=user, role=StaffMembership.Role.PLANNER, dc=dc)
     return user
+
+
+def make_driver(dc: DistributionCenter, username: str = "driver"):
+    user = UserFactory(username=username)
+    StaffMembership.objects.create(user=user, role=StaffMembership.Role.DRIVER, dc=dc)
+    return user

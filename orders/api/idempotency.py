@@ -4,6 +4,8 @@ The record is written in the same transaction as the work it describes, so a cra
 Two concurrent requests with one key: the second one's insert waits on the unique index until the
 first commits, then fails; its work rolls back and it replays the first response. Only successful
 responses are kept: a request refused with 4xx changed nothing and may be corrected and retried.
+A record older than the retention (orders.services.idempotency) is dropped when its key comes again,
+even before the purge job deletes it, so a key replayed after expiry is always a new request.
 """
 
 import hashlib
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 
 from core.errors import ConflictError, DomainError
 from orders.models import IdempotencyRecord
+from orders.services.idempotency import idempotency_cutoff
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -36,6 +39,10 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return Response(record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"})
 
 
+def _remembered(merchant, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(merchant=merchant, key=key, created_at__gte=idempotency_cutoff()).first()
+
+
 def idempotent(handler):
     """Wrap a DRF POST handler of an API-key authenticated view."""
 
@@ -50,7 +57,11 @@ def idempotent(handler):
         fingerprint = _fingerprint(request)
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
+                # Expired but not yet purged: out of the way, so this request's record can take the key.
+                IdempotencyRecord.objects.filter(
+                    merchant=merchant, key=key, created_at__lt=idempotency_cutoff()
+                ).delete()
+                record = _remembered(merchant, key)
                 if record is not None:
                     return _replay(record, fingerprint)
                 response = handler(view, request, *args, **kwargs)
@@ -66,7 +77,7 @@ def idempotent(handler):
         except (IntegrityError, DomainError):
             # A concurrent request with this key may have committed while this one waited for a lock,
             # and so been refused (duplicate reference) or collided on the key: answer as it did.
-            record = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
+            record = _remembered(merchant, key)
             if record is None:
                 raise
             return _replay(record, fingerprint)

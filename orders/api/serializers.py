@@ -97,7 +97,14 @@ class ParcelSerializer(serializers.ModelSerializer):
         return settings.PICKUP_PUBLIC_URL + reverse("tracking:lookup") + f"?number={parcel.tracking_number}"
 
 
+def public_id_field(example: str) -> serializers.CharField:
+    return serializers.CharField(
+        source="public_id", read_only=True, help_text=_("Random and opaque, e.g. %(example)s.") % {"example": example}
+    )
+
+
 class OrderSerializer(serializers.ModelSerializer):
+    id = public_id_field("ord_4fHq9ZkT2bWx7LmN3pRs")
     pickup_store = StoreBriefSerializer()
     parcels = ParcelSerializer(many=True)
 
@@ -125,11 +132,12 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class ParcelEventSerializer(serializers.ModelSerializer):
+    id = public_id_field("evt_8sK2mQ7vXc1Rt5YpLw9D")
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = ParcelEvent
-        fields = ["seq", "type", "from_status", "to_status", "store", "created_at", "details"]
+        fields = ["id", "seq", "type", "from_status", "to_status", "store", "created_at", "details"]
 
 
 class OrderListQuerySerializer(serializers.Serializer):
@@ -161,6 +169,7 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    id = public_id_field("dlv_Zq3Lr8Tn6Wb2Kx9Mv4Hc")
     attempts = WebhookAttemptSerializer(many=True)
 
     class Meta:

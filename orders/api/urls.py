@@ -1,21 +1,30 @@
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from orders.api import views
+from orders.api.converters import DeliveryIdConverter, OrderIdConverter
 
 app_name = "api"
+register_converter(OrderIdConverter, "ord")
+register_converter(DeliveryIdConverter, "dlv")
 
 urlpatterns = [
     path("stores/", views.StoreSearchView.as_view(), name="stores"),
     path("orders/", views.OrderListCreateView.as_view(), name="orders"),
-    path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order"),
-    path("orders/<int:pk>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
-    path("orders/<int:pk>/pickup-store/", views.OrderChangeStoreView.as_view(), name="order-pickup-store"),
-    path("orders/<int:pk>/pickup-day/", views.OrderPickupDayView.as_view(), name="order-pickup-day"),
+    path("orders/<ord:order_id>/", views.OrderDetailView.as_view(), name="order"),
+    path("orders/<ord:order_id>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
+    path(
+        "orders/<ord:order_id>/pickup-store/",
+        views.OrderChangeStoreView.as_view(),
+        name="order-pickup-store",
+    ),
+    path("orders/<ord:order_id>/pickup-day/", views.OrderPickupDayView.as_view(), name="order-pickup-day"),
     path("parcels/<str:tracking_number>/events/", views.ParcelEventsView.as_view(), name="parcel-events"),
     path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
     path(
-        "webhook-deliveries/<int:pk>/replay/", views.WebhookDeliveryReplayView.as_view(), name="webhook-delivery-replay"
+        "webhook-deliveries/<dlv:delivery_id>/replay/",
+        views.WebhookDeliveryReplayView.as_view(),
+        name="webhook-delivery-replay",
     ),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

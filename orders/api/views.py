@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api.auth import ApiKeyAuthentication, HasApiKey
+from orders.api.converters import public_id_regex
 from orders.api.idempotency import idempotent
 from orders.api.serializers import (
     ChangeStoreSerializer,
@@ -62,6 +63,21 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "(with `Idempotent-Replayed: true`); the same key with a different body is 409.",
 )
 
+ORDER_ID = OpenApiParameter(
+    "order_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The order's `id`, as creating or listing it returned it (`ord_` and 20 letters or digits).",
+    pattern=f"^{public_id_regex('ord')}$",
+)
+DELIVERY_ID = OpenApiParameter(
+    "delivery_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The delivery's `id`, as the delivery list returned it (`dlv_` and 20 letters or digits).",
+    pattern=f"^{public_id_regex('dlv')}$",
+)
+
 
 def _actor(request) -> str:
     return f"merchant:{request.user.merchant.code}"
@@ -79,8 +95,8 @@ class MerchantApiView(APIView):
             .prefetch_related(Prefetch("parcels", queryset=Parcel.objects.order_by("id")))
         )
 
-    def get_order(self, pk) -> Order:
-        return get_object_or_404(self.merchant_orders(), pk=pk)
+    def get_order(self, public_id: str) -> Order:
+        return get_object_or_404(self.merchant_orders(), public_id=public_id)
 
 
 class StoreSearchView(MerchantApiView):
@@ -171,19 +187,24 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
             preferred_pickup_day=fields["preferred_pickup_day"],
             actor_label=_actor(request),
         )
-        return Response(OrderSerializer(self.get_order(order.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(OrderSerializer(self.get_order(order.public_id)).data, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(MerchantApiView):
-    @extend_schema(responses={200: OrderSerializer, **ERROR_RESPONSES}, tags=["orders"], summary="One of your orders")
-    def get(self, request, pk: int):
-        return Response(OrderSerializer(self.get_order(pk)).data)
+    @extend_schema(
+        parameters=[ORDER_ID],
+        responses={200: OrderSerializer, **ERROR_RESPONSES},
+        tags=["orders"],
+        summary="One of your orders",
+    )
+    def get(self, request, order_id: str):
+        return Response(OrderSerializer(self.get_order(order_id)).data)
 
 
 class OrderCancelView(MerchantApiView):
     @extend_schema(
         request=None,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
         responses={
             200: OrderSerializer,
             409: OpenApiResponse(description="A parcel has already been dispatched."),
@@ -193,15 +214,15 @@ class OrderCancelView(MerchantApiView):
         summary="Cancel an order (until dispatch)",
     )
     @idempotent
-    def post(self, request, pk: int):
-        order_cancel(order=self.get_order(pk), actor_label=_actor(request))
-        return Response(OrderSerializer(self.get_order(pk)).data)
+    def post(self, request, order_id: str):
+        order_cancel(order=self.get_order(order_id), actor_label=_actor(request))
+        return Response(OrderSerializer(self.get_order(order_id)).data)
 
 
 class OrderChangeStoreView(MerchantApiView):
     @extend_schema(
         request=ChangeStoreSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
         responses={
             200: OrderSerializer,
             409: OpenApiResponse(description="A parcel has already been dispatched."),
@@ -211,18 +232,18 @@ class OrderChangeStoreView(MerchantApiView):
         summary="Change the pickup store (until dispatch)",
     )
     @idempotent
-    def post(self, request, pk: int):
-        order = self.get_order(pk)
+    def post(self, request, order_id: str):
+        order = self.get_order(order_id)
         data = ChangeStoreSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order_change_pickup_store(order=order, store=data.validated_data["pickup_store"], actor_label=_actor(request))
-        return Response(OrderSerializer(self.get_order(pk)).data)
+        return Response(OrderSerializer(self.get_order(order_id)).data)
 
 
 class OrderPickupDayView(MerchantApiView):
     @extend_schema(
         request=PickupDaySerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
         responses={
             200: OrderSerializer,
             409: OpenApiResponse(description="A parcel has already been dispatched."),
@@ -232,12 +253,12 @@ class OrderPickupDayView(MerchantApiView):
         summary="Move the shopper's pickup day (until dispatch)",
     )
     @idempotent
-    def post(self, request, pk: int):
-        order = self.get_order(pk)
+    def post(self, request, order_id: str):
+        order = self.get_order(order_id)
         data = PickupDaySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order_set_pickup_day(order=order, day=data.validated_data["preferred_pickup_day"], actor_label=_actor(request))
-        return Response(OrderSerializer(self.get_order(pk)).data)
+        return Response(OrderSerializer(self.get_order(order_id)).data)
 
 
 class ParcelEventsView(MerchantApiView):
@@ -277,10 +298,11 @@ class WebhookDeliveryListView(WebhookDeliveryApiView):
 class WebhookDeliveryReplayView(WebhookDeliveryApiView):
     @extend_schema(
         request=None,
+        parameters=[DELIVERY_ID],
         responses={202: WebhookDeliverySerializer, **ERROR_RESPONSES},
         tags=["webhooks"],
         summary="Send a delivery again",
     )
-    def post(self, request, pk: int):
-        delivery = webhook_replay(delivery=get_object_or_404(self.deliveries(), pk=pk))
+    def post(self, request, delivery_id: str):
+        delivery = webhook_replay(delivery=get_object_or_404(self.deliveries(), public_id=delivery_id))
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

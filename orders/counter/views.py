@@ -319,6 +319,22 @@ def report_problem(request, tracking_number: str):
     return redirect(target)
 
 
+# Confirm refusals after which the screen shows the order again, with the refusal above the scans.
+SHOW_ORDER_AGAIN = {"not_all_scanned", "cash_not_confirmed", "changed_during_handover"}
+
+
+def _handed_over_message(events: list[ParcelEvent]) -> str:
+    parcel_events = [e for e in events if e.type == ParcelEvent.Type.STATUS]
+    done = _("Handed over %(count)s parcel(s) to %(name)s.") % {
+        "count": len(parcel_events),
+        "name": parcel_events[0].parcel.order.shopper_name,
+    }
+    cash = next((e for e in events if e.type == ParcelEvent.Type.CASH_COLLECTED), None)
+    if cash:
+        done += " " + _("Cash collected: NT$%(amount)s.") % {"amount": cash.details["amount"]}
+    return done
+
+
 @counter_view
 @require_http_methods(["GET", "POST"])
 def handover(request):
@@ -334,17 +350,44 @@ def handover(request):
     if not form.is_valid():
         return _render(request, "orders/counter/handover.html", {"form": form}, status=400)
     data = form.cleaned_data
+    action = request.POST.get("action", "open")
+    confirm_refusal = None
+    if action == "confirm":
+        # Confirmed first, before the order is opened again for the screen: a parcel that left the shelf
+        # since the scan is no longer in the opened order, and the refusal must say what became of it.
+        try:
+            handed = handover_confirm(
+                code=data["code"],
+                tracking_numbers=data["scanned"],
+                cash_received=data["cash_received"],
+                opened_by_tracking=data["tracking_number"],
+                store=store,
+                clerk=request.user,
+            )
+        except DomainError as refusal:
+            if refusal.code not in SHOW_ORDER_AGAIN:
+                # The code itself was refused (and counted once): open nothing, answer as for an open.
+                return _render(
+                    request,
+                    "orders/counter/handover.html",
+                    {"form": form, "refusal": refusal},
+                    status=refusal.status_code,
+                )
+            confirm_refusal = refusal
+        else:
+            messages.success(request, _handed_over_message(handed))
+            return redirect("counter:handover")
     try:
         opened: Handover = handover_open(
             code=data["code"], tracking_number=data["tracking_number"], store=store, clerk=request.user
         )
     except DomainError as refusal:
+        refusal = confirm_refusal or refusal
         return _render(
             request, "orders/counter/handover.html", {"form": form, "refusal": refusal}, status=refusal.status_code
         )
     scanned = [t for t in data["scanned"] if any(p.tracking_number == t for p in opened.here)]
-    scan_error = None
-    action = request.POST.get("action", "open")
+    scan_error = confirm_refusal.message if confirm_refusal else None
     if action == "scan" and data["scan"]:
         try:
             parcel = handover_check_scan(handover=opened, code=data["scan"], store=store, clerk=request.user)
@@ -353,28 +396,6 @@ def handover(request):
         else:
             if parcel.tracking_number not in scanned:
                 scanned.append(parcel.tracking_number)
-    elif action == "confirm":
-        try:
-            handed = handover_confirm(
-                code=data["code"],
-                tracking_numbers=scanned,
-                cash_received=data["cash_received"],
-                opened_by_tracking=data["tracking_number"],
-                store=store,
-                clerk=request.user,
-            )
-        except DomainError as refusal:
-            scan_error = refusal.message
-        else:
-            count = sum(1 for e in handed if e.type == ParcelEvent.Type.STATUS)
-            done = _("Handed over %(count)s parcel(s) to %(name)s.") % {
-                "count": count,
-                "name": opened.order.shopper_name,
-            }
-            if opened.cash_due:
-                done += " " + _("Cash collected: NT$%(amount)s.") % {"amount": opened.cash_due}
-            messages.success(request, done)
-            return redirect("counter:handover")
     return _render(
         request,
         "orders/counter/handover.html",

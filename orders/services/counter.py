@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from orders.counter_selectors import counter_cash_due, counter_handover_parcels
 from orders.lifecycle import parcel_record_event, parcel_transition
-from orders.locks import lock_order, lock_parcel
+from orders.locks import lock_order, lock_parcel, lock_parcels
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from stores.models import Store, TemperatureClass
@@ -62,6 +62,7 @@ class Reason:
     NOT_ALL_SCANNED = "not_all_scanned"
     CASH_NOT_CONFIRMED = "cash_not_confirmed"
     ALREADY_HANDED_OVER = "already_handed_over"
+    CHANGED_DURING_HANDOVER = "changed_during_handover"
 
 
 @dataclass(frozen=True)
@@ -403,30 +404,91 @@ def handover_check_scan(*, handover: Handover, code: str, store: Store, clerk) -
     raise CounterRefusal(_("Not part of this order: put it back on its slot."), code=Reason.NOT_IN_ORDER)
 
 
+def _order_held(*, scanned: set[str], code: str, store: Store) -> Order | None:
+    """The order of the parcels the clerk scanned for this code, whatever has become of them since.
+
+    The code is checked against the parcels' own pickup code hash, so a wrong code finds nothing here.
+    """
+    if not scanned:
+        return None
+    parcel = (
+        Parcel.objects.select_related("order")
+        .filter(
+            tracking_number__in=scanned,
+            order__pickup_store=store,
+            pickup_code_hash=pickup_code_hash(_normalize_pickup_code(code)),
+        )
+        .first()
+    )
+    return parcel.order if parcel else None
+
+
+def _moved_refusal(moved: list[Parcel], *, store: Store) -> CounterRefusal:
+    """Say what became of the parcels the clerk was holding, which are no longer on this shelf to hand over."""
+    if all(p.status == S.PICKED_UP for p in moved):
+        return CounterRefusal(_("Already handed over."), code=Reason.ALREADY_HANDED_OVER)
+    what = []
+    for parcel in moved:
+        when = formats.time_format(timezone.localtime(parcel.status_changed_at, store.tz), "TIME_FORMAT")
+        if parcel.status == S.EXPIRED:
+            what.append(
+                _("Parcel %(tracking)s expired at %(time)s while you were handing over")
+                % {"tracking": parcel.tracking_number, "time": when}
+            )
+        else:
+            what.append(
+                _("Parcel %(tracking)s became %(status)s at %(time)s while you were handing over")
+                % {
+                    "tracking": parcel.tracking_number,
+                    "status": parcel.get_status_display().lower(),
+                    "time": when,
+                }
+            )
+    return CounterRefusal(
+        _("%(what)s; hand over nothing: put every parcel of the order back on its slot.") % {"what": "; ".join(what)},
+        code=Reason.CHANGED_DURING_HANDOVER,
+    )
+
+
 def handover_confirm(
     *, code: str, store: Store, clerk, tracking_numbers: list[str], cash_received: bool, opened_by_tracking: str = ""
 ) -> list[ParcelEvent]:
     """Hand the order's parcels on this shelf to the shopper: each must have been scanned, cash confirmed.
 
+    An order is handed over whole or not at all: the order row is locked first, then every parcel of
+    the order in id order (so two clerks confirming the same handover queue, and the expiry job cannot
+    move one of them until this ends), and if a parcel the clerk scanned has left the shelf since (the
+    hourly expiry, another clerk), nothing is handed over and the refusal says what happened to it.
     The code is checked again here, so this function alone enforces the rule whatever the screen did.
-    The order row is locked first and its parcels in id order, so two clerks confirming the same
-    handover queue: the first hands over, the second is told it is done.
     """
-    handover = handover_open(code=code, store=store, clerk=clerk, tracking_number=opened_by_tracking)
     scanned = {normalize_scan(t) for t in tracking_numbers if t.strip()}
+    try:
+        order = handover_open(code=code, store=store, clerk=clerk, tracking_number=opened_by_tracking).order
+    except CounterRefusal as refusal:
+        # Nothing of the order is on the shelf any more: say what became of the parcels the clerk holds.
+        # Only then: a wrong or locked code is refused as it was.
+        if refusal.code not in (Reason.NO_MATCH, Reason.NOT_ON_SHELF):
+            raise
+        order = _order_held(scanned=scanned, code=code, store=store)
+        if order is None:
+            raise
     with transaction.atomic():
-        lock_order(handover.order.pk)
-        parcels = list(Parcel.objects.filter(order=handover.order, shelf_store=store, status=S.AT_STORE).order_by("pk"))
-        if not parcels:
+        lock_order(order.pk)
+        parcels = lock_parcels(order.parcels.values_list("pk", flat=True))
+        on_shelf = [p for p in parcels if p.status == S.AT_STORE and p.shelf_store_id == store.pk]
+        moved = [p for p in parcels if p.tracking_number in scanned and p not in on_shelf]
+        if moved:
+            raise _moved_refusal(moved, store=store)
+        if not on_shelf:
             raise CounterRefusal(_("Already handed over."), code=Reason.ALREADY_HANDED_OVER)
-        missing = [p.tracking_number for p in parcels if p.tracking_number not in scanned]
+        missing = [p.tracking_number for p in on_shelf if p.tracking_number not in scanned]
         if missing:
             raise CounterRefusal(
                 _("Scan every parcel before handing over; not scanned yet: %(missing)s.")
                 % {"missing": ", ".join(missing)},
                 code=Reason.NOT_ALL_SCANNED,
             )
-        cash_due = counter_cash_due(handover.order)
+        cash_due = counter_cash_due(order)
         if cash_due and not cash_received:
             raise CounterRefusal(
                 _("Collect NT$%(amount)s and tick the box before handing over.") % {"amount": cash_due},
@@ -434,12 +496,12 @@ def handover_confirm(
             )
         events = [
             parcel_transition(parcel=p, to=S.PICKED_UP, actor=clerk, store=store, details={"slot": p.shelf_slot})
-            for p in parcels
+            for p in on_shelf
         ]
         if cash_due:
             events.append(
                 parcel_record_event(
-                    parcel=parcels[0],
+                    parcel=on_shelf[0],
                     type=ParcelEvent.Type.CASH_COLLECTED,
                     actor=clerk,
                     store=store,
@@ -449,29 +511,48 @@ def handover_confirm(
     return events
 
 
-def parcels_expire_overdue(*, now: datetime | None = None) -> int:
-    """Move every parcel past its hold deadline to expired; safe to run twice or alongside a handover."""
-    now = now or timezone.now()
-    ids = list(
+def parcels_overdue_ids(*, now: datetime) -> list[int]:
+    """Ids of the parcels waiting past their hold deadline, in id order (what the expiry job works through)."""
+    return list(
         Parcel.objects.filter(status=S.AT_STORE, hold_deadline__lt=now).order_by("pk").values_list("pk", flat=True)
     )
+
+
+EXPIRY_CHUNK = 500
+
+
+def parcels_expire_overdue(*, now: datetime | None = None) -> int:
+    """Move every parcel past its hold deadline to expired; safe to run twice or alongside a handover.
+
+    The ids are read first and the rows again, chunk by chunk, under the same filter: a parcel handed
+    over (or expired by a parallel run) in between is no longer read, and one that moves after its row
+    was read loses the gate's compare-and-swap. Any one parcel's failure is logged and skipped, so it
+    cannot hold back the other overdue parcels for an hour.
+    """
+    now = now or timezone.now()
+    ids = parcels_overdue_ids(now=now)
     expired = 0
-    for parcel in (
-        Parcel.objects.filter(pk__in=ids)
-        .select_related("shelf_store", "order__pickup_store", "order__merchant")
-        .order_by("pk")
-    ):
-        try:
-            parcel_transition(
-                parcel=parcel,
-                to=S.EXPIRED,
-                actor_label="system",
-                store=parcel.shelf_store,
-                details={"hold_deadline": parcel.hold_deadline.isoformat()},
-            )
-        except DomainError:
-            continue  # picked up (or expired by a parallel run) since the ids were read
-        expired += 1
+    for start in range(0, len(ids), EXPIRY_CHUNK):
+        parcels = (
+            Parcel.objects.filter(pk__in=ids[start : start + EXPIRY_CHUNK], status=S.AT_STORE, hold_deadline__lt=now)
+            .select_related("shelf_store", "order__pickup_store", "order__merchant")
+            .order_by("pk")
+        )
+        for parcel in parcels:
+            try:
+                parcel_transition(
+                    parcel=parcel,
+                    to=S.EXPIRED,
+                    actor_label="system",
+                    store=parcel.shelf_store,
+                    details={"hold_deadline": parcel.hold_deadline.isoformat()},
+                )
+            except DomainError:
+                continue  # picked up (or expired by a parallel run) since its row was read
+            except Exception:
+                logger.exception("expiry of parcel %s failed; the job goes on with the others", parcel.pk)
+                continue
+            expired += 1
     return expired
 
 

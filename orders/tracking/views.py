@@ -1,19 +1,27 @@
 """Shopper tracking: a parcel by tracking number and the last four digits of the phone, no account.
 
-Wrong pairs count against the visitor's address and against the number typed; past either limit
-every try is refused, right or wrong, with the same answer whether or not the number exists, so the
+Wrong pairs count against the visitor's address, and against the number typed from that address;
+past either limit every try from that address is refused, right or wrong. So the lock falls on the
+guesser, not on the shopper, who comes from another address. A guesser spreading over many addresses
+meets a per-number delay instead: past a few wrong pairs on a number from anywhere, each one makes the
+next try on that number wait a few seconds more (capped at a minute), which slows guessing to a crawl
+and costs the shopper a moment. Every refusal is the same whether or not the number exists, so the
 form cannot be used to find valid numbers. A matched parcel is remembered in the session, so the
 parcel's page (and reloading it) needs no second look-up.
 """
 
+import hashlib
 import hmac
+import math
 from datetime import date
 
 from django import forms
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -34,8 +42,10 @@ TONES = {
     S.PICKED_UP: "ok",
     S.EXPIRED: "bad",
     S.RETURN_IN_TRANSIT: "bad",
+    S.AT_DC_FOR_RETURN: "bad",
     S.RETURNED: "bad",
     S.CANCELLED: "bad",
+    S.LOST: "bad",
 }
 SHOWN_EVENTS = (
     ParcelEvent.Type.STATUS,
@@ -43,8 +53,14 @@ SHOWN_EVENTS = (
     ParcelEvent.Type.PICKUP_DAY_CHANGED,
     ParcelEvent.Type.DEFERRED,
 )
-# Failed look-ups allowed per visitor address and per typed number before every try is refused.
-LIMITS = {"ip": "20/15m", "number": "5/15m"}
+# Failed look-ups allowed per visitor address, and per address for one typed number, before every try
+# from that address is refused.
+LIMITS = {"ip": "20/15m", "ip_number": "5/15m"}
+# Wrong pairs on one number from every address that cost nothing; each further one in the window makes
+# the next try on that number wait 2, 4, 8… seconds, at most NUMBER_DELAY_MAX_S.
+NUMBER_FREE_FAILURES = 5
+NUMBER_DELAY_MAX_S = 60
+NUMBER_WINDOW_S = 15 * 60
 
 
 class TrackingForm(forms.Form):
@@ -70,14 +86,14 @@ class TrackingForm(forms.Form):
         return self.cleaned_data["phone_last4"].strip()
 
 
-def _number_key(group, request) -> str:
+def _typed_number(request) -> str:
     return request.POST.get("number", "").replace(" ", "").strip()
 
 
 def _usages(request, *, increment: bool) -> list[dict]:
-    keys = {"ip": "ip", "number": _number_key}
+    groups = {"ip": "tracking-ip", "ip_number": f"tracking-ip-number:{_typed_number(request)}"}
     return [
-        get_usage(request, group=f"tracking-{name}", key=keys[name], rate=rate, method="POST", increment=increment)
+        get_usage(request, group=groups[name], key="ip", rate=rate, method="POST", increment=increment)
         for name, rate in LIMITS.items()
     ]
 
@@ -88,6 +104,25 @@ def _blocked_for(request) -> int | None:
         usage["time_left"] for usage in _usages(request, increment=False) if usage and usage["count"] >= usage["limit"]
     ]
     return max(waits) if waits else None
+
+
+def _number_state_key(number: str) -> str:
+    return "tracking-number-delay:" + hashlib.sha256(number.encode()).hexdigest()
+
+
+def _number_wait(number: str) -> float | None:
+    """Seconds until `number` may be tried again by anyone, or None."""
+    state = cache.get(_number_state_key(number))
+    left = state["until"] - timezone.now().timestamp() if state else 0
+    return left if left > 0 else None
+
+
+def _number_failed(number: str) -> None:
+    key = _number_state_key(number)
+    failures = (cache.get(key) or {"failures": 0})["failures"] + 1
+    extra = failures - NUMBER_FREE_FAILURES
+    delay = min(2**extra, NUMBER_DELAY_MAX_S) if extra > 0 else 0
+    cache.set(key, {"failures": failures, "until": timezone.now().timestamp() + delay}, NUMBER_WINDOW_S)
 
 
 def _find(number: str, last4: str) -> Parcel | None:
@@ -113,7 +148,16 @@ def lookup(request):
                 % {"minutes": max(1, round(wait / 60))},
             )
             status = 429
-        elif form.is_valid():
+        elif not form.is_valid():
+            status = 400
+        elif (number_wait := _number_wait(form.cleaned_data["number"])) is not None:
+            form.add_error(
+                None,
+                _("Please wait %(seconds)s seconds before trying this tracking number again.")
+                % {"seconds": math.ceil(number_wait)},
+            )
+            status = 429
+        else:
             parcel = _find(form.cleaned_data["number"], form.cleaned_data["phone_last4"])
             if parcel is not None:
                 remembered = request.session.get(SESSION_KEY, [])
@@ -123,12 +167,11 @@ def lookup(request):
                 ][:20]
                 return redirect("tracking:parcel", tracking_number=parcel.tracking_number)
             _usages(request, increment=True)
+            _number_failed(form.cleaned_data["number"])
             form.add_error(
                 None,
                 _("We could not find a parcel with this tracking number and phone digits. Check both and try again."),
             )
-            status = 400
-        else:
             status = 400
     else:
         form = TrackingForm(initial={"number": request.GET.get("number", "")})

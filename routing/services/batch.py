@@ -223,8 +223,17 @@ def allocate_vehicles(work: dict[int, tuple[float, int]], vehicles: list[Vehicle
     return fleet
 
 
+# How long sending the region tasks may try before it gives up: a run started by hand answers at
+# once that the broker is down, and the catch-up check sends the regions once it is back.
+SEND_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+
+
 def region_plans_enqueue(region_plan_ids: list[int]) -> None:
-    """Send one task per region (a group: they run in parallel on whatever workers there are)."""
+    """Send one task per region (a group: they run in parallel on whatever workers there are).
+
+    A region sent has `queued_at` set; one whose send failed has it cleared, so the next catch-up
+    check sends it (rather than waiting REQUEUE_AFTER as for a message lost after it was sent).
+    """
     from celery import group
 
     from routing.tasks import region_solve
@@ -236,12 +245,24 @@ def region_plans_enqueue(region_plan_ids: list[int]) -> None:
         signatures.append(region_solve.si(rp.pk).set(soft_time_limit=soft, time_limit=hard))
     if not signatures:
         return
+    pending = RegionPlan.objects.filter(pk__in=region_plan_ids, status=RegionPlan.Status.PENDING)
     try:
-        group(signatures).apply_async()
+        # Checked first with a short retry: sending a group also subscribes to its results, which
+        # retries for about 20 s against a broker that is down.
+        if not region_solve.app.conf.task_always_eager:
+            with region_solve.app.connection_for_write() as connection:
+                connection.ensure_connection(**SEND_RETRY_POLICY)
+        group(signatures).apply_async(retry_policy=SEND_RETRY_POLICY)
     except Exception:  # a broker outage must not undo the committed run
-        log.exception("could not send region tasks %s; the catch-up check will send them", region_plan_ids)
+        log.exception("could not send region tasks %s; the next catch-up check sends them", region_plan_ids)
+        pending.update(queued_at=None)
         return
-    RegionPlan.objects.filter(pk__in=region_plan_ids, status=RegionPlan.Status.PENDING).update(queued_at=timezone.now())
+    pending.update(queued_at=timezone.now())
+
+
+def region_plans_unsent(run: BatchRun) -> int:
+    """How many of the run's regions wait for a send that failed (the catch-up check sends them)."""
+    return run.region_plans.filter(status=RegionPlan.Status.PENDING, queued_at__isnull=True).count()
 
 
 def region_plan_claim(

@@ -34,6 +34,7 @@
     result.className = "scan-result tone-" + body.tone;
     result.textContent = "";
     if (body.slot) result.appendChild(line("scan-slot", form.dataset.slotLabel.replace("%(slot)s", body.slot)));
+    if (body.big) result.appendChild(line("scan-slot", body.big));
     result.appendChild(line("scan-message", body.message));
     if (body.code) result.appendChild(line("scan-code", body.code));
   }
@@ -52,7 +53,7 @@
 
   function answered(code, body) {
     var pending = load(pendingKey);
-    if (pending[0] === code) pending.shift();
+    if (pending.length && codeOf(pending[0]) === code) pending.shift();
     save(pendingKey, pending);
     var recent = load(recentKey);
     recent.unshift(body);
@@ -61,16 +62,28 @@
     renderRecent();
   }
 
+  // Fields marked data-scan-extra (a measured weight, a damaged tick) travel with the scan they were typed for.
+  function extras() {
+    var values = {};
+    form.querySelectorAll("[data-scan-extra]").forEach(function (el) {
+      if (el.type === "checkbox") { if (el.checked) values[el.name] = el.value; el.checked = false; }
+      else { if (el.value) values[el.name] = el.value; el.value = ""; }
+    });
+    return values;
+  }
+  function codeOf(item) { return typeof item === "string" ? item : item.code; }
+
   function pump() {
     var pending = load(pendingKey);
     if (sending || !pending.length) return;
     sending = true;
-    var code = pending[0];
+    var item = pending[0];
+    var code = codeOf(item);
     fetch(location.pathname, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": csrf },
-      body: new URLSearchParams({ code: code }),
+      body: new URLSearchParams(Object.assign({ code: code }, item.extra || {})),
     }).then(function (response) {
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     }).then(function (reply) {
@@ -96,7 +109,8 @@
     input.focus();
     if (!code) return;
     var pending = load(pendingKey);
-    pending.push(code);
+    var extra = extras();
+    pending.push(Object.keys(extra).length ? { code: code, extra: extra } : code);
     save(pendingKey, pending);
     pump();
   });

@@ -80,7 +80,7 @@ def test_create_order_with_two_parcels(api, store, merchant):
     assert [p["size_class"] for p in data["parcels"]] == ["S", "M"]
     assert [p["volume_units"] for p in data["parcels"]] == [1, 4]
     assert all(p["status"] == "created" and p["tracking_url"].endswith(p["tracking_number"]) for p in data["parcels"])
-    order = Order.objects.get(pk=data["id"])
+    order = Order.objects.get(public_id=data["id"])
     assert order.merchant == merchant
     assert list(ParcelEvent.objects.filter(parcel__order=order).values_list("seq", "to_status", "actor_label")) == [
         (1, "created", "merchant:SHOP"),
@@ -219,10 +219,10 @@ def test_get_own_order_and_404_for_another_merchants(api, rival_api, store):
 
 def test_expected_arrival_shows_once_planned(api, store, merchant):
     parcel = ParcelFactory(order__merchant=merchant, order__pickup_store=store)
-    assert api.get(f"{ORDERS}{parcel.order_id}/").json()["parcels"][0]["expected_arrival"] is None
+    assert api.get(f"{ORDERS}{parcel.order.public_id}/").json()["parcels"][0]["expected_arrival"] is None
     eta = timezone.now() + timedelta(days=1)
     Parcel.objects.filter(pk=parcel.pk).update(expected_arrival=eta)
-    assert api.get(f"{ORDERS}{parcel.order_id}/").json()["parcels"][0]["expected_arrival"] is not None
+    assert api.get(f"{ORDERS}{parcel.order.public_id}/").json()["parcels"][0]["expected_arrival"] is not None
 
 
 def test_list_is_paginated_newest_first_and_only_own(
@@ -251,10 +251,10 @@ def test_list_filters_by_status_and_date(api, merchant, store, make_parcel):
     today = timezone.localdate()
     # when / then
     by_status = api.get(ORDERS, {"status": "at_store"}).json()
-    assert [o["id"] for o in by_status["results"]] == [at_store.order_id]
+    assert [o["id"] for o in by_status["results"]] == [at_store.order.public_id]
     recent = api.get(ORDERS, {"created_from": str(today - timedelta(days=1))}).json()
-    assert old.order_id not in [o["id"] for o in recent["results"]] and recent["count"] == 2
-    assert api.get(ORDERS, {"status": "lost"}).status_code == 400
+    assert old.order.public_id not in [o["id"] for o in recent["results"]] and recent["count"] == 2
+    assert api.get(ORDERS, {"status": "misplaced"}).status_code == 400
     assert (
         api.get(ORDERS, {"created_from": str(today), "created_to": str(today - timedelta(days=2))}).status_code == 400
     )
@@ -282,11 +282,11 @@ def test_parcel_history(api, merchant, make_parcel):
 @pytest.mark.parametrize("status", ["created", "at_dc", "planned"])
 def test_cancel_before_dispatch(api, merchant, make_parcel, status):
     parcel = make_parcel(status, merchant=merchant)
-    response = api.post(f"{ORDERS}{parcel.order_id}/cancel/")
+    response = api.post(f"{ORDERS}{parcel.order.public_id}/cancel/")
     assert response.status_code == 200
     assert response.json()["parcels"][0]["status"] == "cancelled"
     # cancelling twice is harmless
-    assert api.post(f"{ORDERS}{parcel.order_id}/cancel/").status_code == 200
+    assert api.post(f"{ORDERS}{parcel.order.public_id}/cancel/").status_code == 200
 
 
 @pytest.mark.parametrize("status", ["in_transit", "at_store", "picked_up"])
@@ -295,7 +295,7 @@ def test_cancel_after_dispatch_is_409_and_changes_nothing(api, merchant, make_pa
     dispatched = make_parcel(status, merchant=merchant)
     waiting = ParcelFactory(order=dispatched.order)
     # when
-    response = api.post(f"{ORDERS}{dispatched.order_id}/cancel/")
+    response = api.post(f"{ORDERS}{dispatched.order.public_id}/cancel/")
     # then
     assert response.status_code == 409
     assert response.json()["code"] == "dispatched" and dispatched.tracking_number in response.json()["detail"]
@@ -313,7 +313,9 @@ def test_change_pickup_store_before_dispatch_takes_a_planned_parcel_back_to_the_
     parcel = make_parcel("planned", merchant=merchant)
     Parcel.objects.filter(pk=parcel.pk).update(expected_arrival=timezone.now())
     # when
-    response = api.post(f"{ORDERS}{parcel.order_id}/pickup-store/", {"pickup_store": other_store.code}, format="json")
+    response = api.post(
+        f"{ORDERS}{parcel.order.public_id}/pickup-store/", {"pickup_store": other_store.code}, format="json"
+    )
     # then
     assert response.status_code == 200, response.json()
     assert response.json()["pickup_store"]["code"] == other_store.code
@@ -325,7 +327,9 @@ def test_change_pickup_store_before_dispatch_takes_a_planned_parcel_back_to_the_
 
 def test_change_pickup_store_after_dispatch_is_409(api, merchant, make_parcel, other_store):
     parcel = make_parcel("in_transit", merchant=merchant)
-    response = api.post(f"{ORDERS}{parcel.order_id}/pickup-store/", {"pickup_store": other_store.code}, format="json")
+    response = api.post(
+        f"{ORDERS}{parcel.order.public_id}/pickup-store/", {"pickup_store": other_store.code}, format="json"
+    )
     assert response.status_code == 409
     assert Order.objects.get(pk=parcel.order_id).pickup_store.code == "A001"
 
@@ -334,14 +338,16 @@ def test_change_to_a_store_that_cannot_take_the_parcel_is_400(api, merchant, reg
     order = OrderFactory(merchant=merchant, pickup_store=store)
     ParcelFactory(order=order, size_class=SizeClass.L)
     small = StoreFactory(region=region, max_size_class=SizeClass.S)
-    response = api.post(f"{ORDERS}{order.pk}/pickup-store/", {"pickup_store": small.code}, format="json")
+    response = api.post(f"{ORDERS}{order.public_id}/pickup-store/", {"pickup_store": small.code}, format="json")
     assert response.status_code == 400
     assert "size_class" in response.json()["fields"]["parcels"]["0"]
 
 
 def test_change_store_of_a_cancelled_order_is_409(api, merchant, make_parcel, other_store):
     parcel = make_parcel("cancelled", merchant=merchant)
-    response = api.post(f"{ORDERS}{parcel.order_id}/pickup-store/", {"pickup_store": other_store.code}, format="json")
+    response = api.post(
+        f"{ORDERS}{parcel.order.public_id}/pickup-store/", {"pickup_store": other_store.code}, format="json"
+    )
     assert response.status_code == 409
 
 
@@ -363,7 +369,7 @@ def test_openapi_schema_and_docs_render(client, db):
     schema = client.get("/api/v1/schema/")
     assert schema.status_code == 200
     text = schema.content.decode()
-    assert "Pickup-Signature" in text and "/api/v1/orders/{id}/cancel/" in text and "One small parcel" in text
+    assert "Pickup-Signature" in text and "/api/v1/orders/{order_id}/cancel/" in text and "One small parcel" in text
     assert client.get("/api/v1/docs/").status_code == 200
     assert client.get("/api/v1/redoc/").status_code == 200
 

@@ -153,7 +153,9 @@ def test_moving_the_pickup_day_over_the_api_tells_the_merchant_by_webhook(
     day = pickup_day_choices()[1]
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(f"{ORDERS}{order.pk}/pickup-day/", {"preferred_pickup_day": day.isoformat()}, format="json")
+        response = api.post(
+            f"{ORDERS}{order.public_id}/pickup-day/", {"preferred_pickup_day": day.isoformat()}, format="json"
+        )
     # then
     assert response.status_code == 200 and response.json()["preferred_pickup_day"] == day.isoformat()
     delivery = WebhookDelivery.objects.get(event__type=ParcelEvent.Type.PICKUP_DAY_CHANGED)

@@ -174,15 +174,17 @@ def test_merchant_sees_its_deliveries_with_attempts_and_can_replay_them(
     with commit():
         replayed = api.post(f"/api/v1/webhook-deliveries/{failed['id']}/replay/")
     assert replayed.status_code == 202
-    assert WebhookDelivery.objects.get(pk=failed["id"]).status == D.SUCCEEDED
-    assert WebhookAttempt.objects.filter(delivery_id=failed["id"]).count() == 2
+    assert WebhookDelivery.objects.get(public_id=failed["id"]).status == D.SUCCEEDED
+    assert WebhookAttempt.objects.filter(delivery__public_id=failed["id"]).count() == 2
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {D.SUCCEEDED}
 
 
 def test_store_change_is_sent_too(api, hooked_merchant, receiver, make_parcel, other_store, commit):
     with commit():
         parcel = make_parcel("at_dc", merchant=hooked_merchant)
-        api.post(f"/api/v1/orders/{parcel.order_id}/pickup-store/", {"pickup_store": other_store.code}, format="json")
+        api.post(
+            f"/api/v1/orders/{parcel.order.public_id}/pickup-store/", {"pickup_store": other_store.code}, format="json"
+        )
     last = json.loads(receiver.received[-1][1])
     assert (
         last["type"] == "parcel.pickup_store_changed"
@@ -211,9 +213,7 @@ def test_a_failing_endpoint_gets_each_parcels_events_once_and_in_sequence(
     # then (the first three requests were answered with errors) each event arrived once, signed, and
     # each parcel's events in their sequence
     delivered = [(headers, body, json.loads(body)) for headers, body in receiver.received[3:]]
-    assert sorted(p["id"] for _, _, p in delivered) == sorted(
-        f"evt_{pk}" for pk in ParcelEvent.objects.values_list("pk", flat=True)
-    )
+    assert sorted(p["id"] for _, _, p in delivered) == sorted(ParcelEvent.objects.values_list("public_id", flat=True))
     for parcel in (first, second):
         sequences = [p["sequence"] for _, _, p in delivered if p["data"]["tracking_number"] == parcel.tracking_number]
         assert sequences == list(range(1, parcel.events.count() + 1))

@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from orders.lifecycle import TRANSITIONS
 from orders.models import Order, Parcel, ParcelEvent
+from pickup.demo import demo_logins
 from stores.models import Region, StaffMembership, Store, Vehicle
 
 
@@ -46,3 +47,24 @@ def test_seeded_histories_are_legal_paths_and_shelves_are_consistent(db):
         assert (parcel.shelf_slot is not None) == (parcel.status in ("at_store", "expired"))
         # the gate numbers the next event after the newest one, so a seeded parcel can move on
         assert parcel.last_event_seq == max(e.seq for e in parcel.events.all())
+
+
+def test_seed_leaves_a_consignment_at_the_dock_and_dock_and_driver_logins(db, client):
+    # given
+    call_command("seed_demo", "--stores", "30", "--orders", "100")
+    # then: one merchant's orders of today, placed through the ordering service, waiting for intake
+    consignment = Parcel.objects.filter(order__merchant__code="BOOKNOOK", order__reference__startswith="DOCK-")
+    assert consignment.count() == 12
+    for parcel in consignment.prefetch_related("events"):
+        assert parcel.status == "created"
+        assert [(e.to_status, e.actor_label) for e in parcel.events.all()] == [("created", "BOOKNOOK")]
+    assert consignment.values("order__pickup_store").distinct().count() > 1
+    # and: the dock and the driver sign in, each a member of the DC in their role
+    for username, role in (("dock", "dock"), ("driver", "driver")):
+        membership = StaffMembership.objects.get(user__username=username)
+        assert membership.role == role and membership.dc.code == "TPE-DC1" and membership.store is None
+        assert client.login(username=username, password=f"{username}-demo")
+    assert {row[0] for row in demo_logins()} >= {"dock", "driver"}
+    # and: a second run adds no order to it
+    call_command("seed_demo", "--stores", "30", "--orders", "100")
+    assert consignment.count() == 12

@@ -79,3 +79,28 @@ def test_a_run_started_by_hand_takes_what_is_at_the_dc_now_and_a_late_catch_up_w
     )
     # then
     assert run.cutoff == taipei(11, 30) and PlanParcel.objects.filter(run=run, parcel=late).exists()
+
+
+def test_regions_whose_send_failed_are_sent_by_the_next_catch_up(
+    network, parcels, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: the catch-up starts the day at 09:07 and sending its regions fails (the broker is down)
+    from celery import canvas
+    from kombu.exceptions import OperationalError
+
+    from pickup.celery import app
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    app.conf.task_always_eager = False  # restored by the autouse fixture
+    monkeypatch.setattr(canvas.group, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = batch_catch_up(now=taipei(9, 7))[0]
+    assert set(run.region_plans.values_list("queued_at", flat=True)) == {None}
+    # when: the broker is back and the next check runs five minutes later
+    sent = []
+    monkeypatch.setattr("routing.services.batch.region_plans_enqueue", sent.append)
+    batch_catch_up(now=taipei(9, 12))
+    # then: the regions are sent, not left to the 15-minute re-queue window
+    assert [sorted(ids) for ids in sent] == [sorted(run.region_plans.values_list("pk", flat=True))]

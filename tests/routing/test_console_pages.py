@@ -5,9 +5,10 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.models import Parcel
-from routing.models import BatchRun, RegionPlan
+from routing.models import BatchRun, PlanParcel, RegionPlan
 from tests.conftest import PLAN_DAY
 from tests.factories import DistributionCenterFactory, make_planner
 
@@ -87,6 +88,7 @@ def test_approve_dispatch_and_manifests(planned_run, planner_client, planner):
     rp = planned_run.region_plans.get(region__code="W")
     planner_client.post(url("region_approve", "DC1", DAY, "W"))
     route = rp.routes.first()
+    PlanParcel.objects.filter(stop__route=route, kind="deliver").update(loaded_at=timezone.now())  # the dock loaded it
     # when
     response = planner_client.post(url("route_dispatch", "DC1", DAY, "W", route.number), follow=True)
     # then

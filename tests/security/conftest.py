@@ -13,6 +13,7 @@ from tests.factories import (
     StoreFactory,
     UserFactory,
     make_clerk,
+    make_driver,
     make_planner,
 )
 
@@ -35,27 +36,30 @@ def world(planned_run, network, settings):
         "clerk": make_clerk(own_store, "matrix_clerk"),
         "planner": make_planner(network["dc"], "matrix_planner"),
         "operator": UserFactory(username="matrix_operator", is_staff=True, is_superuser=True),
+        # A driver of another DC: every route of this DC is another's to them.
+        "driver": make_driver(other_dc, "matrix_driver"),
     }
     route = planned_run.region_plans.get(region__code="W").routes.order_by("number").first()
     own = {
         "tracking_number": own_parcel.tracking_number,
-        "pk": own_parcel.order_id,
+        "api_order_id": own_parcel.order.public_id,
         "order_id": own_parcel.order_id,
         "dc": network["dc"].code,
         "day": PLAN_DAY.isoformat(),
         "region": "W",
         "number": route.number,
-        "delivery": WebhookDelivery.objects.get(event=own_parcel.events.first()).pk,
+        "delivery": WebhookDelivery.objects.get(event=own_parcel.events.first()).public_id,
     }
     other = {
         "tracking_number": other_parcel.tracking_number,
-        "pk": rival_parcel.order_id,
+        "api_order_id": rival_parcel.order.public_id,
         "order_id": rival_parcel.order_id,
         "dc": other_dc.code,
         "day": PLAN_DAY.isoformat(),
         "region": "W",
         "number": route.number,
-        "delivery": WebhookDelivery.objects.get(event=rival_parcel.events.first()).pk,
+        "route_id": route.pk,
+        "delivery": WebhookDelivery.objects.get(event=rival_parcel.events.first()).public_id,
         "api_tracking_number": rival_parcel.tracking_number,
     }
     return {

@@ -3,8 +3,9 @@ the database is left as it was.
 
 Routes are enumerated from the URL resolver, so a new route fails `test_every_route_is_classified`
 until it is given a policy here. Roles: anonymous (a shopper), the clerk of store W001, the planner of
-the DC, a merchant's API key, an operator (staff superuser). "Another's" objects are a parcel of store
-W002, a second DC, a rival merchant's order, parcel and webhook delivery.
+the DC, a driver of another DC, a merchant's API key, an operator (staff superuser). "Another's" objects
+are a parcel of store W002, a second DC (and a route of the DC, to that driver), a rival merchant's
+order, parcel and webhook delivery.
 """
 
 import hashlib
@@ -21,11 +22,14 @@ from orders.models import ApiKey, Order, Parcel, ParcelEvent, WebhookDelivery
 from routing.models import BatchRun, PlannedRoute, RegionPlan
 from stores.models import StaffMembership, Store
 
-ROLES = ["anonymous", "clerk", "planner", "merchant", "operator"]
+ROLES = ["anonymous", "clerk", "planner", "driver", "merchant", "operator"]
 
 # Who owns each route. PUBLIC: anyone; SESSION: whoever looked the object up in this browser session;
-# CLERK / PLANNER / MERCHANT / OPERATOR: that role, and for an object only its own store / DC / merchant.
-PUBLIC, SESSION, CLERK, PLANNER, MERCHANT, OPERATOR = "public", "session", "clerk", "planner", "merchant", "operator"
+# LINK: whoever holds the signed link (the driver's manifest QR code; tests/dc/test_driver_access.py);
+# CLERK / PLANNER / DRIVER / MERCHANT / OPERATOR: that role, and for an object only its own store / DC /
+# merchant.
+PUBLIC, SESSION, LINK = "public", "session", "link"
+CLERK, PLANNER, DRIVER, MERCHANT, OPERATOR = "clerk", "planner", "driver", "merchant", "operator"
 POLICY = {
     "home": PUBLIC,
     "healthz": PUBLIC,
@@ -80,6 +84,26 @@ POLICY = {
             "route_manifest_pdf",
         )
     },
+    # The DC floor is its dock staff's and its planners' (who may do the dock's work): the planner of the
+    # matrix's DC stands for both, and is refused on the other DC's floor.
+    **{
+        f"dc:{name}": PLANNER
+        for name in (
+            "home",
+            "floor",
+            "intake",
+            "consignments",
+            "loading",
+            "load_route",
+            "load_sheet",
+            "returns",
+            "return_consignment",
+            "exceptions",
+            "exception_resolve",
+        )
+    },
+    **{f"driver:{name}": DRIVER for name in ("home", "route", "route_status", "route_tap")},
+    **{f"driver:{name}": LINK for name in ("link", "link_status", "link_tap")},
     **{
         f"api:{name}": MERCHANT
         for name in (
@@ -173,7 +197,8 @@ def _client(world, role):
 def _path(pattern, name, values):
     values = dict(values)
     if name.startswith("api:"):
-        values["pk"] = values["delivery"] if "webhook" in name else values["pk"]
+        values["order_id"] = values["api_order_id"]
+        values["delivery_id"] = values["delivery"]
         values["tracking_number"] = values.get("api_tracking_number", values["tracking_number"])
     return _fill(pattern, values)
 
@@ -200,7 +225,7 @@ def _requests(world):
 @pytest.mark.parametrize("role", ROLES)
 def test_staff_and_api_routes_refuse_everyone_but_the_owner_and_change_nothing(world, role):
     # given every route of a role that is not `role`'s, or that names another store's / DC's / merchant's object
-    owner_role = {CLERK: "clerk", PLANNER: "planner", MERCHANT: "merchant"}
+    owner_role = {CLERK: "clerk", PLANNER: "planner", DRIVER: "driver", MERCHANT: "merchant"}
     refusals = []
     before = _db_checksum()
     for pattern, name in APP_ROUTES:
@@ -303,6 +328,14 @@ def _pattern(name: str) -> str:
         ("routing:route_manifest_pdf", "planner"),
         ("routing:region_csv", "planner"),
         ("routing:run_csv", "planner"),
+        ("dc:floor", "planner"),
+        ("dc:intake", "planner"),
+        ("dc:consignments", "planner"),
+        ("dc:loading", "planner"),
+        ("dc:load_route", "planner"),
+        ("dc:load_sheet", "planner"),
+        ("dc:returns", "planner"),
+        ("dc:exceptions", "planner"),
         ("api:stores", "merchant"),
         ("api:orders", "merchant"),
         ("api:order", "merchant"),
@@ -325,7 +358,7 @@ def test_the_api_lists_only_the_merchants_own_objects(world):
     client = _client(world, "merchant")
     orders = client.get("/api/v1/orders/").json()["results"]
     deliveries = client.get("/api/v1/webhook-deliveries/").json()["results"]
-    assert world["rival_parcel"].order_id not in {o["id"] for o in orders}
+    assert world["rival_parcel"].order.public_id not in {o["id"] for o in orders}
     assert orders, "the merchant sees its own orders"
     assert world["other"]["delivery"] not in {d["id"] for d in deliveries}
     assert world["own"]["delivery"] in {d["id"] for d in deliveries}

@@ -67,7 +67,7 @@ def test_a_full_journey_logs_no_code_key_or_phone(all_logs, hooked_merchant, rec
             "/api/v1/orders/", order_body(store, shopper_phone=PHONE), format="json", HTTP_IDEMPOTENCY_KEY="k-1"
         )
     assert response.status_code == 201, response.content
-    parcel = Parcel.objects.get(order_id=response.json()["id"])
+    parcel = Parcel.objects.get(order__public_id=response.json()["id"])
     code = pickup_code_for(parcel.order)
     with commit():
         walk(parcel, "in_transit")

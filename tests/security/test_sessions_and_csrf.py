@@ -92,7 +92,7 @@ CSRF_EXEMPT = {
 }
 
 
-@pytest.mark.parametrize("role", ["anonymous", "clerk", "planner", "operator"])
+@pytest.mark.parametrize("role", ["anonymous", "clerk", "planner", "driver", "operator"])
 def test_every_post_without_a_csrf_token_is_refused(world, role):
     # given a browser (signed in as `role`) that enforces CSRF like a real one
     client = Client(enforce_csrf_checks=True)

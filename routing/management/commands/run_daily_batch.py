@@ -1,12 +1,13 @@
 import socket
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core.errors import DomainError
 from routing.models import BatchRun, RegionPlan
-from routing.services.batch import batch_run_here, batch_run_start
+from routing.services.batch import batch_run_here, batch_run_start, region_plans_unsent
 from stores.models import DistributionCenter
 
 
@@ -52,6 +53,13 @@ class Command(BaseCommand):
             except DomainError as error:
                 raise CommandError(f"--time-limit: {error.message}") from None
             verb = "started" if created else "existed already"
+            unsent = region_plans_unsent(run) if enqueue and created else 0
+            if unsent:
+                raise CommandError(
+                    f"{centre.code} {plan_day}: run started, but the broker could not be reached: its {unsent} "
+                    "regions were not sent to the workers. Nothing to redo: the catch-up check sends them within "
+                    f"{settings.PICKUP_BATCH_CATCH_UP_SECONDS} s of the broker's return."
+                )
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{centre.code} {plan_day}: run {verb}; "

@@ -1,0 +1,84 @@
+"""The data migration gives existing orders, events and deliveries public ids, and rewrites stored payloads."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+BEFORE = [("orders", "0008_public_ids_add")]
+AFTER = [("orders", "0010_public_ids_unique")]
+
+
+@pytest.fixture
+def migrator(transactional_db):
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    yield executor
+    MigrationExecutor(connection).migrate(leaves)
+
+
+def _migrate(executor, targets):
+    """Migrate orders to the target; the models as they were then, with every other app as it is now."""
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    loader = MigrationExecutor(connection).loader
+    others = [node for node in loader.graph.leaf_nodes() if node[0] != "orders"]
+    return loader.project_state([*targets, *others]).apps
+
+
+def test_existing_rows_get_unique_public_ids_and_payloads_name_them(migrator):
+    # given rows written before the public ids existed, with an old-style webhook payload
+    apps = _migrate(migrator, BEFORE)
+    DC = apps.get_model("stores", "DistributionCenter")
+    Region = apps.get_model("stores", "Region")
+    Store = apps.get_model("stores", "Store")
+    Merchant = apps.get_model("orders", "Merchant")
+    Order = apps.get_model("orders", "Order")
+    Parcel = apps.get_model("orders", "Parcel")
+    ParcelEvent = apps.get_model("orders", "ParcelEvent")
+    WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
+    dc = DC.objects.create(code="DC1", name="DC", address="1 Depot Rd", latitude="25.06", longitude="121.42")
+    region = Region.objects.create(code="R1", name="R", dc=dc)
+    store = Store.objects.create(
+        code="S1",
+        name="S",
+        address="1 Heping Rd",
+        postal_code="106",
+        latitude="25.02",
+        longitude="121.54",
+        region=region,
+    )
+    merchant = Merchant.objects.create(code="SHOP", name="Shop", webhook_url="https://shop.example/hooks")
+    now = timezone.now()
+    events = []
+    for n in range(3):
+        order = Order.objects.create(
+            merchant=merchant, reference=f"A-{n}", shopper_name="Lin", shopper_phone="0912345678", pickup_store=store
+        )
+        parcel = Parcel.objects.create(
+            order=order, tracking_number=f"10000000000{n}", size_class="S", weight_g=100, volume_units=1
+        )
+        events.append(ParcelEvent.objects.create(parcel=parcel, seq=1, to_status="created", created_at=now))
+    old = WebhookDelivery.objects.create(
+        merchant=merchant,
+        event=events[0],
+        url=merchant.webhook_url,
+        payload={"id": f"evt_{events[0].pk}", "type": "parcel.status_changed", "data": {"order_id": 1}},
+        give_up_after=8,
+    )
+    # when migrated forward
+    apps = _migrate(migrator, AFTER)
+    Order = apps.get_model("orders", "Order")
+    ParcelEvent = apps.get_model("orders", "ParcelEvent")
+    WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
+    # then every row has a distinct id with its prefix
+    for model, prefix in ((Order, "ord_"), (ParcelEvent, "evt_"), (WebhookDelivery, "dlv_")):
+        ids = list(model.objects.values_list("public_id", flat=True))
+        assert all(i.startswith(prefix) and len(i) == len(prefix) + 20 for i in ids), ids
+        assert len(set(ids)) == len(ids) == model.objects.count()
+    # and the stored payload names the event and the order as the API now does
+    delivery = WebhookDelivery.objects.get(pk=old.pk)
+    event = ParcelEvent.objects.get(pk=events[0].pk)
+    assert delivery.payload["id"] == event.public_id
+    assert delivery.payload["data"]["order_id"] == Order.objects.get(pk=event.parcel.order_id).public_id
+    assert delivery.payload["type"] == "parcel.status_changed"
