@@ -37,10 +37,11 @@ class Reason:
     NOT_RETURNING = "not_returning"
 
 
-def dock_parcel(code: str, *, dc: DistributionCenter, user, action: str) -> Parcel:
+def dock_parcel(code: str, *, dc: DistributionCenter, user, action: str, annotations: dict | None = None) -> Parcel:
     """The parcel a scan names, if it belongs to `dc` (its pickup store's region is the DC's).
 
     Another DC's parcel is answered like an unknown one (404): the dock sees only its own parcels.
+    `annotations` ride along on the same statement (what the scan checks next, read with the parcel).
     """
     cleaned = normalize_scan(code)
     parcel = None
@@ -49,6 +50,8 @@ def dock_parcel(code: str, *, dc: DistributionCenter, user, action: str) -> Parc
         found = Parcel.objects.select_related("order__merchant", "order__pickup_store__region").filter(
             tracking_number=cleaned
         )
+        if annotations:
+            found = found.annotate(**annotations)
         parcel = next(iter(found.order_by()[:1]), None)
     if parcel is None:
         raise DockRefusal(_("Unknown code: no parcel has this tracking number."), code=Reason.UNKNOWN, status_code=404)

@@ -19,7 +19,6 @@ from tests.factories import (
     VehicleFactory,
     make_driver,
 )
-from tests.routing.conftest import network, parcels, planned_run  # noqa: F401 - fixtures
 
 
 def make_dock(dc, username: str = "dock"):
@@ -88,7 +87,7 @@ def approved_plan(dc, region, store, other_store, make_parcel):
             delivered_parcels=1,
             collected_parcels=0,
         )
-    parcels = {}  # noqa: F811 - a local of this fixture, not the routing tests' `parcels` fixture
+    parcels = {}
     for key, where, count in (((1, 1), store, 2), ((1, 2), other_store, 1), ((2, 1), other_store, 1)):
         parcels[key] = []
         for _ in range(count):
@@ -129,7 +128,7 @@ def other_dc_driver(db):
 
 
 @pytest.fixture
-def dispatched_route(planned_run, planner):  # noqa: F811
+def dispatched_route(planned_run, planner):
     """Route 1 of region W, approved, loaded and dispatched: drops in transit, W's expired parcels to collect."""
     region_plan = planned_run.region_plans.get(region__code="W")
     region_plan = region_plan_approve(region_plan=region_plan, user=planner)
