@@ -27,10 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scan import (
     PASSWORD,
     ROOT,
+    cpu_seconds,
     drive,
     percentile,
     production_env,
     recreate_database,
+    server_pids,
     wait_for_server,
 )
 
@@ -132,10 +134,13 @@ def main() -> None:
             proc.start()
         for _ in procs:
             ready.get(timeout=120)
+        workers, backends = server_pids(server, args.database_url)
+        cpu_before = cpu_seconds(workers), cpu_seconds(backends)
         load_before = os.getloadavg()[0]
         stop_at.value = time.time() + args.seconds
         go.set()
         results = [out.get(timeout=args.seconds + 120) for _ in procs]
+        cpu_after = cpu_seconds(workers), cpu_seconds(backends)
         for proc in procs:
             proc.join()
     finally:
@@ -151,6 +156,12 @@ def main() -> None:
     print(f"load average before the run: {load_before:.1f}")
     print(f"intake scans: {len(latencies)}  accepted (HTTP 200): {accepted}  other: {statuses}")
     print(f"rate: {accepted / args.seconds:.1f} intake scans/s")
+    if latencies:
+        # As bench/scan.py: what a scan costs the server, which the other work on the machine does not change.
+        web_ms, db_ms = (
+            (after - before) * 1000 / len(latencies) for before, after in zip(cpu_before, cpu_after, strict=True)
+        )
+        print(f"server CPU per scan: {web_ms:.1f} ms gunicorn + {db_ms:.1f} ms PostgreSQL")
     if latencies:
         print(
             f"latency ms: p50 {percentile(latencies, 0.50):.1f}  p99 {percentile(latencies, 0.99):.1f}  "

@@ -1,6 +1,6 @@
 """Solve a published benchmark instance with this engine.
 
-    python -m routing.vrplib PATH [--time-limit S] [--seed N] [--workers W]
+    python -m routing.vrplib PATH [--time-limit S] [--solution-limit N] [--seed N] [--workers W]
 
 Reads a CVRPLIB `.vrp` file or a Solomon `.txt` file and prints one JSON object:
 {"instance", "cost", "routes", "seconds"}, routes as lists of the file's own node numbers (depot left
@@ -116,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m routing.vrplib", description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    parser.add_argument(
+        "--solution-limit",
+        type=int,
+        default=None,
+        help="a budget of solutions instead of time: the same plan on any machine (default: none)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--workers",
@@ -126,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     instance = load(args.path)
-    solution = solve(instance.problem, SearchParams(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers))
+    params = SearchParams(
+        time_limit_s=args.time_limit, solution_limit=args.solution_limit, seed=args.seed, workers=args.workers
+    )
+    solution = solve(instance.problem, params)
     print(json.dumps(result(instance, solution, time.monotonic() - started)))
     return 0 if not solution.unserved else 1
 

@@ -17,12 +17,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from dc.services.loading import parcel_load
 from orders.lifecycle import parcel_transition, path_to
 from orders.pickup_codes import pickup_code_for
 from orders.services.counter import parcel_scan_in
 from routing.engine import solve
-from routing.models import BatchRun
+from routing.models import BatchRun, PlanParcel
 from routing.services.batch import batch_run_start, region_plan_solve
+from routing.services.dispatch import region_plan_approve, route_dispatch
 from tests.factories import (
     DistributionCenterFactory,
     MerchantFactory,
@@ -32,6 +34,7 @@ from tests.factories import (
     UserFactory,
     VehicleFactory,
     make_clerk,
+    make_driver,
     make_planner,
 )
 from tests.webhook_receiver import Receiver
@@ -371,3 +374,27 @@ def celery_worker_process(transactional_db):
     proc = celery_process_start(worker_args(hostname), env=env, app=app, hostname=hostname)
     yield proc
     celery_process_stop(proc)
+
+
+# Drivers, and a route on the road: the DC floor's tests and the driver's browser journey share them.
+@pytest.fixture
+def driver(dc):
+    return make_driver(dc, "driver")
+
+
+@pytest.fixture
+def other_dc_driver(db):
+    return make_driver(DistributionCenterFactory(code="DC2", name="Other DC"), "driver_elsewhere")
+
+
+@pytest.fixture
+def dispatched_route(planned_run, planner):
+    """Route 1 of region W, approved, loaded and dispatched: drops in transit, W's expired parcels to collect."""
+    region_plan = planned_run.region_plans.get(region__code="W")
+    region_plan = region_plan_approve(region_plan=region_plan, user=planner)
+    route = region_plan.routes.order_by("number").first()
+    for entry in PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).select_related("parcel"):
+        parcel_load(parcel_code=entry.parcel.tracking_number, route=route, dc=planned_run.dc, user=planner)
+    route_dispatch(route=route, user=planner)
+    route.refresh_from_db()
+    return route

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -66,16 +67,19 @@ def _run_started(dc_id: int, day: date) -> bool:
     return False
 
 
-def batch_cutoff(*, dc: DistributionCenter, now: datetime | None = None) -> BatchCutoff:
+def batch_cutoff(*, dc: DistributionCenter, now: datetime | None = None, started: bool | None = None) -> BatchCutoff:
     """Today's batch while its moment is ahead and it has not started; else tomorrow's.
 
     A scheduled run takes what was at the DC at the batch time (routing's cut-off); one started early by
-    hand has taken its parcels already, so a parcel arriving after it waits for the next day.
+    hand has taken its parcels already, so a parcel arriving after it waits for the next day. `started`
+    says whether today's run has started when the caller read it already (the intake reads it with the parcel).
     """
     now = now or timezone.now()
     today = now.astimezone(dc.tz).date()
     moment = batch_moment(dc, today)
-    if now < moment and not _run_started(dc.pk, today):
+    if started:
+        _STARTED_RUNS.add((dc.pk, today))
+    if now < moment and not (started if started is not None else _run_started(dc.pk, today)):
         return BatchCutoff(day=today, at=moment, today=True, seconds_left=int((moment - now).total_seconds()))
     day = today + timedelta(days=1)
     moment = batch_moment(dc, day)
@@ -158,6 +162,22 @@ def _already(parcel: Parcel, dc: DistributionCenter) -> DockRefusal:
     )
 
 
+def _intake_parcel(code: str, *, dc: DistributionCenter, user, today: date) -> Parcel:
+    """The scanned parcel with what its intake checks next, in one statement: `held` (an open intake
+    exception keeps it out of the flow) and, unless this process knows it already, `run_started` (today's
+    batch has started, so it goes with tomorrow's)."""
+    annotations = {
+        "held": Exists(
+            DockException.objects.filter(
+                parcel_id=OuterRef("pk"), resolved_at__isnull=True, kind__in=exceptions.INTAKE_KINDS
+            )
+        )
+    }
+    if (dc.pk, today) not in _STARTED_RUNS:
+        annotations["run_started"] = Exists(BatchRun.objects.filter(dc_id=dc.pk, plan_date=today))
+    return dock_parcel(code, dc=dc, user=user, action="intake", annotations=annotations)
+
+
 def _waiting(parcel: Parcel) -> bool:
     """Waiting for intake: created, and not already held in the exceptions queue."""
     return (
@@ -184,10 +204,11 @@ def parcel_intake(
 ) -> IntakeResult:
     """Take a merchant's parcel in at the dock. Refusals change nothing; a repeat is a 409 saying when and by whom."""
     weight, size = clean_measures(weight_g, size_class)
-    parcel = dock_parcel(parcel_code, dc=dc, user=user, action="intake")
+    now = now or timezone.now()
+    parcel = _intake_parcel(parcel_code, dc=dc, user=user, today=now.astimezone(dc.tz).date())
     if parcel.status == S.LOST:
         return _found(parcel, dc=dc, user=user)
-    if not _waiting(parcel):
+    if parcel.status != S.CREATED or parcel.held:
         raise _already(parcel, dc)
     measured = {key: value for key, value in (("weight_g", weight), ("size_class", size)) if value is not None}
     store = parcel.order.pickup_store
@@ -235,7 +256,7 @@ def parcel_intake(
         # A second dock scan of the same parcel won the compare-and-swap: say when and by whom.
         parcel.refresh_from_db(fields=["status"])
         raise _already(parcel, dc) from None
-    cutoff = batch_cutoff(dc=dc, now=now)
+    cutoff = batch_cutoff(dc=dc, now=now, started=getattr(parcel, "run_started", None))
     message = (
         _("Received.")
         if outcome == "received"

@@ -3,6 +3,7 @@ scanned it first when a scan repeats."""
 
 import logging
 
+from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -37,22 +38,28 @@ class Reason:
     NOT_RETURNING = "not_returning"
 
 
-def dock_parcel(code: str, *, dc: DistributionCenter, user, action: str) -> Parcel:
+def dock_parcel(code: str, *, dc: DistributionCenter, user, action: str, annotations: dict | None = None) -> Parcel:
     """The parcel a scan names, if it belongs to `dc` (its pickup store's region is the DC's).
 
     Another DC's parcel is answered like an unknown one (404): the dock sees only its own parcels.
+    `annotations` ride along on the same statement (what the scan checks next, read with the parcel).
     """
     cleaned = normalize_scan(code)
     parcel = None
     if len(cleaned) <= TRACKING_MAX_LENGTH:
         # Unsorted: the number is unique, and a sort would make the database sort the one row.
-        found = Parcel.objects.select_related("order__merchant", "order__pickup_store__region").filter(
-            tracking_number=cleaned
+        # The store comes along (the answer and the merchant's webhook name it); of its region only the DC.
+        found = (
+            Parcel.objects.select_related("order__merchant", "order__pickup_store")
+            .annotate(store_dc_id=F("order__pickup_store__region__dc_id"))
+            .filter(tracking_number=cleaned)
         )
+        if annotations:
+            found = found.annotate(**annotations)
         parcel = next(iter(found.order_by()[:1]), None)
     if parcel is None:
         raise DockRefusal(_("Unknown code: no parcel has this tracking number."), code=Reason.UNKNOWN, status_code=404)
-    if parcel.order.pickup_store.region.dc_id != dc.pk:
+    if parcel.store_dc_id != dc.pk:
         logger.warning(
             "dock %s refused: parcel of another DC (user=%s dc=%s parcel=%s)", action, user.pk, dc.pk, parcel.pk
         )

@@ -25,12 +25,12 @@ problem, once a solve.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 
 import numpy as np
 
+from routing.engine import clock
 from routing.engine.model import (
     LOAD_KINDS,
     Problem,
@@ -78,7 +78,7 @@ def descend(
 ) -> dict[int, list[int]]:
     """`routes` (vehicle -> nodes, node 0 the depot, left out of the lists) improved by SWAP*, moving
     strings of up to three stops to another route, exchanging route ends (2-opt*) and 2-opt within
-    a route, until none of them lowers the distance or `deadline` (time.monotonic()) passes.
+    a route, until none of them lowers the distance or `deadline` (clock.now()) passes.
     `loads[node]` must fit within `capacities[vehicle]` summed over a route; `drivable(vehicle,
     nodes)` is asked before any route changes. The descent never opens a route nor empties one:
     the rounds that call it keep their number of routes."""
@@ -89,7 +89,7 @@ def descend(
     pending = sorted(search.pairs())
     queued = set(pending)
     while pending:
-        if deadline is not None and time.monotonic() > deadline:
+        if deadline is not None and clock.now() > deadline:
             break
         pair = pending.pop()
         queued.discard(pair)

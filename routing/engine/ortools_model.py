@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from routing.engine import clock
 from routing.engine.model import (
     LOAD_KINDS,
     UNREACHABLE,
@@ -78,7 +78,7 @@ POOL_WITHIN = 0.015
 @dataclass(frozen=True)
 class SearchJob:
     """What one worker searches: `candidates` (matrix nodes) on `fleet`, with `locked` routes (vehicle
-    id -> matrix nodes) kept as they are, until `deadline` (a time.monotonic() value)."""
+    id -> matrix nodes) kept as they are, until `deadline` (a clock.now() value)."""
 
     problem: Problem
     fleet: list[Vehicle]
@@ -140,7 +140,7 @@ def run_search(job: SearchJob) -> Outcome | None:
     reachable = distances[distances < UNREACHABLE]
     mean_arc = float(reachable.mean()) if reachable.size else 1.0
     if strategy.search == "ruin_recreate" and polish:
-        polish_from = deadline - _POLISH_SHARE * (deadline - time.monotonic())
+        polish_from = deadline - _POLISH_SHARE * (deadline - clock.now())
         search = _search_parameters(strategy, params, mean_arc, polish_from)
     else:
         search = _search_parameters(strategy, params, mean_arc, deadline)
@@ -254,7 +254,7 @@ def _guided_search(
         improved = found.ObjectiveValue() < best_cost
         if improved:
             best, best_cost = _read_routes(model, found), found.ObjectiveValue()
-        if not improved or solutions_left == 0 or time.monotonic() >= deadline:
+        if not improved or solutions_left == 0 or clock.now() >= deadline:
             return best
 
 
@@ -282,22 +282,22 @@ def _add_time(
         return
     horizon = max(departure_window(problem, v)[1] for v in fleet)
     model.AddDimension(model.RegisterTransitMatrix(transits.tolist()), horizon, horizon, False, "time")
-    clock = model.GetDimensionOrDie("time")
+    times = model.GetDimensionOrDie("time")
     for k, window in windows:
-        clock.CumulVar(manager.NodeToIndex(k)).SetRange(*window)
+        times.CumulVar(manager.NodeToIndex(k)).SetRange(*window)
     for k, vehicle in enumerate(fleet):
         leave, back = departure_window(problem, vehicle)
-        clock.CumulVar(model.Start(k)).SetRange(leave, back)
-        clock.CumulVar(model.End(k)).SetRange(leave, back)
+        times.CumulVar(model.Start(k)).SetRange(leave, back)
+        times.CumulVar(model.End(k)).SetRange(leave, back)
     if cold:
-        _add_ride_limits(model, manager, stops, clock, limit, horizon)
+        _add_ride_limits(model, manager, stops, times, limit, horizon)
 
 
 def _add_ride_limits(
     model: pywrapcp.RoutingModel,
     manager: pywrapcp.RoutingIndexManager,
     stops: list[Stop],
-    clock: pywrapcp.RoutingDimension,
+    times: pywrapcp.RoutingDimension,
     limit: int,
     horizon: int,
 ) -> None:
@@ -310,17 +310,17 @@ def _add_ride_limits(
     """
     solver = model.solver()
     vehicles = range(model.vehicles())
-    departures = [solver.IntVar(horizon, horizon)] + [clock.CumulVar(model.Start(k)) for k in vehicles]
-    returns = [solver.IntVar(0, 0)] + [clock.CumulVar(model.End(k)) for k in vehicles]
+    departures = [solver.IntVar(horizon, horizon)] + [times.CumulVar(model.Start(k)) for k in vehicles]
+    returns = [solver.IntVar(0, 0)] + [times.CumulVar(model.End(k)) for k in vehicles]
     for node, stop in enumerate(stops, start=1):
         if not (stop.delivers_cold or stop.collects_cold):
             continue
         index = manager.NodeToIndex(node)
         vehicle = (model.VehicleVar(index) + 1).Var()
         if stop.delivers_cold:
-            solver.Add(clock.CumulVar(index) <= solver.Element(departures, vehicle) + limit)
+            solver.Add(times.CumulVar(index) <= solver.Element(departures, vehicle) + limit)
         if stop.collects_cold:
-            solver.Add(solver.Element(returns, vehicle) <= clock.CumulVar(index) + stop.service_s + limit)
+            solver.Add(solver.Element(returns, vehicle) <= times.CumulVar(index) + stop.service_s + limit)
 
 
 def _add_load(
@@ -396,7 +396,7 @@ def _drop_penalty(distances: np.ndarray, fleet: list[Vehicle]) -> int:
 
 def _millis_until(deadline: float) -> int:
     # A deadline already passed still makes a valid limit: the search stops at its first check.
-    return max(1, round((deadline - time.monotonic()) * 1000))
+    return max(1, round((deadline - clock.now()) * 1000))
 
 
 def _search_parameters(

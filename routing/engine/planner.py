@@ -3,10 +3,10 @@ same in a child process that can be killed."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from routing.engine import clock
 from routing.engine.model import (
     REASON_FLEET_FULL,
     REASON_NO_SOLUTION,
@@ -25,7 +25,7 @@ DEFAULT_PARAMS = SearchParams()
 def solve(problem: Problem, params: SearchParams = DEFAULT_PARAMS) -> Solution:
     """Plan the routes. Never raises for stops that cannot be served; raises `ProblemError` only for
     a locked route that cannot be driven as given."""
-    started = time.monotonic()
+    started = clock.now()
     fleet = [v for v in problem.vehicles if can_leave(problem, v)]
     locked = locked_route_nodes(problem, fleet)
     locked_nodes = {node for nodes in locked.values() for node in nodes}
@@ -66,7 +66,7 @@ def solve(problem: Problem, params: SearchParams = DEFAULT_PARAMS) -> Solution:
     objective = sum(r.distance_m for r in routes) + sum(
         v.fixed_cost for v in fleet if any(r.vehicle_id == v.id for r in routes)
     )
-    return Solution(tuple(routes), unserved, objective, round(time.monotonic() - started, 3))
+    return Solution(tuple(routes), unserved, objective, round(clock.now() - started, 3))
 
 
 def solve_isolated(

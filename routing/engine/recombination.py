@@ -14,11 +14,11 @@ solver's side: from its plans and pooled routes to that model and back.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from routing.engine import clock
 from routing.engine.model import Problem, Vehicle
 from routing.engine.ortools_model import Outcome
 from routing.engine.schedule import route_cost, vehicle_classes
@@ -49,7 +49,7 @@ def cheapest_partition(
     the incumbent if `same_size`. None when the search finds none, or the incumbent is the cheapest
     the pool allows.
 
-    `deadline` (a time.monotonic() value) bounds the search; None makes the result depend only on
+    `deadline` (a clock.now() value) bounds the search; None makes the result depend only on
     the arguments, with a budget of work instead of time.
     """
     stop_set = set(stops)
@@ -86,7 +86,7 @@ def _within_reach(
 
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if deadline is not None:
-        solver.SetTimeLimit(max(1, round((deadline - time.monotonic()) * 1000)))
+        solver.SetTimeLimit(max(1, round((deadline - clock.now()) * 1000)))
     chosen = [solver.NumVar(0, 1, "") for _ in usable]
     covers = {stop: solver.Constraint(1, 1) for stop in stops}
     uses = {c: solver.Constraint(0, n) for c, n in vehicles.items()}
@@ -148,7 +148,7 @@ def _solve(
     else:
         # Two threads: the searches it recombines are stopped while it runs.
         solver.parameters.num_workers = 2
-        solver.parameters.max_time_in_seconds = max(0.001, deadline - time.monotonic())
+        solver.parameters.max_time_in_seconds = max(0.001, deadline - clock.now())
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

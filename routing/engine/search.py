@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from routing.engine import clock
 from routing.engine.local_search import swap_star
 from routing.engine.model import (
     LOAD_KINDS,
@@ -136,7 +136,7 @@ def best_of_portfolio(
     deadline: float,
     children: Workers,
 ) -> dict[int, list[int]] | None:
-    """The best plan of the portfolio's workers, each searching until `deadline` (time.monotonic()).
+    """The best plan of the portfolio's workers, each searching until `deadline` (clock.now()).
 
     With one worker it runs here. With more, every worker runs in one of the `children` (none in
     this process, which could not be interrupted), which is killed if it overruns, and so does the
@@ -152,7 +152,7 @@ def best_of_portfolio(
     rounds = (_SECTOR_ROUNDS if by_sector else _ROUNDS) if in_rounds else 1
     if params.solution_limit is not None:
         params = replace(params, solution_limit=max(1, params.solution_limit // rounds))
-    began = time.monotonic()
+    began = clock.now()
     first_share = _FIRST_SECTOR_ROUND_SHARE if by_sector else 1 / rounds
     recombining = rounds > 1
     recombine_s = _RECOMBINE_SHARE * (deadline - began) / rounds if recombining else 0.0

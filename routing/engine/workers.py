@@ -21,11 +21,11 @@ import multiprocessing
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 
+from routing.engine import clock
 from routing.engine.model import Problem, SearchParams, Solution
 
 # Allowance beyond the search's own time limit: starting Python, importing OR-Tools, building the
@@ -88,7 +88,7 @@ class Workers:
     def run(self, calls: Sequence[tuple[Callable, tuple]], *, deadline: float) -> list[object | None]:
         """`target(*args)` for each call, the k-th in the k-th child, all at once. Returns their
         results in order, with None for a call whose child had not answered by `deadline` (a
-        `time.monotonic()` value) or died without answering: such a child is killed, never waited
+        `clock.now()` value) or died without answering: such a child is killed, never waited
         for. An exception raised by a call is raised here, once every child is stopped."""
         results: list[object | None] = [None] * len(calls)
         pending: dict[Connection, int] = {}
@@ -97,7 +97,7 @@ class Workers:
             connection.send(call)
             pending[connection] = k
         error: Exception | None = None
-        while pending and error is None and (left := deadline - time.monotonic()) > 0:
+        while pending and error is None and (left := deadline - clock.now()) > 0:
             for connection in wait(list(pending), timeout=left):
                 k = pending.pop(connection)
                 try:

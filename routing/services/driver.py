@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError, PermissionDeniedError
 from orders.lifecycle import parcel_transition
+from orders.locks import lock_parcels
 from orders.models import Parcel
 from routing.models import PlannedRoute, PlannedStop, PlanParcel
 
@@ -116,13 +117,9 @@ def stop_not_served(*, stop: PlannedStop, reason: str, actor=None, actor_label: 
             "parcel_id", flat=True
         )
         sent_back = []
-        # Locked in id order, as every other writer of parcels does, so this cannot deadlock with a scan-in.
-        for parcel in (
-            Parcel.objects.select_for_update(of=("self",))
-            .select_related("order__merchant", "order__pickup_store")
-            .filter(pk__in=list(parcel_ids), status=Parcel.Status.IN_TRANSIT)
-            .order_by("pk")
-        ):
+        for parcel in lock_parcels(parcel_ids, related=["order__merchant", "order__pickup_store"]):
+            if parcel.status != Parcel.Status.IN_TRANSIT:
+                continue  # scanned in by the store already: it stays there
             parcel_transition(
                 parcel=parcel,
                 to=Parcel.Status.AT_DC,

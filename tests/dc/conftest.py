@@ -6,10 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dc.services.loading import parcel_load
 from orders.lifecycle import parcel_transition
 from routing.models import BatchRun, PlannedRoute, PlannedStop, PlanParcel, RegionPlan
-from routing.services.dispatch import region_plan_approve, route_dispatch
 from stores.models import StaffMembership
 from tests.factories import (
     DistributionCenterFactory,
@@ -17,9 +15,7 @@ from tests.factories import (
     StoreFactory,
     UserFactory,
     VehicleFactory,
-    make_driver,
 )
-from tests.routing.conftest import network, parcels, planned_run  # noqa: F401 - fixtures
 
 
 def make_dock(dc, username: str = "dock"):
@@ -88,7 +84,7 @@ def approved_plan(dc, region, store, other_store, make_parcel):
             delivered_parcels=1,
             collected_parcels=0,
         )
-    parcels = {}  # noqa: F811 - a local of this fixture, not the routing tests' `parcels` fixture
+    parcels = {}
     for key, where, count in (((1, 1), store, 2), ((1, 2), other_store, 1), ((2, 1), other_store, 1)):
         parcels[key] = []
         for _ in range(count):
@@ -116,26 +112,3 @@ def forget_started_runs():
     intake._STARTED_RUNS.clear()
     yield
     intake._STARTED_RUNS.clear()
-
-
-@pytest.fixture
-def driver(dc):
-    return make_driver(dc, "driver")
-
-
-@pytest.fixture
-def other_dc_driver(db):
-    return make_driver(DistributionCenterFactory(code="DC2", name="Other DC"), "driver_elsewhere")
-
-
-@pytest.fixture
-def dispatched_route(planned_run, planner):  # noqa: F811
-    """Route 1 of region W, approved, loaded and dispatched: drops in transit, W's expired parcels to collect."""
-    region_plan = planned_run.region_plans.get(region__code="W")
-    region_plan = region_plan_approve(region_plan=region_plan, user=planner)
-    route = region_plan.routes.order_by("number").first()
-    for entry in PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).select_related("parcel"):
-        parcel_load(parcel_code=entry.parcel.tracking_number, route=route, dc=planned_run.dc, user=planner)
-    route_dispatch(route=route, user=planner)
-    route.refresh_from_db()
-    return route

@@ -13,6 +13,7 @@ from dc.services.returns import consignment_hand_over, parcel_return_intake
 from dc.services.scanning import DockRefusal, Reason
 from orders.models import Parcel, ParcelEvent, WebhookDelivery
 from orders.services.counter import parcel_report_problem
+from routing.models import BatchRun
 
 S = Parcel.Status
 
@@ -39,6 +40,22 @@ def test_batch_cutoff_is_today_before_the_batch_time_and_tomorrow_after(dc, sett
     after = batch_cutoff(dc=dc, now=morning + timedelta(hours=1))
     assert before.today and before.seconds_left == 30 * 60 and before.day == morning.date()
     assert not after.today and after.day == morning.date() + timedelta(days=1)
+
+
+def test_an_intake_after_a_batch_started_by_hand_goes_with_tomorrows(dc, dock, make_parcel):
+    morning = datetime(2026, 3, 2, 7, 0, tzinfo=dc.tz)
+    before = parcel_intake(parcel_code=make_parcel("created").tracking_number, dc=dc, user=dock, now=morning)
+    BatchRun.objects.create(
+        dc=dc,
+        plan_date=morning.date(),
+        trigger=BatchRun.Trigger.MANUAL,
+        cutoff=morning,
+        time_limit_s=1,
+        started_at=morning,
+    )
+    after = parcel_intake(parcel_code=make_parcel("created").tracking_number, dc=dc, user=dock, now=morning)
+    assert before.batch.today and before.batch.day == morning.date()
+    assert not after.batch.today and after.batch.day == morning.date() + timedelta(days=1)
 
 
 def test_a_second_intake_scan_is_a_409_saying_when_and_by_whom(dc, dock, make_parcel):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from dc.models import DockException, ReturnConsignment
 from dc.services.returns import parcel_return_intake
-from orders.models import Parcel
+from orders.models import Parcel, WebhookDelivery
 
 S = Parcel.Status
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -70,6 +70,21 @@ def test_intake_scan_answers_json(dock_client, dc, make_parcel):
     assert unknown.status_code == 404 and unknown.json()["tone"] == "bad"
     broken = dock_client.post(url("intake", dc), data="[1]", content_type="application/json", **JSON)
     assert broken.status_code == 400
+
+
+def test_an_intake_scan_takes_eight_statements(dock_client, dc, merchant, make_parcel, django_assert_num_queries):
+    """The dock's rate rests on this count (bench/dc_intake.py): the user, the DC and its membership, the
+    parcel with its open-exception and batch-started checks, the compare-and-swap, the event and the
+    merchant's webhook row; the other two are the savepoint of the lifecycle gate inside the test's transaction."""
+    merchant.webhook_url = "http://127.0.0.1:9/hook"
+    merchant.save()
+    parcel = make_parcel("created")
+    with django_assert_num_queries(8):
+        response = dock_client.post(url("intake", dc), {"code": parcel.tracking_number}, **JSON)
+    assert response.status_code == 200 and response.json()["reason"] == "received"
+    parcel.refresh_from_db()
+    assert parcel.status == S.AT_DC
+    assert WebhookDelivery.objects.filter(merchant=merchant, event__parcel=parcel, event__to_status=S.AT_DC).exists()
 
 
 def test_intake_without_script_posts_and_shows_the_answer(dock_client, dc, make_parcel):

@@ -9,15 +9,13 @@ from playwright.sync_api import expect
 from orders.models import Parcel
 from orders.services.counter import parcel_scan_in
 from routing.models import PlannedStop, PlanParcel
-from tests.dc.conftest import dispatched_route, driver  # noqa: F401 - fixtures
 from tests.e2e.conftest import sign_in
 from tests.factories import make_clerk
-from tests.routing.conftest import network, parcels, planned_run  # noqa: F401 - fixtures
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-def test_driver_taps_through_a_stop_and_sends_another_back(phone_page, driver, dispatched_route):  # noqa: F811
+def test_driver_taps_through_a_stop_and_sends_another_back(phone_page, driver, dispatched_route):
     page = phone_page
     stops = list(dispatched_route.stops.select_related("store").order_by("position"))
     first = stops[0]

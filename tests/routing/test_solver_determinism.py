@@ -1,12 +1,18 @@
 """Same input, seed and solution budget: same routes, in one process or several."""
 
 import hashlib
+from functools import partial
 
 import pytest
 
 from routing.checker import check
-from routing.engine import SearchParams, solve
+from routing.engine import SearchParams, solve, solve_isolated
+from tests.routing.clocks import FrozenClock, RecordingClock, solve_with
 from tests.routing.problems import capacity_problem, city, plan
+
+# A time limit these tests never wait for, and the hard timeout that turns a search running on into a failure.
+TEN_MINUTES = 600
+HANG_GUARD_S = 120
 
 
 def test_two_solves_in_a_row_in_one_process_give_the_same_routes():
@@ -56,27 +62,37 @@ def test_parallel_workers_are_reproducible_and_no_worse_than_one():
 
 
 def test_time_limit_bounds_the_solve():
-    # given: no solution budget, a one-second time limit
+    # given: no solution budget, so only the limit can end this ruin-and-recreate search, and a clock
+    # that, from the solve's second reading on, says the limit has passed
     problem = city(110)
+    late = RecordingClock(ahead=TEN_MINUTES, from_reading=1)
 
-    # when
-    solution = solve(problem, SearchParams(time_limit_s=1))
+    # when: in a child process whose hard timeout, far below the limit, only stops a search that
+    # runs on
+    solution = solve_isolated(
+        problem, SearchParams(time_limit_s=TEN_MINUTES), timeout_s=HANG_GUARD_S, target=partial(solve_with, late)
+    )
 
     # then
     assert check(problem, solution) == []
-    assert solution.search_seconds < 5
+    assert solution.search_seconds >= TEN_MINUTES
 
 
 def test_search_stops_early_once_it_stops_improving():
-    # given: a small problem and a time limit it does not need
+    # given: a small problem, and a clock that never moves, so no deadline ever passes
     problem = city(12)
 
-    # when
-    solution = solve(problem, SearchParams(time_limit_s=60))
+    # when: in a child process whose hard timeout only stops a search that never converges
+    solution = solve_isolated(
+        problem,
+        SearchParams(time_limit_s=TEN_MINUTES),
+        timeout_s=HANG_GUARD_S,
+        target=partial(solve_with, FrozenClock()),
+    )
 
-    # then
+    # then: the search ended itself, with every stop served
     assert check(problem, solution) == []
-    assert solution.search_seconds < 10
+    assert solution.unserved == ()
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,9 @@ def run_cli(instance: str, *args: str) -> dict:
 
 
 def test_cvrp_instance():
-    # when
-    result = run_cli("A-n32-k5.vrp", "--time-limit", "2", "--workers", "1")
+    # when: a budget of solutions, not of seconds, so the plan is the same however busy the machine;
+    # the time limit is far beyond what the budget takes
+    result = run_cli("A-n32-k5.vrp", "--time-limit", "60", "--solution-limit", "1000", "--workers", "1")
 
     # then: every customer (nodes 2..32 in the file) once, loads within capacity, cost as claimed
     data = vrplib.read_instance(str(BENCH / "A-n32-k5.vrp"))
@@ -41,7 +42,7 @@ def test_cvrp_instance():
         path = [1, *route, 1]
         cost += sum(round(math.dist(xy[a - 1], xy[b - 1])) for a, b in pairwise(path))
     assert result["cost"] == cost
-    assert cost <= 784 * 1.05  # within 5% of the proven optimum, even in 3 seconds
+    assert cost <= 784 * 1.05  # within 5% of the proven optimum
 
 
 def test_solomon_instance_with_both_workers():
