@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CHROMIUM ?= /usr/bin/chromium
+# The settings default to production (debug off, no demo shop); these commands are for a local machine.
+# Set either variable to 0 in the environment to try production mode.
+export DJANGO_DEBUG ?= 1
+export PICKUP_DEMO_SHOP ?= 1
 
 .PHONY: run test lint venv deps test-deps migrate seed serve clean messages
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.input import validate_day
 from orders.counter.forms import ScanForm
 from stores.models import SizeClass
 
@@ -44,4 +45,6 @@ class HandOverForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"), required=False, validators=[validate_day], widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -4,7 +4,6 @@ Every screen runs for the DC named in the URL and only for its dock staff or pla
 another DC is answered as unknown.
 """
 
-import json
 from datetime import date
 from functools import wraps
 
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.input import UnrepresentableInput, json_body, parse_day
 from dc import selectors
 from dc.forms import DayForm, HandOverForm, IntakeForm
 from dc.models import DockException, ReturnConsignment
@@ -77,12 +77,11 @@ def _day(request) -> tuple[DayForm, date]:
 
 
 def _request_data(request):
-    """The posted form, or the JSON object a script sent; None when the JSON is not an object."""
+    """The posted form, or the JSON object a script sent; None when the JSON is not an object.
+
+    UnrepresentableInput (core/input.py) when the JSON is not valid or holds what cannot be stored."""
     if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"{}")
-        except ValueError:
-            return None
+        data = json_body(request.body or b"{}")
         return data if isinstance(data, dict) else None
     return request.POST
 
@@ -100,7 +99,10 @@ def _scan(request, *, form_class, call, template: str, context=None):
 
 
 def _scan_answer(request, form_class, call) -> tuple[dict, int]:
-    data = _request_data(request)
+    try:
+        data = _request_data(request)
+    except UnrepresentableInput as refusal:
+        return {"ok": False, "reason": "invalid", "tone": "bad", "message": refusal.message}, 400
     if data is None:
         message = _("The request body must be a JSON object with the scanned code.")
         return {"ok": False, "reason": "invalid", "tone": "bad", "message": message}, 400
@@ -214,7 +216,7 @@ def consignments(request):
 
 def _route_or_404(dc, day: str, region: str, number: int) -> PlannedRoute:
     try:
-        plan_day = date.fromisoformat(day)
+        plan_day = parse_day(day)
     except ValueError:
         raise Http404(_("Not a date: %(day)s") % {"day": day}) from None
     return get_object_or_404(

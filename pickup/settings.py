@@ -20,7 +20,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PICKUP_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a deployment that forgets the variable must not serve debug pages. `make run` and
+# the tests (tests/settings.py) turn it on.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Input that cannot be represented (NUL, lone surrogates, overflowing numbers and days) is a 400.
+    "pickup.middleware.UnrepresentableInputMiddleware",
     # Last, so its process_exception runs first: a lost database becomes a 503, not a 500 page.
     "pickup.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -172,6 +176,8 @@ PICKUP_GEOCODER = env_str("PICKUP_GEOCODER", "stores.geocoding.GazetteerGeocoder
 # Map tiles for the store picker and the planner's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png;
 # empty draws stores and routes on a plain background, so the pages work with no tile server reachable.
 PICKUP_MAP_TILE_URL = env_str("PICKUP_MAP_TILE_URL")
+# /demo-shop/ lets anyone place real orders for PICKUP_DEMO_SHOP_MERCHANT: mounted only when this is on.
+PICKUP_DEMO_SHOP = env_bool("PICKUP_DEMO_SHOP", False)
 PICKUP_DEMO_SHOP_MERCHANT = env_str("PICKUP_DEMO_SHOP_MERCHANT", "BOOKNOOK")
 PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
 # How long an Idempotency-Key is remembered; a key sent again after this is a new request (docs/api.md says why 24).
@@ -234,6 +240,11 @@ CELERY_IMPORTS = ["orders.tasks_counter"]
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "orders.api.parsers.CheckedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "orders.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {

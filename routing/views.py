@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.input import parse_day
 from routing import selectors
 from routing.forms import ConditionsForm, MoveForm, VehiclesForm
 from routing.manifest import barcode_svg, driver_qr_svg, manifest_pdf, plan_csv
@@ -44,7 +45,7 @@ def planner_view(view):
 
 def _day(raw: str) -> date:
     try:
-        return date.fromisoformat(raw)
+        return parse_day(raw)
     except ValueError:
         raise Http404(_("Not a date: %(day)s") % {"day": raw}) from None
 

@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+# Local mode (the settings default to production): debug pages, the development secret, the demo shop.
+export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+export PICKUP_DEMO_SHOP=${PICKUP_DEMO_SHOP:-1}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 

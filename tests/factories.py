@@ -119,6 +119,12 @@ def make_planner(dc: DistributionCenter, username: str = "planner"):
     return user
 
 
+def make_dock(dc: DistributionCenter, username: str = "dock"):
+    user = UserFactory(username=username)
+    StaffMembership.objects.create(user=user, role=StaffMembership.Role.DOCK, dc=dc)
+    return user
+
+
 def make_driver(dc: DistributionCenter, username: str = "driver"):
     user = UserFactory(username=username)
     StaffMembership.objects.create(user=user, role=StaffMembership.Role.DRIVER, dc=dc)

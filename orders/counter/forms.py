@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.input import validate_day
 from orders.models import ParcelEvent
 
 
@@ -98,6 +99,7 @@ class ReportDayForm(forms.Form):
     day = forms.DateField(
         label=_("Day"),
         required=False,
+        validators=[validate_day],
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )

@@ -4,7 +4,6 @@ Every view runs for the clerk's current store (kept in the session, checked agai
 each request); a parcel of another store is answered 404 and the refusal logged.
 """
 
-import json
 import logging
 from functools import wraps
 
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.input import UnrepresentableInput, json_body
 from orders.counter.forms import FindParcelForm, HandoverForm, ReportDayForm, ReportForm, ScanForm, StoreChoiceForm
 from orders.counter_selectors import (
     counter_day_counts,
@@ -192,9 +192,9 @@ def parcel_detail(request, tracking_number: str):
 def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-        except ValueError:
-            data = None
+            data = json_body(request.body or b"{}")
+        except UnrepresentableInput as refusal:
+            return {"ok": False, "reason": "invalid", "tone": "bad", "message": refusal.message}, 400
         if not isinstance(data, dict):
             return {
                 "ok": False,

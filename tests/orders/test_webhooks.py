@@ -1,6 +1,8 @@
 """Signed webhooks: created after commit for each status change, delivered, verified, retried, replayed."""
 
 import json
+import re
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -20,6 +22,7 @@ from orders.webhooks import (
     webhook_sweep,
     webhook_verify,
 )
+from tests.conftest import PROJECT_ROOT
 
 D = WebhookDelivery.Status
 
@@ -219,3 +222,50 @@ def test_a_failing_endpoint_gets_each_parcels_events_once_and_in_sequence(
         for h, body, _ in delivered
     )
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {D.SUCCEEDED}
+
+
+def _documented_verify():
+    """The verification example merchants copy from the API description, run as written."""
+    text = (PROJECT_ROOT / "orders" / "api" / "description.md").read_text(encoding="utf-8")
+    source = re.search(r"```python\n(.*?def verify\(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(source, "description.md", "exec"), namespace)
+    return lambda *, secret, header, body: namespace["verify"](secret, header, body)
+
+
+@pytest.mark.parametrize("implementation", ["server", "documented"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        None,
+        "garbage",
+        ",,,",
+        "=",
+        "sha256=abc",
+        "v1=" + "0" * 64,
+        "t=,v1=" + "0" * 64,
+        "t=abc,v1=" + "0" * 64,
+        "t=1e3,v1=" + "0" * 64,
+        "t=\u00b2,v1=" + "0" * 64,
+        "t={now}",
+        "t={now},v1=",
+        "t={now},v1=\u00e9\u00e9",
+        "t={now},v0={mac}",
+        "t={stale},v1={mac_stale}",
+        "t=99999999999999999999999999999999,v1=" + "0" * 64,
+    ],
+    ids=lambda header: repr(header)[:40],
+)
+def test_verification_answers_false_for_empty_malformed_or_stale_headers(implementation, header):
+    # given a body, a secret and a header that is empty, garbage, another scheme, timeless or stale
+    verify = webhook_verify if implementation == "server" else _documented_verify()
+    body, now = b'{"id":"evt_1"}', int(time.time())
+    mac = webhook_sign(secret="s3cret", timestamp=now, body=body).split("v1=")[1]
+    mac_stale = webhook_sign(secret="s3cret", timestamp=now - 301, body=body).split("v1=")[1]
+    if header is not None:
+        header = header.format(now=now, stale=now - 301, mac=mac, mac_stale=mac_stale)
+    # when the receiver verifies it / then the answer is False, not an exception
+    assert verify(secret="s3cret", header=header, body=body) is False
+    # and a good header for the same body still verifies
+    assert verify(secret="s3cret", header=f"t={now},v1={mac}", body=body) is True

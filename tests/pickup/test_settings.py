@@ -27,16 +27,24 @@ CELERY_PROBE = (
 )
 
 
+# Whether debug is on and the demo shop mounted, as a production start would have them.
+EXPOSURE_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; from django.urls import resolve, "
+    "Resolver404\ntry:\n resolve('/demo-shop/'); shop = True\nexcept Resolver404:\n shop = False\n"
+    "print(json.dumps({'debug': s.DEBUG, 'demo_shop': shop}))"
+)
+LOCAL_ONLY = {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "TIME_ZONE", "PICKUP_DEMO_SHOP"}
+
+
 def probe(code=PROBE, **env):
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "TIME_ZONE"}
-    }
+    """Run `code` with the project's settings in a fresh interpreter; local mode unless DJANGO_DEBUG says
+    otherwise (None: the variable unset)."""
+    clean = {k: v for k, v in os.environ.items() if k not in LOCAL_ONLY}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "pickup.settings", "DJANGO_DEBUG": "1", **env}
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "pickup.settings", **env},
+        env={k: v for k, v in env.items() if v is not None},
         capture_output=True,
         text=True,
     )
@@ -87,9 +95,42 @@ def test_business_settings_are_read_from_the_environment():
     assert (out["hold"], out["batch"], out["tz"]) == (5, "08:30:00", "Asia/Tokyo")
 
 
-def test_production_mode_refuses_to_start_without_a_secret_key():
-    result = probe(DJANGO_DEBUG="0")
+@pytest.mark.parametrize("debug", ["0", None], ids=["DJANGO_DEBUG=0", "DJANGO_DEBUG unset"])
+def test_production_mode_refuses_to_start_without_a_secret_key(debug):
+    result = probe(DJANGO_DEBUG=debug)
     assert result.returncode != 0 and "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_is_the_default_with_no_debug_pages_and_no_demo_shop():
+    # given a deployment that sets a secret and its host, and nothing about debugging or the demo shop
+    result = probe(EXPOSURE_PROBE, DJANGO_DEBUG=None, DJANGO_SECRET_KEY="s" * 50, DJANGO_ALLOWED_HOSTS="pickup.example")
+    # then debugging is off and /demo-shop/ is not mounted
+    assert json.loads(result.stdout) == {"debug": False, "demo_shop": False}, result.stderr
+
+
+def test_the_demo_shop_is_mounted_when_the_setting_asks():
+    result = probe(EXPOSURE_PROBE, PICKUP_DEMO_SHOP="1")
+    assert json.loads(result.stdout) == {"debug": True, "demo_shop": True}, result.stderr
+
+
+def test_make_run_and_the_tests_turn_local_mode_on():
+    # `make run` exports both (its recipes and scripts/run_local.sh), the tests' settings set both
+    dry_run = subprocess.run(
+        ["make", "-n", "-p", "run"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k not in LOCAL_ONLY},
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert {"DJANGO_DEBUG = 1", "PICKUP_DEMO_SHOP = 1"} <= set(dry_run.splitlines())
+    script = (ROOT / "scripts" / "run_local.sh").read_text()
+    assert (
+        "export DJANGO_DEBUG=${DJANGO_DEBUG:-1}" in script
+        and "export PICKUP_DEMO_SHOP=${PICKUP_DEMO_SHOP:-1}" in script
+    )
+    from django.conf import settings
+
+    assert settings.PICKUP_DEMO_SHOP
 
 
 def test_bad_values_fail_loudly():

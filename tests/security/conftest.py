@@ -13,6 +13,7 @@ from tests.factories import (
     StoreFactory,
     UserFactory,
     make_clerk,
+    make_dock,
     make_driver,
     make_planner,
 )
@@ -38,6 +39,7 @@ def world(planned_run, network, settings):
         "operator": UserFactory(username="matrix_operator", is_staff=True, is_superuser=True),
         # A driver of another DC: every route of this DC is another's to them.
         "driver": make_driver(other_dc, "matrix_driver"),
+        "dock": make_dock(network["dc"], "matrix_dock"),
     }
     route = planned_run.region_plans.get(region__code="W").routes.order_by("number").first()
     own = {

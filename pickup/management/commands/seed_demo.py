@@ -41,7 +41,10 @@ class Command(BaseCommand):
         self.stdout.write("Merchant API keys (Authorization: Bearer <key>; docs at /api/v1/docs/):")
         for code, key in demo_api_keys():
             self.stdout.write(f"  {code:8} {key}")
-        self.stdout.write(f"Demo shop checkout: {settings.PICKUP_PUBLIC_URL}{reverse('demo_shop:checkout')}")
+        if settings.PICKUP_DEMO_SHOP:
+            self.stdout.write(f"Demo shop checkout: {settings.PICKUP_PUBLIC_URL}{reverse('demo_shop:checkout')}")
+        else:
+            self.stdout.write("Demo shop: not mounted (set PICKUP_DEMO_SHOP=1 to try it).")
         if plan_today:
             from routing.demo import plan_demo_today
 
