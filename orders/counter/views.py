@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -313,10 +313,11 @@ def report_problem(request, tracking_number: str):
             )
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    # Only a path on this site: `redirect` would take a bare word for a view name and fail to reverse it.
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("counter:expected")
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 # Confirm refusals after which the screen shows the order again, with the refusal above the scans.

@@ -318,3 +318,17 @@ def test_a_scan_in_reads_and_writes_a_fixed_handful_of_rows(clerk_client, in_tra
     assert response.status_code == 200, response.content
     lookups = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "orders_parcel"')]
     assert len(lookups) == 1 and "ORDER BY" not in lookups[0], "the parcel is read once, by its unique number, unsorted"
+
+
+@pytest.mark.parametrize("next_value", ["1e309", "counter:home", "https://elsewhere.example/", "//elsewhere.example/"])
+def test_a_report_returns_to_the_expected_list_unless_next_is_a_path_here(clerk_client, in_transit, next_value):
+    # given
+    parcel = in_transit()
+    # when
+    response = clerk_client.post(
+        reverse("counter:report_problem", args=[parcel.tracking_number]),
+        {"kind": "reported_missing", "next": next_value},
+    )
+    # then: never a view name reversed or another site, but the list the report came from
+    assert response.status_code == 302
+    assert response["Location"] == reverse("counter:expected")
