@@ -1,14 +1,14 @@
 """The planner never reaches a dead end: a region that fails on a moved (locked) route says which route
 and store in the page's words, and offers unlock, conditions, vehicles and a re-run on its own page."""
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from core.errors import ConflictError
-from routing.models import Condition, PlannedRoute, RegionPlan
+from routing.models import BatchRun, Condition, PlannedRoute, RegionPlan
 from routing.services import wording
 from routing.services.adjust import (
     region_plan_set_conditions,
@@ -169,3 +169,16 @@ def test_a_region_following_the_days_conditions_keeps_no_factor(planned_run, pla
     )
     rp.refresh_from_db()
     assert rp.condition == "" and rp.condition_factor is None
+
+
+def test_the_day_and_runs_pages_show_the_runs_real_solving_time(planned_run, planner_client):
+    # given: the run started 464 s before it (last) finished, its regions solved for 21 s of it
+    finished = planned_run.finished_at
+    BatchRun.objects.filter(pk=planned_run.pk).update(started_at=finished - timedelta(seconds=464))
+    planned_run.region_plans.update(solve_started_at=finished - timedelta(seconds=21), solve_finished_at=finished)
+    # when
+    day = planner_client.get(reverse("routing:day", args=["DC1", DAY])).content.decode()
+    runs = planner_client.get(reverse("routing:runs", args=["DC1"])).content.decode()
+    # then
+    assert "(21 s of solving)" in day and "464" not in day
+    assert "<td>21</td>" in runs
