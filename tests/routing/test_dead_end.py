@@ -1,7 +1,7 @@
 """The planner never reaches a dead end: a region that fails on a moved (locked) route says which route
 and store in the page's words, and offers unlock, conditions, vehicles and a re-run on its own page."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -18,7 +18,7 @@ from routing.services.adjust import (
     stop_move_preview,
 )
 from routing.services.batch import region_plan_requeue, region_plan_solve
-from tests.conftest import PLAN_DAY, fast_solve
+from tests.conftest import PLAN_DAY, fast_solve, tighten_window_for_a_move
 
 DAY = PLAN_DAY.isoformat()
 
@@ -32,18 +32,9 @@ def solve_again(region_plan, monkeypatch) -> str:
 
 
 def move_last_stop_first_with_a_tight_store(region_plan):
-    """Move the route's last stop to the front (which locks the route); the store then last on it
-    receives until one minute after its new time, so a slower day makes the locked route late there."""
-    route = region_plan.routes.get(number=1)
-    last = route.stops.order_by("-position").first()
-    preview = stop_move_preview(stop=last, target=route, position=1)
-    tight = preview.routes[route.pk].visits[-1]
+    route, last, store = tighten_window_for_a_move(region_plan)
     stop_move(stop=last, target=route, position=1)
-    store = route.stops.order_by("-position").first().store
-    assert str(store.pk) == tight.stop_id
-    end = tight.service_start + 60
-    store.receiving_end = time(end // 3600, end % 3600 // 60, end % 60)
-    store.save(update_fields=["receiving_end"])
+    assert route.stops.order_by("-position").first().store == store
     return PlannedRoute.objects.get(pk=route.pk), store
 
 
