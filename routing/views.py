@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
@@ -322,9 +323,11 @@ def region_move(request, dc, day, region):
 def _moved(preview) -> str:
     """The move's message says that it locked the routes it touched (unlocked on the same page)."""
     kept = sorted((r for r in {preview.stop.route, preview.target} if r.pk in preview.routes), key=lambda r: r.number)
-    return _(
-        "The stop was moved. %(routes)s now locked: re-optimising keeps them as they are until you unlock them."
-    ) % {"routes": ", ".join(wording.route_label(r) for r in kept)}
+    return ngettext(
+        "The stop was moved. %(routes)s is now locked: re-optimising keeps it as it is until you unlock it.",
+        "The stop was moved. %(routes)s are now locked: re-optimising keeps them as they are until you unlock them.",
+        len(kept),
+    ) % {"routes": _(" and ").join(wording.route_label(r) for r in kept)}
 
 
 @planner_view

@@ -120,7 +120,7 @@ def test_a_saved_move_says_it_locked_the_route_and_offers_the_unlock(planned_run
         follow=True,
     ).content.decode()
     label = f"Route 1 – {route.vehicle.name}"
-    assert f"The stop was moved. {label} now locked" in page
+    assert f"The stop was moved. {label} is now locked" in page
     assert 'data-testid="lock-notice"' in page and f'aria-label="Unlock {label}"' in page
     assert "Saving a move locks the routes it touches" in page
 
