@@ -141,15 +141,15 @@ class MovePreview:
 
 def stop_move_preview(*, stop: PlannedStop, target: PlannedRoute, position: int) -> MovePreview:
     """Move `stop` to `position` (1-based) of `target` on paper: both routes are re-driven in their
-    new order with the solver (every stop locked, so nothing else changes) and checked independently."""
+    new order with the solver (every stop locked, so nothing else changes) and checked independently.
+    A lock keeps the solver off a route, not the planner: a locked route (one moved before) takes
+    further moves by hand, and saving locks both routes."""
     source = stop.route
     # Read afresh: a plan approved since this page was loaded is frozen.
     rp = RegionPlan.objects.select_related("run__dc", "region").get(pk=source.region_plan_id)
     _require_editable(rp)
     if target.region_plan_id != rp.pk:
         raise DomainError(_("The stop can only move to a route of the same region plan."), field="route")
-    if source.locked or target.locked:
-        raise ConflictError(_("A locked route keeps its stops: unlock it first."), code="route_locked")
     orders = {r.pk: [s.store_id for s in r.stops.all()] for r in {source, target}}
     orders[source.pk].remove(stop.store_id)
     position = max(1, min(position, len(orders[target.pk]) + 1))

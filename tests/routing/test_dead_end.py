@@ -173,3 +173,17 @@ def test_the_day_and_runs_pages_show_the_runs_real_solving_time(planned_run, pla
     # then
     assert "(21 s of solving)" in day and "464" not in day
     assert "<td>21</td>" in runs
+
+
+def test_a_route_locked_by_a_move_takes_further_moves_by_hand(planned_run):
+    # given: a first move locked route 1
+    route = planned_run.region_plans.get(region__code="W").routes.get(number=1)
+    stop_move(stop=route.stops.order_by("-position").first(), target=route, position=1)
+    route.refresh_from_db()
+    assert route.locked
+    # when: a second stop moves on the same, now locked, route
+    second = route.stops.get(position=3)
+    stop_move(stop=second, target=route, position=2)
+    # then: saved, and the route stays locked
+    route.refresh_from_db()
+    assert route.locked and route.stops.get(position=2).store_id == second.store_id
