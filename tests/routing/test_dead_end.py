@@ -103,6 +103,12 @@ def test_the_failed_regions_page_offers_unlock_conditions_vehicles_and_a_re_run(
     # and the day page says it the same way
     day = planner_client.get(reverse("routing:day", args=["DC1", DAY])).content.decode()
     assert f"{label} is locked" in day
+    # and in zh-Hant
+    chinese = planner_client.get(
+        reverse("routing:region", args=["DC1", DAY, "N"]), HTTP_ACCEPT_LANGUAGE="zh-hant"
+    ).content.decode()
+    assert "此區域無法規劃" in chinese and f"路線 1 – {route.vehicle.name} 已鎖定，無法照原樣行駛" in chinese
+    assert f'aria-label="解除鎖定路線 1 – {route.vehicle.name}"' in chinese and "重新執行此區域" in chinese
     # when: unlocking from the page
     unlocked = planner_client.post(
         reverse("routing:route_lock", args=["DC1", DAY, "N", 1]), {"locked": "0"}, follow=True
