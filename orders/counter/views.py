@@ -414,8 +414,11 @@ def handover(request):
 @counter_view
 def daily_report(request):
     store = request.counter_store
-    form = ReportDayForm(request.GET or None)
-    day = form.cleaned_data["day"] if form.is_valid() and form.cleaned_data["day"] else store_today(store)
+    data = request.GET.copy()
+    if not data.get("day"):
+        data["day"] = store_today(store).isoformat()  # the field shows the day the report is of
+    form = ReportDayForm(data)
+    day = form.cleaned_data["day"] if form.is_valid() else store_today(store)
     # The whole day on one page: it is printed, and one store's day is a few hundred lines at most.
     events = list(counter_day_events(store=store, day=day))
     cash = sum(e.details.get("amount", 0) for e in events if e.type == ParcelEvent.Type.CASH_COLLECTED)

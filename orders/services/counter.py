@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from orders.counter_selectors import counter_cash_due, counter_handover_parcels
@@ -288,7 +289,8 @@ def _locked_refusal(until: datetime, store: Store) -> CounterRefusal:
         _("Locked after %(limit)s wrong pickup codes until %(time)s. Ask the shopper to wait or call support.")
         % {
             "limit": CODE_ATTEMPT_LIMIT,
-            "time": formats.time_format(timezone.localtime(until, store.tz), "TIME_FORMAT"),
+            # A 24-hour clock: "p.m." would end the sentence with a second full stop.
+            "time": formats.time_format(timezone.localtime(until, store.tz), "H:i"),
         },
         code=Reason.LOCKED,
         status_code=423,
@@ -331,9 +333,14 @@ def _verify_code_on(parcel: Parcel, *, code_hash: str, store: Store, clerk) -> N
             )
     if locked_until:
         raise _locked_refusal(locked_until, store)
+    left = CODE_ATTEMPT_LIMIT - attempts
     raise CounterRefusal(
-        _("Wrong pickup code. %(left)s tries left before this parcel is locked for %(minutes)s minutes.")
-        % {"left": CODE_ATTEMPT_LIMIT - attempts, "minutes": int(CODE_LOCK_DURATION.total_seconds() // 60)},
+        ngettext(
+            "Wrong pickup code. %(left)s try left before this parcel is locked for %(minutes)s minutes.",
+            "Wrong pickup code. %(left)s tries left before this parcel is locked for %(minutes)s minutes.",
+            left,
+        )
+        % {"left": left, "minutes": int(CODE_LOCK_DURATION.total_seconds() // 60)},
         code=Reason.WRONG_CODE,
     )
 

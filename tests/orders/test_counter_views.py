@@ -297,13 +297,16 @@ def test_overview_counts_change_with_the_day(clerk_client, on_shelf, store, djan
     assert 'data-stat="on-hand">5 / 40<' in page and 'data-stat="in">5<' in page and 'data-stat="out">0<' in page
 
 
-def test_daily_report_is_printable_and_takes_a_day(clerk_client, on_shelf, django_assert_max_num_queries):
+def test_daily_report_is_printable_and_takes_a_day(clerk_client, store, on_shelf, django_assert_max_num_queries):
     for _ in range(5):
         on_shelf()
     with django_assert_max_num_queries(10):
         page = clerk_client.get(reverse("counter:report")).content.decode()
     assert "Daily counter report" in page and "window.print()" in page and page.count("Ready for pickup") == 5
-    assert "Nothing happened" in clerk_client.get(reverse("counter:report"), {"day": "2020-01-01"}).content.decode()
+    today = datetime.now(store.tz).date().isoformat()
+    assert f'name="day" value="{today}"' in page, "the day field shows the day the report is of"
+    other = clerk_client.get(reverse("counter:report"), {"day": "2020-01-01"}).content.decode()
+    assert "Nothing happened" in other and 'name="day" value="2020-01-01"' in other
     bad = clerk_client.get(reverse("counter:report"), {"day": "yesterday"})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.content.decode()
 

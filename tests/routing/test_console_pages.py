@@ -92,7 +92,7 @@ def test_approve_dispatch_and_manifests(planned_run, planner_client, planner):
     # when
     response = planner_client.post(url("route_dispatch", "DC1", DAY, "W", route.number), follow=True)
     # then
-    assert f"Route {route.number} dispatched" in response.content.decode()
+    assert f"Route {route.number} – {route.vehicle.name} dispatched" in response.content.decode()
     assert Parcel.objects.filter(status=Parcel.Status.IN_TRANSIT).exists()
     manifest = planner_client.get(url("route_manifest", "DC1", DAY, "W", route.number))
     page = manifest.content.decode()
