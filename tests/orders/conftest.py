@@ -40,14 +40,3 @@ def order_body(store, **overrides) -> dict:
     }
     body.update(overrides)
     return body
-
-
-@pytest.fixture
-def send_due():
-    """Send the shopper messages due at `at`, as the beat's sweep would then; their statuses."""
-    from orders.notifications import notification_send, notifications_due
-
-    def _send(at) -> list[str | None]:
-        return [notification_send(notification_id=pk, now=at) for pk in notifications_due(now=at)]
-
-    return _send
