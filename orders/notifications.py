@@ -26,6 +26,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from orders.counter_selectors import counter_cash_due
 from orders.models import Notification, Order, Parcel, ParcelEvent
@@ -264,7 +265,7 @@ def _collecting(order: Order, store: Store, values: dict) -> list[str]:
     """What the shopper needs at the counter: the code, the cash, the deadline and the store's hours."""
     lines = [_("Pickup code: %(code)s") % values]
     if cash := counter_cash_due(order):
-        lines.append(_("Cash to pay at pickup: %(cash)s TWD.") % {"cash": cash})
+        lines.append(_("Cash to pay at pickup: %(cash)s TWD.") % {"cash": f"{cash:,}"})
     lines.append(_("Collect by %(deadline)s.") % values)
     lines.append(_("Opening hours: %(hours)s") % {"hours": store_hours_text(store)})
     return lines
@@ -284,7 +285,7 @@ def store_hours_text(store: Store) -> str:
     if not runs:
         return str(_("Opening hours not published."))
     day = OpeningHours.Weekday
-    return ", ".join(
+    return pgettext("list separator", ", ").join(
         f"{day(first).label}{'' if first == last else '–' + str(day(last).label)} {span}" for first, last, span in runs
     )
 

@@ -104,16 +104,22 @@ def test_the_arrival_message_states_code_cash_store_hours_and_deadline(order_of,
     for day in range(7):
         opens, closes = (time(7), time(23)) if day < 5 else (time(8), time(22))
         OpeningHours.objects.create(store=store, weekday=day, opens=opens, closes=closes)
-    order = order_of(cash_on_pickup=450, language="en")
+    order = order_of(cash_on_pickup=1250, language="en")
     with at(MORNING):
         _arrive(order.parcels.all())
     send_due(MORNING + GATHER)
     body = sms.outbox[0].body
     assert f"Pickup code: {pickup_code_for(order)}" in body
-    assert "Cash to pay at pickup: 450 TWD." in body
+    assert "Cash to pay at pickup: 1,250 TWD." in body
     assert "7-ELEVEN 大安門市" in body
     assert "Opening hours: Monday–Friday 07:00–23:00, Saturday–Sunday 08:00–22:00" in body
     assert "Collect by 2025-05-13 23:59." in body
+    # and the same in Chinese
+    chinese = order_of(cash_on_pickup=1250, language="zh-hant")
+    with at(MORNING):
+        _arrive(chinese.parcels.all())
+    send_due(MORNING + GATHER)
+    assert "營業時間：星期一–星期五 07:00–23:00；星期六–星期日 08:00–22:00" in sms.outbox[1].body
 
 
 def test_no_cash_line_when_nothing_is_due(order_of, at, send_due):
@@ -127,13 +133,13 @@ def test_no_cash_line_when_nothing_is_due(order_of, at, send_due):
 
 def test_cash_collected_at_an_earlier_handover_is_not_asked_again(order_of, store, clerk, at, send_due):
     # given an order paid on pickup whose first parcel was collected, cash and all
-    order = order_of(parcels=2, cash_on_pickup=450, language="en")
+    order = order_of(parcels=2, cash_on_pickup=1250, language="en")
     first, second = order.parcels.order_by("pk")
     code = pickup_code_for(order)
     with at(MORNING):
         parcel_scan_in(code=first.tracking_number, store=store, clerk=clerk)
     send_due(MORNING + GATHER)
-    assert "450 TWD" in sms.outbox[0].body
+    assert "1,250 TWD" in sms.outbox[0].body
     with at(MORNING + timedelta(hours=2)):
         handover_confirm(
             code=code, store=store, clerk=clerk, tracking_numbers=[first.tracking_number], cash_received=True
@@ -155,19 +161,24 @@ def test_cash_collected_at_an_earlier_handover_is_not_asked_again(order_of, stor
             [
                 "已可取貨",
                 "取貨碼：",
-                "取貨時請付現金：新台幣 450 元。",
+                "取貨時請付現金：新台幣 1,250 元。",
                 "營業時間：24 小時營業",
                 "請於 2025-05-13 23:59 前取貨。",
             ],
         ),
         (
             "en",
-            ["is ready for pickup", "Pickup code:", "Cash to pay at pickup: 450 TWD.", "Opening hours: Open 24 hours"],
+            [
+                "is ready for pickup",
+                "Pickup code:",
+                "Cash to pay at pickup: 1,250 TWD.",
+                "Opening hours: Open 24 hours",
+            ],
         ),
     ],
 )
 def test_messages_are_written_in_the_orders_language(order_of, at, send_due, language, expected):
-    order = order_of(cash_on_pickup=450, language=language)
+    order = order_of(cash_on_pickup=1250, language=language)
     with at(MORNING):
         _arrive(order.parcels.all())
     send_due(MORNING + GATHER)
