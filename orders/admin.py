@@ -86,7 +86,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cash_on_pickup",
         "created_at",
     ]
-    list_filter = ["merchant", "pickup_store__region", "created_at"]
+    list_filter = ["merchant", "pickup_store__region", "language", "created_at"]
     # public_id: what a merchant quotes from the API.
     search_fields = [
         "reference",
@@ -106,6 +106,7 @@ class OrderAdmin(admin.ModelAdmin):
         "shopper_name",
         "shopper_email",
         "shopper_phone",
+        "language",
         "pickup_store",
         "preferred_pickup_day",
         "cash_on_pickup",

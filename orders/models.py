@@ -95,6 +95,14 @@ class Order(models.Model):
         Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("pickup store")
     )
     cash_on_pickup = models.PositiveIntegerField(_("cash on pickup (TWD)"), default=0)
+
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        ZH_HANT = "zh-hant", _("Traditional Chinese")
+
+    # What the shopper reads at checkout; their messages go out in it. order_create chooses it by the
+    # store when the checkout does not say (orders.services.ordering.order_language_default).
+    language = models.CharField(_("shopper's language"), max_length=8, choices=Language.choices, default=Language.EN)
     # The day the shopper wants to collect; empty means as soon as possible. The daily batch delivers
     # for this day, so the parcel does not sit on a small shelf eating into its hold.
     preferred_pickup_day = models.DateField(_("preferred pickup day"), null=True, blank=True)

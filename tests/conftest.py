@@ -204,6 +204,17 @@ def commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def send_due():
+    """Send the shopper messages due at `at`, as the beat's sweep would then; their statuses."""
+    from orders.notifications import notification_send, notifications_due
+
+    def _send(at) -> list[str | None]:
+        return [notification_send(notification_id=pk, now=at) for pk in notifications_due(now=at)]
+
+    return _send
+
+
+@pytest.fixture
 def hooked_merchant(merchant, receiver):
     merchant.webhook_url = receiver.url
     merchant.save()

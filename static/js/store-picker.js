@@ -104,7 +104,9 @@
     var message = {
       type: "pickup:store-selected",
       store: { code: store.code, name: store.name, address: store.address },
-      pickup_day: day ? day.value : ""
+      pickup_day: day ? day.value : "",
+      // The shopper's language on this page: the checkout records it with the order.
+      language: document.documentElement.lang
     };
     var target = window.opener || (window.parent !== window ? window.parent : null);
     if (target) target.postMessage(message, origin);
