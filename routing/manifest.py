@@ -16,7 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from core.pdf_fonts import pdf_font
+from core.pdf import draw_qr, pdf_font
 from routing.models import PlannedRoute, PlanParcel
 from routing.selectors import ManifestStop
 from routing.templatetags.routing_tags import clock, km
@@ -37,17 +37,6 @@ def driver_qr_svg(url: str) -> str:
     return segno.make(url, micro=False, error="m").svg_inline(scale=4, border=2, title=url)
 
 
-def _draw_qr(pdf, url: str, *, right: float, top: float, size: float) -> None:
-    """Draw the QR code of `url` as filled squares (crisp at any print resolution), top-right at (right, top)."""
-    matrix = segno.make(url, micro=False, error="m").matrix
-    module = size / len(matrix)
-    pdf.setFillColorRGB(0, 0, 0)
-    for row, bits in enumerate(matrix):
-        for col, bit in enumerate(bits):
-            if bit:
-                pdf.rect(right - size + col * module, top - (row + 1) * module, module, module, stroke=0, fill=1)
-
-
 def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run, driver_url: str | None = None) -> bytes:
     """The same manifest as the page, as an A4 PDF in the reader's language (the active one), with a
     scannable barcode per parcel and, given `driver_url`, the QR code that opens the driver's page of
@@ -63,7 +52,7 @@ def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run, driver_url
     width, height = A4
     y = height - 20 * mm
     if driver_url:
-        _draw_qr(pdf, driver_url, right=width - 12 * mm, top=height - 8 * mm, size=32 * mm)
+        draw_qr(pdf, driver_url, x=width - 44 * mm, y=height - 40 * mm, size=32 * mm)
         pdf.setFont(font, 8)
         pdf.drawRightString(width - 14 * mm, height - 43 * mm, _("Driver: scan to open the route on your phone"))
 

@@ -5,7 +5,7 @@ import io
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from core.pdf_fonts import pdf_font
+from core.pdf import pdf_font
 from tests.pdfs import bitmap, embedded_fonts, ink, page_text
 
 STORE = "全家信義松仁店"
