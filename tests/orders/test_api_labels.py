@@ -2,6 +2,8 @@
 with barcodes that decode to the tracking number; only for the merchant's own parcels."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ParcelFactory
@@ -119,3 +121,19 @@ def test_the_schema_documents_the_labels_as_pdf(client, db):
         content = schema["paths"][path]["get"]["responses"]["200"]["content"]
         assert list(content) == ["application/pdf"]
         assert content["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
+
+
+def test_the_order_label_reads_the_same_few_rows_however_many_parcels(api, order):
+    # given
+    url = reverse("api:order-label", args=[order.public_id])
+    api.get(url)  # the key's first use of the minute is recorded once
+    with CaptureQueriesContext(connection) as two:
+        api.get(url)
+    for _ in range(4):
+        ParcelFactory(order=order)
+    # when
+    with CaptureQueriesContext(connection) as six:
+        response = api.get(url)
+    # then
+    assert page_count(response.content) == 6
+    assert len(six) == len(two)
