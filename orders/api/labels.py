@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from orders.api.views import ERROR_RESPONSES, ORDER_ID, MerchantApiView
@@ -12,6 +12,11 @@ from orders.models import Order
 
 PDF = "application/pdf"
 LABEL_ERRORS = {status: ERROR_RESPONSES[status] for status in (401, 404, 429)}
+# The renderers exist for content negotiation only (`Accept: application/pdf`), not as `?format=`.
+NO_FORMAT = OpenApiParameter("format", exclude=True)
+TRACKING_NUMBER = OpenApiParameter(
+    "tracking_number", str, OpenApiParameter.PATH, description="The parcel's tracking number, as the order gave it."
+)
 LABEL_DESCRIPTION = (
     "A 100 × 150 mm (4 × 6 in) page per parcel, black on white for a thermal printer, in your merchant "
     "account's language: Code 128 barcode and QR code of the tracking number (what the DC's intake scans), "
@@ -53,6 +58,7 @@ class LabelView(MerchantApiView):
 class ParcelLabelView(LabelView):
     @extend_schema(
         operation_id="parcels_label",
+        parameters=[TRACKING_NUMBER, NO_FORMAT],
         responses={(200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description=LABEL_DESCRIPTION), **LABEL_ERRORS},
         tags=["orders"],
         summary="A parcel's label (PDF, 100 × 150 mm)",
@@ -66,7 +72,7 @@ class ParcelLabelView(LabelView):
 class OrderLabelsView(LabelView):
     @extend_schema(
         operation_id="orders_labels",
-        parameters=[ORDER_ID],
+        parameters=[ORDER_ID, NO_FORMAT],
         responses={
             (200, PDF): OpenApiResponse(
                 OpenApiTypes.BINARY, description=LABEL_DESCRIPTION + " One page for each parcel of the order."
