@@ -66,6 +66,15 @@ class Merchant(models.Model):
             "One origin per line, e.g. https://shop.example.com; the store picker hands the chosen store only to these."
         ),
     )
+    # The language of what is printed for the merchant's staff (parcel labels); the default is the
+    # language of a merchant in Taiwan.
+    language = models.CharField(
+        _("label language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="zh-hant",
+        help_text=_("The language the parcel labels are printed in."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

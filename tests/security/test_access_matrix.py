@@ -113,7 +113,9 @@ POLICY = {
             "order-cancel",
             "order-pickup-store",
             "order-pickup-day",
+            "order-label",
             "parcel-events",
+            "parcel-label",
             "webhook-deliveries",
             "webhook-delivery-replay",
         )
@@ -340,6 +342,8 @@ def _pattern(name: str) -> str:
         ("api:orders", "merchant"),
         ("api:order", "merchant"),
         ("api:parcel-events", "merchant"),
+        ("api:parcel-label", "merchant"),
+        ("api:order-label", "merchant"),
         ("api:webhook-deliveries", "merchant"),
     ],
 )
