@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0010_public_ids_unique"),
+        ("orders", "0011_order_language"),
     ]
 
     operations = [
