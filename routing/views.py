@@ -121,6 +121,8 @@ def day_view(request, dc, day):
                 initial={"condition": run.condition, "factor": run.condition_factor} if run else None, day_level=True
             ),
             "refresh": run is not None and run.status == BatchRun.Status.RUNNING,
+            "map_data": selectors.day_map_data(run) if run else None,
+            "tile_url": settings.PICKUP_MAP_TILE_URL,
         },
     )
 
