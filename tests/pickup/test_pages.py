@@ -51,6 +51,7 @@ def test_home_page_in_traditional_chinese(client):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hant")
     assert response.status_code == 200
     assert "便利商店" in response.content.decode()
+    assert "查詢包裹" in response.content.decode()
     assert 'lang="zh-hant"' in response.content.decode()
 
 
