@@ -295,3 +295,15 @@ def test_maps_draw_over_a_tile_server_and_without_one(page, settings, live_serve
     if tiles == "served":
         expect(page.locator("#region-map img.leaflet-tile-loaded").first).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / f"planner-region-tiles-{tiles}-1280.png"))
+
+
+def test_the_measurements_see_what_is_wrong(phone_page):
+    """The checks above can fail: text spilling out of a button and a table hiding a column are seen."""
+    phone_page.set_content(
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<button style="width: 80px; white-space: nowrap">Report a problem</button>'
+        '<h1 style="width: 120px; overflow: hidden; white-space: nowrap">A heading cut off</h1>'
+        '<div class="table-wrap" style="overflow-x: auto"><table style="width: 600px"><tr><td>x</td></tr></table></div>'
+    )
+    assert len(phone_page.evaluate(OVERFLOWING, TEXT_BOXES)) == 2
+    assert len(phone_page.evaluate(HIDDEN_SIDEWAYS, ".table-wrap")) == 1
