@@ -169,30 +169,59 @@ def stop_problems(route: PlannedRoute, stop: PlannedStop) -> list[str]:
 
 
 def map_data(region_plan: RegionPlan, routes: list[PlannedRoute]) -> dict:
-    dc = region_plan.run.dc
-    unserved = list(region_plan.unserved.select_related("store"))
+    return _map(
+        region_plan.run.dc,
+        [_map_route(r, r.stop_list) for r in routes],
+        region_plan.unserved.select_related("store"),
+    )
+
+
+def day_map_data(run: BatchRun) -> dict:
+    """Every route of the day on one map, in the shape of a region's, each route named with its region.
+    Each region numbers its routes from 1, so here the colours run on across the day, apart on one map."""
+    stops = (
+        PlannedStop.objects.filter(route__region_plan__run=run)
+        .select_related("store", "route__vehicle", "route__region_plan__region")
+        .order_by("route__region_plan__region__code", "route__number", "position")
+    )
+    by_route: dict[PlannedRoute, list[PlannedStop]] = {}
+    for stop in stops:
+        by_route.setdefault(stop.route, []).append(stop)
+    return _map(
+        run.dc,
+        [
+            _map_route(route, route_stops, region=route.region_plan.region.code, colour=route_colour(n))
+            for n, (route, route_stops) in enumerate(by_route.items(), start=1)
+        ],
+        UnservedStop.objects.filter(region_plan__run=run).select_related("store"),
+    )
+
+
+def _map(dc: DistributionCenter, routes: list[dict], unserved) -> dict:
     return {
         "dc": {"lat": float(dc.latitude), "lon": float(dc.longitude), "label": dc.code},
-        "routes": [
-            {
-                "number": r.number,
-                "colour": r.colour,
-                "vehicle": r.vehicle.name,
-                "stops": [
-                    {
-                        "lat": float(s.store.latitude),
-                        "lon": float(s.store.longitude),
-                        "position": s.position,
-                        "label": f"{s.store.code} {s.store.name}",
-                    }
-                    for s in r.stop_list
-                ],
-            }
-            for r in routes
-        ],
+        "routes": routes,
         "unserved": [
             {"lat": float(u.store.latitude), "lon": float(u.store.longitude), "label": f"{u.store.code}: {u.reason}"}
             for u in unserved
+        ],
+    }
+
+
+def _map_route(route: PlannedRoute, stops: list[PlannedStop], region: str = "", colour: str = "") -> dict:
+    return {
+        "number": route.number,
+        "region": region,
+        "colour": colour or route_colour(route.number),
+        "vehicle": route.vehicle.name,
+        "stops": [
+            {
+                "lat": float(s.store.latitude),
+                "lon": float(s.store.longitude),
+                "position": s.position,
+                "label": f"{s.store.code} {s.store.name}",
+            }
+            for s in stops
         ],
     }
 

@@ -122,6 +122,8 @@ def day_view(request, dc, day):
                 run.condition if run else "", run.condition_factor if run else None, day_level=True
             ),
             "refresh": run is not None and run.status == BatchRun.Status.RUNNING,
+            "map_data": selectors.day_map_data(run) if run else None,
+            "tile_url": settings.PICKUP_MAP_TILE_URL,
         },
     )
 

@@ -37,9 +37,9 @@ def test_a_clerk_lands_on_the_counter_after_signing_in(client, clerk):
     assert "Counter: A001 Store A" in response.content.decode()
 
 
-def test_someone_who_is_no_clerk_lands_home_and_is_refused_at_the_counter(client, planner):
+def test_someone_who_is_no_clerk_lands_elsewhere_and_is_refused_at_the_counter(client, planner):
     client.force_login(planner)
-    assert client.get(reverse("staff_landing")).url == reverse("home")
+    assert client.get(reverse("staff_landing")).url == reverse("routing:console")
     assert client.get(reverse("counter:home")).status_code == 403
     assert scan(client, "123").json()["reason"] == "not_a_clerk"
 
