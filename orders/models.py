@@ -70,7 +70,7 @@ class Merchant(models.Model):
     return_window_days = models.PositiveSmallIntegerField(
         _("return window (days)"),
         default=7,
-        help_text=_("Days after pickup during which a shopper may return a parcel at a store; 0 takes no returns."),
+        help_text=_("Days after pickup in which a shopper may return a parcel at a store (0: no returns)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

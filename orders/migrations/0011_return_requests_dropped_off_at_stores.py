@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name="return_window_days",
             field=models.PositiveSmallIntegerField(
                 default=7,
-                help_text="Days after pickup during which a shopper may return a parcel at a store; 0 takes no returns.",
+                help_text="Days after pickup in which a shopper may return a parcel at a store (0: no returns).",
                 verbose_name="return window (days)",
             ),
         ),

@@ -132,7 +132,6 @@ def _take_parcels(run: BatchRun) -> list[RegionPlan]:
     stores' forecast free slots and the fleet's space; expired parcels on shelves), one region plan
     per region with work, and share the DC's vehicles out between the regions. What is held back is
     recorded with the reason (see routing.services.intake)."""
-    S = Parcel.Status
     ready = Q(status_changed_at__lte=run.cutoff) | Q(status_changed_at__isnull=True)
     at_dc = intake.deliveries_at_dc(run, ready)
     deliveries, held = intake.select_deliveries(run, at_dc)
