@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from orders.api import views
+from orders.api import returns, views
 from orders.api.converters import DeliveryIdConverter, OrderIdConverter
 
 app_name = "api"
@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("orders/<ord:order_id>/pickup-day/", views.OrderPickupDayView.as_view(), name="order-pickup-day"),
     path("parcels/<str:tracking_number>/events/", views.ParcelEventsView.as_view(), name="parcel-events"),
+    path("returns/", returns.ReturnCreateView.as_view(), name="returns"),
     path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
     path(
         "webhook-deliveries/<dlv:delivery_id>/replay/",
