@@ -6,7 +6,6 @@ scan holds a stale read; then the threads test lets PostgreSQL's row locks decid
 concurrent transactions. SQLite runs one writer at a time, so those races cannot happen there.
 """
 
-import threading
 from collections import Counter
 
 import pytest
@@ -16,7 +15,9 @@ from orders.models import Parcel, ReturnRequest
 from orders.services import returns_dropoff
 from orders.services.counter import CounterRefusal
 from orders.services.returns_dropoff import DropoffReason, return_dropoff, return_request_start
+from tests.dc.test_concurrency import in_other_thread
 from tests.factories import make_clerk
+from tests.orders.test_counter_concurrency import codes, race
 
 S = Parcel.Status
 pytestmark = [
@@ -34,24 +35,6 @@ def return_code(make_parcel):
     return parcel, return_request_start(parcel=parcel, source="shopper", actor_label="shopper").code
 
 
-def on_own_connection(action):
-    """Run `action()` in a thread (its own database connection, its own transaction) and wait for it."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = action()
-        except CounterRefusal as refusal:
-            outcome["result"] = refusal
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    return outcome["result"]
-
-
 def test_a_rival_scan_committed_after_the_code_was_read_wins_and_the_first_is_told_the_code_is_used(
     return_code, store, clerk, other_store, monkeypatch
 ):
@@ -65,7 +48,7 @@ def test_a_rival_scan_committed_after_the_code_was_read_wins_and_the_first_is_to
         found = read(scanned)
         if "result" not in rival:
             rival["result"] = None  # the rival's own read passes through
-            rival["result"] = on_own_connection(lambda: return_dropoff(code=code, store=other_store, clerk=rival_clerk))
+            rival.update(in_other_thread(lambda: return_dropoff(code=code, store=other_store, clerk=rival_clerk)))
         return found
 
     monkeypatch.setattr(returns_dropoff, "_return_by_code", read_then_rival)
@@ -85,26 +68,9 @@ def test_a_rival_scan_committed_after_the_code_was_read_wins_and_the_first_is_to
 def test_four_scans_at_once_make_one_event_and_take_one_slot(return_code, store, clerk):
     # given one code scanned four times at the same moment
     parcel, code = return_code
-    barrier = threading.Barrier(4)
-    results: list = [None] * 4
-
-    def scan(i):
-        try:
-            barrier.wait()
-            results[i] = return_dropoff(code=code, store=store, clerk=clerk)
-        except CounterRefusal as refusal:
-            results[i] = refusal
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scan, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = race(4, lambda i: return_dropoff(code=code, store=store, clerk=clerk))
     # then
-    outcome = Counter(r.code if isinstance(r, CounterRefusal) else "ok" for r in results)
-    assert outcome == Counter({"ok": 1, DropoffReason.ALREADY_DROPPED_OFF: 3})
+    assert codes(results) == Counter({"ok": 1, DropoffReason.ALREADY_DROPPED_OFF: 3})
     assert {r.slot for r in results} == {1}
     assert parcel.events.filter(to_status=S.RETURN_AT_STORE).count() == 1
     assert Parcel.objects.filter(shelf_store=store).count() == 1
