@@ -45,6 +45,7 @@ POLICY = {
     "api:docs": PUBLIC,
     "api:redoc": PUBLIC,
     "tracking:parcel": SESSION,
+    "tracking:return": SESSION,
     "demo_shop:thanks": SESSION,
     **{
         f"counter:{name}": CLERK
@@ -59,6 +60,8 @@ POLICY = {
             "find_parcel",
             "parcel",
             "report_problem",
+            "dropoff",
+            "return_label",
         )
     },
     **{
@@ -114,6 +117,7 @@ POLICY = {
             "order-pickup-store",
             "order-pickup-day",
             "parcel-events",
+            "returns",
             "webhook-deliveries",
             "webhook-delivery-replay",
         )
