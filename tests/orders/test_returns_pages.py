@@ -127,7 +127,7 @@ def test_a_drop_off_scan_answers_the_slot_and_the_label_link(clerk_client, make_
     assert body["link"]["url"] == reverse("counter:return_label", args=[parcel.tracking_number])
     label = clerk_client.get(body["link"]["url"]).content.decode()
     assert "RETURN" in label and parcel.tracking_number in label and "slot 1" in label
-    # and a second scan of the code is refused, amber-free: it names where it went
+    # and a second scan of the code is refused, naming where it went
     again = clerk_client.post(reverse("counter:dropoff"), {"code": code}, **JSON)
     assert again.status_code == 409 and again.json()["reason"] == "already_dropped_off"
 
