@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from orders.lifecycle import AWAITING_COLLECTION
 from orders.models import Parcel
 from routing.models import BatchRun, HeldParcel, PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
 from routing.services import wording
@@ -307,7 +308,7 @@ class DriverStop:
     @property
     def handed_over(self) -> int:
         """Returns the clerk has scanned out to the driver."""
-        return sum(1 for p in self.collects if p.status != Parcel.Status.EXPIRED)
+        return sum(1 for p in self.collects if p.status not in AWAITING_COLLECTION)
 
     @property
     def state(self) -> str:

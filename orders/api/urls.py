@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from orders.api import labels, views
+from orders.api import labels, returns, views
 from orders.api.converters import DeliveryIdConverter, OrderIdConverter
 
 app_name = "api"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("orders/<ord:order_id>/label/", labels.OrderLabelsView.as_view(), name="order-label"),
     path("parcels/<str:tracking_number>/label/", labels.ParcelLabelView.as_view(), name="parcel-label"),
     path("parcels/<str:tracking_number>/events/", views.ParcelEventsView.as_view(), name="parcel-events"),
+    path("returns/", returns.ReturnCreateView.as_view(), name="returns"),
     path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
     path(
         "webhook-deliveries/<dlv:delivery_id>/replay/",

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from orders.counter_selectors import counter_cash_due, counter_handover_parcels
-from orders.lifecycle import parcel_record_event, parcel_transition
+from orders.lifecycle import AWAITING_COLLECTION, parcel_record_event, parcel_transition
 from orders.locks import lock_order, lock_parcel, lock_parcels
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
@@ -141,6 +141,8 @@ def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
     parcel = _parcel_by_tracking(normalize_scan(code))
     if parcel is None:
         raise _unknown(action, store=store, clerk=clerk)
+    if parcel.shelf_store_id == store.pk and parcel.order.pickup_store_id != store.pk:
+        return parcel  # on this shelf, though addressed elsewhere: a return a shopper dropped off here
     if parcel.order.pickup_store_id != store.pk:
         raise _other_store(parcel, store=store, clerk=clerk, action=action)
     parcel.order.pickup_store = store  # the same row, already loaded: spares the notifications a query
@@ -249,9 +251,10 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
 
 
 def parcel_return_scan_out(*, code: str, store: Store, clerk) -> ScanResult:
-    """Hand an expired parcel from the shelf to the driver for its return to the DC; frees its slot."""
+    """Hand an expired parcel (or a shopper's return dropped off here) from the shelf to the driver for
+    its return to the DC; frees its slot."""
     parcel = _scanned_parcel(code, store=store, clerk=clerk, action="return")
-    if parcel.status == S.EXPIRED and parcel.shelf_store_id == store.pk:
+    if parcel.status in AWAITING_COLLECTION and parcel.shelf_store_id == store.pk:
         slot = parcel.shelf_slot
         try:
             event = parcel_transition(

@@ -45,6 +45,7 @@ POLICY = {
     "api:docs": PUBLIC,
     "api:redoc": PUBLIC,
     "tracking:parcel": SESSION,
+    "tracking:return": SESSION,
     "demo_shop:thanks": SESSION,
     **{
         f"counter:{name}": CLERK
@@ -59,6 +60,8 @@ POLICY = {
             "find_parcel",
             "parcel",
             "report_problem",
+            "dropoff",
+            "return_label",
         )
     },
     **{
@@ -116,6 +119,8 @@ POLICY = {
             "order-label",
             "parcel-events",
             "parcel-label",
+
+            "returns",
             "webhook-deliveries",
             "webhook-delivery-replay",
         )
