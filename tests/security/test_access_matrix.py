@@ -119,7 +119,6 @@ POLICY = {
             "order-label",
             "parcel-events",
             "parcel-label",
-
             "returns",
             "webhook-deliveries",
             "webhook-delivery-replay",
