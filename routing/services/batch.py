@@ -137,7 +137,7 @@ def _take_parcels(run: BatchRun) -> list[RegionPlan]:
     deliveries, held = intake.select_deliveries(run, at_dc)
     # An expired parcel is collected from the store whose shelf holds it (its pickup store).
     collects = list(
-        Parcel.objects.filter(status=S.EXPIRED)
+        Parcel.objects.filter(status=S.EXPIRED, order__livemode=True)
         .annotate(
             at_store=Coalesce("shelf_store_id", "order__pickup_store_id"),
             at_region=Coalesce("shelf_store__region_id", "order__pickup_store__region_id"),
