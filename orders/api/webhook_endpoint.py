@@ -141,7 +141,7 @@ EVENT_CALLBACKS = [
         extend_schema(
             request=WebhookEventSerializer,
             responses=RECEIVER_ANSWER,
-            summary=str(EVENT_DESCRIPTIONS[event_type]),
+            summary=EVENT_DESCRIPTIONS[event_type],
             description=SIGNATURE_NOTE,
         ),
     )
@@ -269,6 +269,7 @@ class BulkReplayResultSerializer(serializers.Serializer):
 
 class WebhookDeliveryBulkReplayView(MerchantApiView):
     @extend_schema(
+        operation_id="webhook_deliveries_replay_failed",
         request=BulkReplaySerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={202: BulkReplayResultSerializer, **ERROR_RESPONSES},

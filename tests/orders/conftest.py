@@ -7,8 +7,8 @@ from orders.services.api_keys import api_key_issue
 from tests.factories import MerchantFactory
 
 
-def client_for(merchant) -> APIClient:
-    _key, raw = api_key_issue(merchant=merchant, name="test")
+def client_for(merchant, *, livemode: bool = True) -> APIClient:
+    _key, raw = api_key_issue(merchant=merchant, name="test", livemode=livemode)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
@@ -17,6 +17,12 @@ def client_for(merchant) -> APIClient:
 @pytest.fixture
 def api(merchant):
     return client_for(merchant)
+
+
+@pytest.fixture
+def sandbox_api(merchant):
+    """The merchant's client with a test key (pk_test_…)."""
+    return client_for(merchant, livemode=False)
 
 
 @pytest.fixture
