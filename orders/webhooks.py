@@ -289,8 +289,8 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str]:
 
 
 def _requeue(deliveries) -> None:
-    """Pending again and due now, with a fresh round of retries; each queued once the caller commits."""
-    ids = list(deliveries.values_list("pk", flat=True))
+    """Pending again and due now, with a fresh round of retries; each queued, oldest first, once the caller commits."""
+    ids = list(deliveries.order_by("created_at", "pk").values_list("pk", flat=True))
     WebhookDelivery.objects.filter(pk__in=ids).update(
         status=D.PENDING,
         next_attempt_at=timezone.now(),
