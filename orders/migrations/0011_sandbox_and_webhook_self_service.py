@@ -4,6 +4,22 @@ from django.db import migrations, models
 
 import orders.models
 
+# orders.webhooks.PUBLIC_DETAILS as this migration wrote it: stored payloads lose the internal ids (run,
+# region, vehicle, stop, event and consignment ids, staff notes), so a replay does not send them.
+PUBLIC_DETAILS = {
+    *("reason", "text", "plan_date", "dc", "kind", "measured", "declared", "amount", "currency", "from", "to"),
+}
+
+
+def strip_internal_details(apps, schema_editor):
+    WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
+    for delivery in WebhookDelivery.objects.only("payload").iterator(chunk_size=1000):
+        details = delivery.payload.get("data", {}).get("details") or {}
+        public = {key: value for key, value in details.items() if key in PUBLIC_DETAILS}
+        if public != details:
+            delivery.payload["data"]["details"] = public
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(payload=delivery.payload)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -60,4 +76,5 @@ class Migration(migrations.Migration):
                 fields=("merchant", "livemode", "reference"), name="order_reference_unique_per_merchant_mode"
             ),
         ),
+        migrations.RunPython(strip_internal_details, migrations.RunPython.noop),
     ]
