@@ -86,7 +86,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cash_on_pickup",
         "created_at",
     ]
-    list_filter = ["merchant", "pickup_store__region", "created_at"]
+    list_filter = ["merchant", "livemode", "pickup_store__region", "created_at"]
     # public_id: what a merchant quotes from the API.
     search_fields = [
         "reference",
@@ -275,7 +275,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "created_at",
         "delivered_at",
     ]
-    list_filter = ["status", "merchant"]
+    list_filter = ["status", "livemode", "merchant"]
     search_fields = ["public_id", "event__public_id", "merchant__code", "event__parcel__tracking_number", "url"]
     list_select_related = ["merchant", "event"]
     date_hierarchy = "created_at"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orders.lifecycle import parcel_transition
 from orders.models import WebhookDelivery
-from orders.webhooks import SIGNATURE_HEADER, webhook_payload, webhook_verify
+from orders.webhooks import EVENT_TYPES, SIGNATURE_HEADER, webhook_payload, webhook_verify
 
 ENDPOINT = reverse("api:webhook-endpoint")
 ROTATE = reverse("api:webhook-endpoint-rotate-secret")
@@ -193,3 +193,33 @@ def test_payloads_carry_no_internal_ids_and_times_with_the_api_offset(hooked_mer
     # then the merchant sees the delivery day, not our internals, and times in +08:00
     assert payload["data"]["details"] == {"delivery_day": timezone.localtime(arrival).date().isoformat()}
     assert payload["created_at"].endswith("+08:00") and payload["data"]["expected_arrival"].endswith("+08:00")
+
+
+def test_the_served_schema_lists_every_event_type_with_its_payload(client, db):
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    put = schema["paths"]["/api/v1/webhook-endpoint/"]["put"]
+    assert set(put["callbacks"]) == {*EVENT_TYPES, "webhook.test"}
+    for event_type in EVENT_TYPES:
+        operation = put["callbacks"][event_type]["{$request.body#/url}"]["post"]
+        assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/WebhookEvent"
+        }
+    event = schema["components"]["schemas"]["WebhookEvent"]["properties"]
+    assert {"id", "type", "livemode", "sequence", "created_at", "data"} <= set(event)
+    for path in ("webhook-endpoint/rotate-secret/", "webhook-endpoint/test/", "webhook-deliveries/replay/"):
+        assert "post" in schema["paths"][f"/api/v1/{path}"]
+    assert "get" in schema["paths"]["/api/v1/settlements/"]
+    assert "post" in schema["paths"]["/api/v1/test/parcels/{tracking_number}/advance/"]
+
+
+def test_a_live_key_never_lists_or_replays_sandbox_deliveries(api, sandbox_api, merchant, make_parcel):
+    merchant.webhook_url = "https://shop.example/hooks"
+    merchant.save()
+    now = timezone.now()
+    live = _delivery(merchant, make_parcel, status=D.FAILED, created_at=now - timedelta(hours=1))
+    test = _delivery(merchant, make_parcel, status=D.FAILED, created_at=now - timedelta(hours=1), livemode=False)
+    assert [d["id"] for d in api.get(DELIVERIES).json()["results"]] == [live.public_id]
+    assert [d["id"] for d in sandbox_api.get(DELIVERIES).json()["results"]] == [test.public_id]
+    since = {"since": (now - timedelta(days=1)).isoformat()}
+    assert api.post(REPLAY, since, format="json").json()["replayed"] == [live.public_id]
+    assert sandbox_api.post(REPLAY, since, format="json").json()["replayed"] == [test.public_id]
