@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from tests.orders.test_public_id_migration import _migrate, migrator  # noqa: F401 (the fixture)
+from tests.orders.test_public_id_migration import _migrate, migrator, store_and_merchant  # noqa: F401 (the fixture)
 
 BEFORE = [("orders", "0010_public_ids_unique")]
 AFTER = [("orders", "0011_sandbox_and_webhook_self_service")]
@@ -11,26 +11,11 @@ AFTER = [("orders", "0011_sandbox_and_webhook_self_service")]
 def test_stored_payloads_keep_only_public_details(migrator):  # noqa: F811
     # given a stored delivery of a `planned` event, with the run, region, vehicle and stop in its details
     apps = _migrate(migrator, BEFORE)
-    DC = apps.get_model("stores", "DistributionCenter")
-    Region = apps.get_model("stores", "Region")
-    Store = apps.get_model("stores", "Store")
-    Merchant = apps.get_model("orders", "Merchant")
     Order = apps.get_model("orders", "Order")
     Parcel = apps.get_model("orders", "Parcel")
     ParcelEvent = apps.get_model("orders", "ParcelEvent")
     WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
-    dc = DC.objects.create(code="DC1", name="DC", address="1 Depot Rd", latitude="25.06", longitude="121.42")
-    region = Region.objects.create(code="R1", name="R", dc=dc)
-    store = Store.objects.create(
-        code="S1",
-        name="S",
-        address="1 Heping Rd",
-        postal_code="106",
-        latitude="25.02",
-        longitude="121.54",
-        region=region,
-    )
-    merchant = Merchant.objects.create(code="SHOP", name="Shop", webhook_url="https://shop.example/hooks")
+    store, merchant = store_and_merchant(apps)
     order = Order.objects.create(
         merchant=merchant, reference="A-1", shopper_name="Lin", shopper_phone="0912345678", pickup_store=store
     )

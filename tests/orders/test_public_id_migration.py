@@ -26,20 +26,13 @@ def _migrate(executor, targets):
     return loader.project_state([*targets, *others]).apps
 
 
-def test_existing_rows_get_unique_public_ids_and_payloads_name_them(migrator):
-    # given rows written before the public ids existed, with an old-style webhook payload
-    apps = _migrate(migrator, BEFORE)
-    DC = apps.get_model("stores", "DistributionCenter")
-    Region = apps.get_model("stores", "Region")
-    Store = apps.get_model("stores", "Store")
-    Merchant = apps.get_model("orders", "Merchant")
-    Order = apps.get_model("orders", "Order")
-    Parcel = apps.get_model("orders", "Parcel")
-    ParcelEvent = apps.get_model("orders", "ParcelEvent")
-    WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
-    dc = DC.objects.create(code="DC1", name="DC", address="1 Depot Rd", latitude="25.06", longitude="121.42")
-    region = Region.objects.create(code="R1", name="R", dc=dc)
-    store = Store.objects.create(
+def store_and_merchant(apps):
+    """A store (with its DC and region) and a merchant with a webhook URL, in the models of `apps`."""
+    dc = apps.get_model("stores", "DistributionCenter").objects.create(
+        code="DC1", name="DC", address="1 Depot Rd", latitude="25.06", longitude="121.42"
+    )
+    region = apps.get_model("stores", "Region").objects.create(code="R1", name="R", dc=dc)
+    store = apps.get_model("stores", "Store").objects.create(
         code="S1",
         name="S",
         address="1 Heping Rd",
@@ -48,7 +41,20 @@ def test_existing_rows_get_unique_public_ids_and_payloads_name_them(migrator):
         longitude="121.54",
         region=region,
     )
-    merchant = Merchant.objects.create(code="SHOP", name="Shop", webhook_url="https://shop.example/hooks")
+    merchant = apps.get_model("orders", "Merchant").objects.create(
+        code="SHOP", name="Shop", webhook_url="https://shop.example/hooks"
+    )
+    return store, merchant
+
+
+def test_existing_rows_get_unique_public_ids_and_payloads_name_them(migrator):
+    # given rows written before the public ids existed, with an old-style webhook payload
+    apps = _migrate(migrator, BEFORE)
+    Order = apps.get_model("orders", "Order")
+    Parcel = apps.get_model("orders", "Parcel")
+    ParcelEvent = apps.get_model("orders", "ParcelEvent")
+    WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
+    store, merchant = store_and_merchant(apps)
     now = timezone.now()
     events = []
     for n in range(3):
