@@ -25,15 +25,20 @@ def api_key_issue(*, merchant: Merchant, name: str, livemode: bool = True) -> tu
     )
 
 
-def api_key_issue_demo(*, merchant: Merchant) -> str:
+def api_key_issue_demo(*, merchant: Merchant, livemode: bool = True) -> str:
     """The demo merchant's key, derived from the server secret so seed_demo can print it on every run."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"demo-api-key:{merchant.code}".encode(), hashlib.sha256
-    ).hexdigest()
+    purpose = "demo-api-key" if livemode else "demo-test-key"
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{merchant.code}".encode(), hashlib.sha256).hexdigest()
     lookup, secret = digest[:12], digest[12:]
     if not ApiKey.objects.filter(lookup=lookup).exists():
-        _issue(merchant=merchant, name="demo", lookup=lookup, secret=secret)
-    return f"{API_KEY_PREFIX}{lookup}_{secret}"
+        _issue(
+            merchant=merchant,
+            name="demo" if livemode else "demo sandbox",
+            lookup=lookup,
+            secret=secret,
+            livemode=livemode,
+        )
+    return f"{API_KEY_PREFIX if livemode else TEST_KEY_PREFIX}{lookup}_{secret}"
 
 
 def _issue(*, merchant: Merchant, name: str, lookup: str, secret: str, livemode: bool = True) -> tuple[ApiKey, str]:
