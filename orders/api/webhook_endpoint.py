@@ -192,7 +192,13 @@ class WebhookSecretRotateView(MerchantApiView):
     @extend_schema(
         request=None,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: RotatedSecretSerializer, **ERROR_RESPONSES},
+        responses={
+            200: RotatedSecretSerializer,
+            409: OpenApiResponse(
+                description="Rotated by another request meanwhile, or the Idempotency-Key was used with another body."
+            ),
+            **ERROR_RESPONSES,
+        },
         tags=["webhooks"],
         summary="Rotate the signing secret (the new one is shown once)",
         description="Send an `Idempotency-Key`: if the answer is lost, the same key shows the same secret again "
@@ -272,7 +278,11 @@ class WebhookDeliveryBulkReplayView(MerchantApiView):
         operation_id="webhook_deliveries_replay_failed",
         request=BulkReplaySerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={202: BulkReplayResultSerializer, **ERROR_RESPONSES},
+        responses={
+            202: BulkReplayResultSerializer,
+            409: OpenApiResponse(description="Idempotency-Key reused with another body."),
+            **ERROR_RESPONSES,
+        },
         tags=["webhooks"],
         summary="Send again every delivery that gave up since a time",
         description="After an outage of your endpoint: each failed delivery since `since` (and before `until`, "

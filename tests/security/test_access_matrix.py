@@ -116,6 +116,12 @@ POLICY = {
             "parcel-events",
             "webhook-deliveries",
             "webhook-delivery-replay",
+            "webhook-deliveries-replay",
+            "webhook-endpoint",
+            "webhook-endpoint-rotate-secret",
+            "webhook-endpoint-test",
+            "sandbox-advance",
+            "settlements",
         )
     },
 }
