@@ -17,6 +17,7 @@ from routing.engine.model import Problem, SearchParams, Vehicle, overrun_slack
 from routing.engine.ortools_model import Outcome
 from routing.engine.pyvrp_model import PyVRPJob, run_pyvrp
 from routing.engine.recombination import recombine
+from routing.engine.schedule import drive
 from routing.engine.search import ortools_search
 from routing.engine.workers import Workers
 
@@ -73,7 +74,16 @@ def _both(
         [(recombine, (problem, fleet, locked, best, pool, None if deterministic else deadline))],
         deadline=deadline + overrun_slack(params.time_limit_s),
     )[0]
-    return recombined or best
+    if recombined is None or not _drivable(problem, fleet, recombined):
+        return best
+    return recombined
+
+
+def _drivable(problem: Problem, fleet: list[Vehicle], plan: Outcome) -> bool:
+    """Whether every route of a plan made of pooled routes keeps the OR-Tools model's rules: PyVRP's
+    routes are pooled unchecked but for the cold-goods ride limit (see pyvrp_model._kept), and a
+    plan with a route that breaks a rule is discarded, not repaired."""
+    return all(not isinstance(drive(problem, fleet[k], nodes), str) for k, nodes in plan.routes.items() if nodes)
 
 
 def _ortools_apart(

@@ -21,13 +21,14 @@ from routing.engine import clock
 from routing.engine.model import (
     LOAD_KINDS,
     Problem,
+    Stop,
     Vehicle,
     scaled_capacity,
     scaled_demand,
     stop_loads,
     vehicle_capacities,
 )
-from routing.engine.ortools_model import Outcome
+from routing.engine.ortools_model import POOL_WITHIN, Outcome
 from routing.engine.schedule import drive, route_cost, vehicle_classes
 
 
@@ -56,6 +57,8 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
     """PyVRP's best plan for the free stops and vehicles, with the locked routes as given, checked
     route by route."""
     from pyvrp import Model
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
+    from pyvrp.solve import SolveParams
     from pyvrp.stop import MaxIterations, MaxRuntime
 
     problem, fleet, locked = job.problem, job.fleet, job.locked
@@ -110,15 +113,39 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
         stop_when = MaxIterations(job.iterations)
     else:
         stop_when = MaxRuntime(max(0.0, job.deadline - clock.now()))
-    result = model.solve(stop_when, seed=job.seed, collect_stats=False, display=False)
-    if not result.best.is_feasible():
-        return PyVRPResult(None, frozenset())
-    vacant = {c: list(ks) for c, ks in members.items()}
+    seen: dict[tuple[int, tuple[int, ...]], None] = {}
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_pooling(seen)))
+    result = model.solve(stop_when, seed=job.seed, collect_stats=False, display=False, params=params)
     class_of_type = list(members)
-    for route in result.best.routes():
-        k = vacant[class_of_type[route.vehicle_type()]].pop(0)
-        plan[k] = [free_stops[a.idx] for a in route if a.is_client()]
-    return _outcome(problem, fleet, locked, plan, job.candidates)
+    pooled = [(class_of_type[t], tuple(free_stops[i] for i in clients)) for t, clients in seen]
+    if not result.best.is_feasible():
+        return PyVRPResult(None, _kept(problem, fleet, pooled))
+    vacant = {c: list(ks) for c, ks in members.items()}
+    for t, clients in _routes(result.best):
+        k = vacant[class_of_type[t]].pop(0)
+        plan[k] = [free_stops[i] for i in clients]
+    return _outcome(problem, fleet, locked, plan, job.candidates, pooled)
+
+
+def _routes(solution) -> list[tuple[int, tuple[int, ...]]]:
+    """A PyVRP solution's routes as (vehicle type, client indices in driving order)."""
+    return [(route.vehicle_type(), tuple(a.idx for a in route if a.is_client())) for route in solution.routes()]
+
+
+def _pooling(seen: dict[tuple[int, tuple[int, ...]], None]):
+    """Search callbacks that keep, in `seen`, the routes of every feasible plan the search passes
+    through within POOL_WITHIN of the best so far: recombination's material, as the OR-Tools
+    searches pool theirs."""
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks
+
+    class Pooling(IteratedLocalSearchCallbacks):
+        def on_iteration(self, current, candidate, best, cost_evaluator):
+            if candidate.is_feasible() and cost_evaluator.cost(candidate) <= (1 + POOL_WITHIN) * cost_evaluator.cost(
+                best
+            ):
+                seen.update(dict.fromkeys(_routes(candidate)))
+
+    return Pooling()
 
 
 def _outcome(
@@ -127,24 +154,39 @@ def _outcome(
     locked: dict[str, list[int]],
     plan: dict[int, list[int]],
     candidates: list[int],
+    pooled: list[tuple[int, tuple[int, ...]]] = (),
 ) -> PyVRPResult:
     """The plan as the OR-Tools searches report theirs, unless one of its routes breaks a rule the
-    OR-Tools model keeps; the free routes that keep every rule, pooled for recombination."""
+    OR-Tools model keeps; with the pooled routes that keep every rule."""
     classes = vehicle_classes(fleet)
-    broken = False
-    pool = set()
-    for k, nodes in plan.items():
-        if not nodes:
-            continue
-        if isinstance(drive(problem, fleet[k], nodes), str):
-            broken = True
-        elif fleet[k].id not in locked:
-            pool.add((classes[k], tuple(nodes)))
+    free = [(classes[k], tuple(nodes)) for k, nodes in plan.items() if nodes and fleet[k].id not in locked]
+    broken = any(isinstance(drive(problem, fleet[k], nodes), str) for k, nodes in plan.items() if nodes)
+    pool = _kept(problem, fleet, [*pooled, *free])
     if broken:
-        return PyVRPResult(None, frozenset(pool))
+        return PyVRPResult(None, pool)
     served = sum(len(nodes) for nodes in plan.values())
     cost = sum(route_cost(problem, fleet[k], nodes) for k, nodes in plan.items())
-    return PyVRPResult(Outcome(plan, len(candidates) - served, cost), frozenset(pool))
+    return PyVRPResult(Outcome(plan, len(candidates) - served, cost), pool)
+
+
+def _kept(
+    problem: Problem, fleet: list[Vehicle], routes: list[tuple[int, tuple[int, ...]]]
+) -> frozenset[tuple[int, tuple[int, ...]]]:
+    """The routes (vehicle class, matrix nodes) to pool: those with chilled or frozen goods on board
+    only if a vehicle of their class can drive them within the ride limit, which PyVRP does not
+    model. Every other rule PyVRP keeps itself, and the portfolio drives the plan recombination
+    makes of them again before handing it back (routing.engine.portfolio)."""
+    if problem.max_cold_ride_s is None:
+        return frozenset(routes)
+    return frozenset(
+        (c, nodes)
+        for c, nodes in set(routes)
+        if not any(_cold(problem.stops[n - 1]) for n in nodes) or not isinstance(drive(problem, fleet[c], nodes), str)
+    )
+
+
+def _cold(stop: Stop) -> bool:
+    return stop.delivers_cold or stop.collects_cold
 
 
 def _prize(problem: Problem, fleet: list[Vehicle], stops: list[int]) -> int:

@@ -146,3 +146,14 @@ def test_shifts_bound_pyvrps_routes():
 
     assert check(problem, solution) == []
     assert [r.vehicle_id for r in solution.routes] == ["late"]
+
+
+def test_a_recombined_plan_with_a_route_that_breaks_a_rule_is_discarded():
+    from routing.engine.ortools_model import Outcome
+    from routing.engine.portfolio import _drivable
+
+    problem = city(6)
+    fleet = list(problem.vehicles)
+    # s1..s6 with 1-4 volume units each fit a 14-unit truck; twenty copies of one stop do not
+    assert _drivable(problem, fleet, Outcome({0: [1, 2, 3]}, 0, 0))
+    assert not _drivable(problem, fleet, Outcome({0: [1, 2, 3], 1: [4] * 20}, 0, 0))
