@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -55,6 +56,8 @@ def main() -> None:
     # starting today's run and competing for the same parcels.
     os.environ["PICKUP_DAILY_BATCH_TIME"] = "23:59"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pickup.settings")
+    # Production mode, as the batch runs: it needs a secret key of its own.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_hex(32))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     recreate_database(database_url)
