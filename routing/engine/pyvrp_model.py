@@ -59,7 +59,7 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
     from pyvrp import Model
     from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
     from pyvrp.solve import SolveParams
-    from pyvrp.stop import MaxIterations, MaxRuntime
+    from pyvrp.stop import MaxIterations
 
     problem, fleet, locked = job.problem, job.fleet, job.locked
     locked_nodes = {n for nodes in locked.values() for n in nodes}
@@ -109,10 +109,9 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
         for b, to in zip(nodes, locations, strict=True):
             model.add_edge(frm, to, distance=int(distances[a][b]), duration=int(durations[a][b]))
 
-    if job.iterations is not None:
-        stop_when = MaxIterations(job.iterations)
-    else:
-        stop_when = MaxRuntime(max(0.0, job.deadline - clock.now()))
+    # PyVRP's MaxRuntime counts from the first iteration, after its first plan is built; the
+    # deadline is the caller's, so it is read from the engine's clock at every iteration.
+    stop_when = MaxIterations(job.iterations) if job.iterations is not None else _until(job.deadline)
     seen: dict[tuple[int, tuple[int, ...]], None] = {}
     params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_pooling(seen)))
     result = model.solve(stop_when, seed=job.seed, collect_stats=False, display=False, params=params)
@@ -125,6 +124,13 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
         k = vacant[class_of_type[t]].pop(0)
         plan[k] = [free_stops[i] for i in clients]
     return _outcome(problem, fleet, locked, plan, job.candidates, pooled)
+
+
+def _until(deadline: float):
+    def stop(best_cost: float) -> bool:
+        return clock.now() >= deadline
+
+    return stop
 
 
 def _routes(solution) -> list[tuple[int, tuple[int, ...]]]:

@@ -106,8 +106,14 @@ class Workers:
         for i, k in enumerate(slots):
             pending[self._child(k)[1]] = (i, k)
         error: Exception | None = None
-        while pending and error is None and (left := deadline - clock.now()) > 0:
-            for connection in wait(list(pending), timeout=left):
+        while pending and error is None:
+            # An answer already waiting is taken even once the deadline has passed (the caller may
+            # come late, as the portfolio does after its own search): only silence is cut off.
+            left = deadline - clock.now()
+            ready = wait(list(pending), timeout=max(0.0, left))
+            if not ready and left <= 0:
+                break
+            for connection in ready:
                 i, k = pending.pop(connection)
                 try:
                     ok, payload = connection.recv()
@@ -215,8 +221,8 @@ def _serve(connection: Connection) -> None:
     while True:
         try:
             target, args = connection.recv()
-        except EOFError:
-            return
+        except (EOFError, ConnectionResetError):
+            return  # the parent is done with this worker (a reset: it left an answer unread)
         connection.send(_outcome(target, args))
 
 

@@ -157,3 +157,16 @@ def test_a_recombined_plan_with_a_route_that_breaks_a_rule_is_discarded():
     # s1..s6 with 1-4 volume units each fit a 14-unit truck; twenty copies of one stop do not
     assert _drivable(problem, fleet, Outcome({0: [1, 2, 3]}, 0, 0))
     assert not _drivable(problem, fleet, Outcome({0: [1, 2, 3], 1: [4] * 20}, 0, 0))
+
+
+def test_an_answer_already_waiting_is_taken_by_a_caller_who_comes_after_the_deadline():
+    # given: the portfolio collects the OR-Tools worker only once its own PyVRP search is done
+    with Workers() as children:
+        children.submit(0, (route_cost, (city(3), Vehicle("v", 1, 1), [1, 2])))
+        time.sleep(1.5)
+
+        # when: it comes late
+        (late,) = children.collect([0], deadline=time.monotonic() - 1)
+
+    # then: the answer that was waiting is not thrown away
+    assert late > 0
