@@ -64,7 +64,10 @@ def _both(
     ortools_params = replace(params, workers=max(1, params.workers - 1))
     children.submit(0, (_ortools_apart, (problem, fleet, locked, candidates, ortools_params, until)))
     pyvrp = run_pyvrp(_pyvrp_job(problem, fleet, locked, candidates, params, until))
-    (ortools,) = children.collect([0], deadline=until + overrun_slack(params.time_limit_s))
+    # With no plan from PyVRP, the OR-Tools search may use the recombination's share too: on a busy
+    # machine its first plan can take that long, and a region with no plan has to be run again.
+    patience = until if pyvrp.plan is not None else deadline
+    (ortools,) = children.collect([0], deadline=patience + overrun_slack(params.time_limit_s))
     plans = [o for o in (ortools, pyvrp.plan) if o is not None]
     if not plans:
         return None
