@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pickup.env import env_bool, env_float, env_int, env_list, env_str, env_time
+from pickup.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PICKUP_VAR_DIR", str(BASE_DIR / "var")))
@@ -299,6 +299,9 @@ LOGGING = {
 # --- Daily route batch (routing) ----------------------------------------------------------------
 # OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
 PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, minimum=0.1)
+# Which search plans a region (routing.engine.SearchParams.engine): the portfolio runs PyVRP beside
+# OR-Tools, two processes per region, and recombines their routes; "ortools" or "pyvrp" runs one.
+PICKUP_ROUTING_ENGINE = env_choice("PICKUP_ROUTING_ENGINE", "portfolio", ("portfolio", "ortools", "pyvrp"))
 # How long a region's claim holds unless its worker renews it (it does every third of this while it
 # solves): a worker that dies leaves its region to be claimed again by the next catch-up after this.
 PICKUP_ROUTING_LEASE_S = env_float("PICKUP_ROUTING_LEASE_S", 120.0, minimum=1.0)

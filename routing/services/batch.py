@@ -309,7 +309,10 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
         try:
             region_problem = build_region_problem(rp)
             solution = solve(
-                region_problem.problem, engine.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id)
+                region_problem.problem,
+                engine.SearchParams(
+                    time_limit_s=rp.run.time_limit_s, seed=rp.region_id, engine=settings.PICKUP_ROUTING_ENGINE
+                ),
             )
             if not solution.routes and any(u.reason == engine.REASON_NO_SOLUTION for u in solution.unserved):
                 # Nothing planned at all is a failed region, to be run again, not a plan of unserved stops.
