@@ -44,6 +44,7 @@ class NetworkPlan:
     skipped: list[str] = field(default_factory=list)  # candidates outside the DC's area, named
     by_district: list[tuple[str, int, int, int]] = field(default_factory=list)  # name, demand, before, after
     answer: CoverAnswer | None = None
+    open_cells: dict[tuple[int, int], int] = field(default_factory=dict)  # demand left uncovered, per cell
 
     def share(self, covered: int) -> float:
         return covered / self.total if self.total else 0.0
@@ -117,6 +118,7 @@ def network_plan(
     plan.covered_after = plan.covered_before + plan.answer.covered
     newly = {open_cells[j] for c in plan.answer.chosen for j in reach[c.candidate]}
     plan.by_district = _by_district(demand, covered, newly)
+    plan.open_cells = {cell: demand.cells[cell] for cell in open_cells if cell not in newly}
     return plan
 
 
