@@ -46,6 +46,10 @@ class NetworkPlan:
     answer: CoverAnswer | None = None
     open_cells: dict[tuple[int, int], int] = field(default_factory=dict)  # demand left uncovered, per cell
 
+    @property
+    def gap_percent(self) -> float:
+        return 100 * self.answer.gap if self.answer else 0.0
+
     def share(self, covered: int) -> float:
         return covered / self.total if self.total else 0.0
 

@@ -1,6 +1,5 @@
 """The planner's network page: the form, the plan with its map data, bad files named, planners only."""
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
