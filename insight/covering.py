@@ -50,6 +50,7 @@ class CoverAnswer:
     bound: int  # no K sites cover more than this (CP-SAT's proof)
     seconds: float
     optimal: bool
+    greedy: int  # what the greedy choice covers: the search's starting point
 
     @property
     def gap(self) -> float:
@@ -78,7 +79,7 @@ def max_cover(problem: CoverProblem, time_limit_s: float = 60.0, workers: int = 
     greedy = _greedy(problem, cells, reached_by)
     bound = _lp_bound(problem, cells, reached_by, time_limit_s / 3)
     if _value(cells, reached_by, greedy) >= (1 - RELATIVE_GAP) * bound:
-        return _answer(problem, greedy, bound, started)
+        return _answer(problem, greedy, greedy, bound, started)
     model = cp_model.CpModel()
     site = [model.NewBoolVar("") for _ in problem.covers]
     hit = [model.NewBoolVar("") for _ in cells]
@@ -107,14 +108,15 @@ def max_cover(problem: CoverProblem, time_limit_s: float = 60.0, workers: int = 
         bound = min(bound, solver.BestObjectiveBound())
     if _covered(problem, greedy) > _covered(problem, picked):
         picked = greedy
-    return _answer(problem, picked, bound, started)
+    return _answer(problem, picked, greedy, bound, started)
 
 
-def _answer(problem: CoverProblem, picked: list[int], bound: float, started: float) -> CoverAnswer:
+def _answer(problem: CoverProblem, picked: list[int], greedy: list[int], bound: float, started: float) -> CoverAnswer:
     ranked = _ranked(problem, picked)
     covered = sum(choice.adds for choice in ranked)
     bound = max(covered, math.floor(bound + 1e-6))
-    return CoverAnswer(tuple(ranked), covered, bound, round(time.monotonic() - started, 3), covered >= bound)
+    seconds = round(time.monotonic() - started, 3)
+    return CoverAnswer(tuple(ranked), covered, bound, seconds, covered >= bound, _covered(problem, greedy))
 
 
 def _value(cells: list[int], reached_by: list[tuple[int, ...]], sites: list[int]) -> int:

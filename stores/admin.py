@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from stores.models import DistributionCenter, OpeningHours, Region, StaffMembership, Store, Vehicle
+from core.admin import ReadOnlyAdmin
+from stores.models import DistributionCenter, OpeningHours, Region, SearchCell, StaffMembership, Store, Vehicle
 
 
 @admin.register(DistributionCenter)
@@ -93,3 +94,9 @@ class StaffMembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "store__code", "store__name"]
     list_select_related = ["user", "store", "dc"]
     autocomplete_fields = ["user", "store"]
+
+
+@admin.register(SearchCell)
+class SearchCellAdmin(ReadOnlyAdmin):
+    list_display = ["day", "row", "col", "searches", "with_no_store_near"]
+    list_filter = ["day"]
