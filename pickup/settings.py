@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "orders",
     "routing",
     "dc",
+    "insight",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Network planning (insight) ----------------------------------------------------------------
+# A shopper walks this far to a pickup store: the coverage radius, and "no store near" for a search.
+PICKUP_WALKING_DISTANCE_M = env_float("PICKUP_WALKING_DISTANCE_M", 500.0, minimum=50.0)
 
 # --- Daily route batch (routing) ----------------------------------------------------------------
 # OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
