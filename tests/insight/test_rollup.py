@@ -1,0 +1,121 @@
+"""The daily roll-up from the event history, against figures worked out by hand (see conftest)."""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from insight.figures import Totals, median_of_histogram
+from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
+from insight.rollup import on_time, rollup_day
+from routing.services.driver import stop_arrive, stop_not_served
+from tests.factories import ParcelFactory
+from tests.insight.conftest import DAY, arrive, at, leave
+
+
+def test_a_day_of_parcels_rolls_up_to_the_hand_computed_figures(dc, store, merchant, other_merchant, day_of_parcels):
+    # when
+    rollup_day(dc=dc, day=DAY)
+    # then
+    row = StoreDay.objects.get(day=DAY, store=store)
+    assert (row.delivered, row.picked_up, row.picked_up_in_hold, row.expired) == (2, 3, 3, 1)
+    assert row.dwell_minutes == {"90": 1, "1440": 1, "2880": 1}
+    assert (row.peak_on_shelf, row.on_shelf_at_end, row.slots) == (4, 2, store.slot_capacity)
+    totals = Totals().add(row)
+    assert totals.pickup_rate == 0.75
+    assert totals.expiry_rate == 0.25
+    assert totals.median_dwell_hours == 24
+    region = RegionDay.objects.get(day=DAY, region=store.region)
+    assert (region.delivered, region.picked_up, region.expired) == (2, 3, 1)
+    mine = MerchantDay.objects.get(day=DAY, merchant=merchant)
+    theirs = MerchantDay.objects.get(day=DAY, merchant=other_merchant)
+    assert (mine.delivered, mine.picked_up, mine.expired) == (1, 3, 1)
+    assert (theirs.delivered, theirs.picked_up, theirs.expired) == (1, 0, 0)
+
+
+def test_a_pickup_after_the_hold_ended_is_not_within_the_hold(dc, store):
+    # given: arrived DAY-7 09:00, so the hold ended at the end of DAY; picked up just after midnight
+    parcel = arrive(ParcelFactory(order__pickup_store=store), store, at(store, -7, 9))
+    leave(parcel, "picked_up", at(store, 1, 0, 10))
+    # when
+    rollup_day(dc=dc, day=DAY + timedelta(days=1))
+    # then
+    row = StoreDay.objects.get(store=store)
+    assert (row.picked_up, row.picked_up_in_hold) == (1, 0)
+    assert Totals().add(row).pickup_rate == 0
+
+
+def _snapshot():
+    return [list(model.objects.order_by("pk").values()) for model in (StoreDay, RegionDay, MerchantDay)]
+
+
+def test_running_twice_leaves_the_same_rows(dc, day_of_parcels):
+    rollup_day(dc=dc, day=DAY)
+    first = _snapshot()
+    rollup_day(dc=dc, day=DAY)
+    assert _snapshot() == first
+    assert Rollup.objects.filter(dc=dc, day=DAY).count() == 1
+
+
+def test_a_rerun_removes_rows_the_events_no_longer_give(dc, store, day_of_parcels):
+    # given: a row for a store with nothing on its day (as if left from an earlier run)
+    rollup_day(dc=dc, day=DAY)
+    stale = StoreDay.objects.get(store=store)
+    StoreDay.objects.filter(pk=stale.pk).update(day=DAY - timedelta(days=30))
+    Rollup.objects.create(dc=dc, day=DAY - timedelta(days=30), computed_at=timezone.now())
+    # when
+    rollup_day(dc=dc, day=DAY - timedelta(days=30))
+    # then
+    assert not StoreDay.objects.filter(day=DAY - timedelta(days=30)).exists()
+
+
+def test_the_shelf_level_carried_from_the_day_before_matches_the_history(dc, store, day_of_parcels):
+    # given: DAY rolled up from the whole history
+    rollup_day(dc=dc, day=DAY)
+    from_history = StoreDay.objects.get(day=DAY, store=store).peak_on_shelf
+    # when: the day before is rolled up first, so DAY starts from its closing level
+    StoreDay.objects.all().delete()
+    Rollup.objects.all().delete()
+    call_command("rollup_figures", dc=dc.code, first=str(DAY - timedelta(days=1)), last=str(DAY), stdout=None)
+    # then
+    before = StoreDay.objects.get(day=DAY - timedelta(days=1), store=store)
+    assert before.on_shelf_at_end == 3
+    assert StoreDay.objects.get(day=DAY, store=store).peak_on_shelf == from_history == 4
+
+
+def test_median_of_a_histogram():
+    assert median_of_histogram(Counter()) is None
+    assert median_of_histogram(Counter({90: 1, 1440: 1, 2880: 1})) == 1440
+    assert median_of_histogram(Counter({10: 2, 30: 2})) == 20
+    assert median_of_histogram(Counter({5: 3, 100: 1})) == 5
+
+
+def test_on_time_needs_the_planned_time_and_the_receiving_window(store):
+    planned = at(store, 0, 10)
+    assert on_time(store, planned, planned + timedelta(minutes=15))
+    assert not on_time(store, planned, planned + timedelta(minutes=16))
+    # early is on time, but not before the store receives (08:00 by default)
+    assert on_time(store, planned, at(store, 0, 8))
+    assert not on_time(store, at(store, 0, 7, 30), at(store, 0, 7, 30))
+
+
+def test_routes_give_km_load_on_time_and_unserved_stops(dc, dispatched_route):
+    # given: the driver reached the first stop 5 minutes late and could not serve the second
+    run = dispatched_route.region_plan.run
+    first, second = list(dispatched_route.stops.order_by("position")[:2])
+    stop_arrive(stop=first, at=run.at(first.arrival_s) + timedelta(minutes=5))
+    stop_not_served(stop=second, reason="closed", actor_label="test")
+    # when
+    rollup_day(dc=dc, day=run.plan_date)
+    # then
+    region = RegionDay.objects.get(day=run.plan_date, region=dispatched_route.region_plan.region)
+    stops = list(dispatched_route.stops.all())
+    assert region.routes == 1
+    assert region.distance_m == dispatched_route.distance_m
+    assert region.parcels_carried == sum(s.delivered_parcels + s.collected_parcels for s in stops)
+    assert region.volume_capacity == dispatched_route.vehicle.volume_capacity
+    assert region.peak_load_volume == dispatched_route.peak_load_volume
+    assert (region.stops_arrived, region.stops_on_time, region.unserved_stops) == (1, 1, 1)
+    assert StoreDay.objects.get(day=run.plan_date, store=first.store).stops_on_time == 1
+    assert StoreDay.objects.get(day=run.plan_date, store=second.store).unserved_stops == 1
