@@ -14,7 +14,7 @@ PERIOD = "?start=2026-11-01&end=2026-11-28"
 
 
 @pytest.fixture
-def figures_path(dc, planner, day_of_parcels):
+def figures_path(dc, planner, day_of_parcels):  # noqa: F811  (the imported fixture, requested)
     rollup_day(dc=dc, day=DAY)
     return reverse("insight:figures", args=[dc.code]) + PERIOD
 

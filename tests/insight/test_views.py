@@ -128,3 +128,9 @@ def test_the_admin_lists_the_roll_up_read_only(client, operator, rolled_up):
     client.force_login(operator)
     assert client.get(reverse("admin:insight_storeday_changelist")).status_code == 200
     assert client.get(reverse("admin:insight_storeday_add")).status_code == 403
+
+
+def test_the_page_speaks_traditional_chinese(client, planner, rolled_up):
+    client.force_login(planner)
+    body = client.get(figures_url(rolled_up), PERIOD, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "網路數據" in body and "保管期內取件率" in body and "下載 CSV" in body
