@@ -2,20 +2,12 @@
 
 from django.contrib import admin
 
+from dc.admin import ReadOnlyAdmin as DcReadOnlyAdmin
 from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(DcReadOnlyAdmin):
     date_hierarchy = "day"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(StoreDay)

@@ -27,6 +27,8 @@ from stores.models import DistributionCenter, Store
 S = Parcel.Status
 # Fetched around the DC's day so that every store's local day falls inside, whatever its zone.
 ZONE_SLACK = timedelta(hours=14)
+# How far back the hourly check looks for days it has not rolled up (a beat stopped over a weekend).
+CATCH_UP_DAYS = 7
 FIGURE_FIELDS = [
     "delivered",
     "picked_up",
@@ -306,13 +308,15 @@ def _routes(dc, day, carried: Counter) -> dict[int, dict]:
 
 
 def rollup_due(*, now: datetime | None = None) -> list[Rollup]:
-    """Roll up yesterday for every DC whose local day has turned since and that does not have it yet."""
+    """Roll up, in order, every whole day of the last CATCH_UP_DAYS (DC-local) that a DC does not have yet:
+    yesterday once the DC's day has turned, and the days a stopped beat missed."""
     now = now or timezone.now()
     done = []
     for dc in DistributionCenter.objects.order_by("code"):
         yesterday = now.astimezone(dc.tz).date() - timedelta(days=1)
-        if not Rollup.objects.filter(dc=dc, day=yesterday).exists():
-            done.append(rollup_day(dc=dc, day=yesterday))
+        days = [yesterday - timedelta(days=n) for n in reversed(range(CATCH_UP_DAYS))]
+        have = set(Rollup.objects.filter(dc=dc, day__in=days).values_list("day", flat=True))
+        done += [rollup_day(dc=dc, day=day) for day in days if day not in have]
     return done
 
 

@@ -9,7 +9,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -165,7 +165,7 @@ def figures_csv(request, dc):
     form, period = _period(request, dc)
     by = request.GET.get("by", "store")
     if by not in BREAKDOWNS:
-        by = "store"
+        return HttpResponseBadRequest(_("by: choose one of day, region, store or merchant."), content_type="text/plain")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="figures-{dc.code}-{by}-{period.first}-{period.last}.csv"'
     writer = csv.writer(response)

@@ -4,13 +4,12 @@ from collections import Counter
 from datetime import timedelta
 
 from django.core.management import call_command
-from django.utils import timezone
 
 from insight.figures import Totals, median_of_histogram
 from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
-from insight.rollup import on_time, rollup_day
+from insight.rollup import on_time, rollup_day, rollup_due
 from routing.services.driver import stop_arrive, stop_not_served
-from tests.factories import ParcelFactory
+from tests.factories import ParcelFactory, RegionFactory
 from tests.insight.conftest import DAY, arrive, at, leave
 
 
@@ -58,16 +57,30 @@ def test_running_twice_leaves_the_same_rows(dc, day_of_parcels):
     assert Rollup.objects.filter(dc=dc, day=DAY).count() == 1
 
 
-def test_a_rerun_removes_rows_the_events_no_longer_give(dc, store, day_of_parcels):
-    # given: a row for a store with nothing on its day (as if left from an earlier run)
+def test_a_rerun_moves_rows_when_the_network_changed(dc, store, day_of_parcels):
+    # given: DAY rolled up, then the store moved to a new region in the admin
     rollup_day(dc=dc, day=DAY)
-    stale = StoreDay.objects.get(store=store)
-    StoreDay.objects.filter(pk=stale.pk).update(day=DAY - timedelta(days=30))
-    Rollup.objects.create(dc=dc, day=DAY - timedelta(days=30), computed_at=timezone.now())
+    old_region = store.region
+    store.region = RegionFactory(dc=dc, code="R2")
+    store.save()
     # when
-    rollup_day(dc=dc, day=DAY - timedelta(days=30))
-    # then
-    assert not StoreDay.objects.filter(day=DAY - timedelta(days=30)).exists()
+    rollup_day(dc=dc, day=DAY)
+    # then: the day's figures now belong to the new region only
+    assert not RegionDay.objects.filter(region=old_region).exists()
+    assert RegionDay.objects.get(day=DAY, region=store.region).delivered == 2
+    assert StoreDay.objects.get(day=DAY, store=store).region == store.region
+
+
+def test_the_hourly_check_catches_up_missed_days_once(dc, day_of_parcels):
+    # given: it is DAY+2 in the afternoon and nothing was rolled up
+    now = at(dc, 2, 15)
+    # when
+    first = rollup_due(now=now)
+    again = rollup_due(now=now)
+    # then: the last 7 whole days, oldest first, and nothing the second time
+    assert [r.day for r in first] == [DAY + timedelta(days=n) for n in range(-5, 2)]
+    assert again == []
+    assert StoreDay.objects.get(day=DAY).delivered == 2
 
 
 def test_the_shelf_level_carried_from_the_day_before_matches_the_history(dc, store, day_of_parcels):

@@ -112,6 +112,7 @@ def test_csv_by_store_and_merchant(client, planner, rolled_up, store, merchant):
     by_merchant = list(csv.DictReader(io.StringIO(client.get(url, {**PERIOD, "by": "merchant"}).content.decode())))
     assert {r["merchant"] for r in by_merchant} == {merchant.code, "OTHER"}
     by_day = list(csv.DictReader(io.StringIO(client.get(url, {**PERIOD, "by": "day"}).content.decode())))
+    assert client.get(url, {**PERIOD, "by": "week"}).status_code == 400
     assert len(by_day) == 28 and [r["delivered"] for r in by_day if r["day"] == DAY.isoformat()] == ["2"]
 
 
