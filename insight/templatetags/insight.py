@@ -5,6 +5,6 @@ register = template.Library()
 
 
 @register.filter
-def percent(value: float) -> str:
-    """0.8125 → '81.3%' in the active language's number format."""
-    return number_format(value * 100, 1) + "%"
+def percent(value: float | None) -> str:
+    """0.8125 → '81.3%' in the active language's number format; no figure → a dash."""
+    return "–" if value is None else number_format(value * 100, 1) + "%"
