@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
 from stores.models import DistributionCenter
@@ -48,15 +49,18 @@ class Totals:
     occupancy: float | None = None  # the fullest shelf of the rows: most parcels on it against its slots
     dwell: Counter = field(default_factory=Counter)
 
-    def add(self, row) -> Totals:
+    def add(self, row: dict) -> Totals:
+        """Add a roll-up row, read as a dict of its fields (`.values()`: no model instances, a page reads
+        thousands of store rows)."""
         for name in COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(row, name))
+            setattr(self, name, getattr(self, name) + row[name])
         for name in ROUTE_COUNTS:
-            if hasattr(row, name):
-                setattr(self, name, getattr(self, name) + getattr(row, name))
-        if getattr(row, "slots", 0):
-            self.occupancy = max(self.occupancy or 0, row.peak_on_shelf / row.slots)
-        self.dwell.update({int(minutes): count for minutes, count in row.dwell_minutes.items()})
+            if name in row:
+                setattr(self, name, getattr(self, name) + row[name])
+        if row.get("slots"):
+            self.occupancy = max(self.occupancy or 0, row["peak_on_shelf"] / row["slots"])
+        for minutes, count in row["dwell_minutes"].items():
+            self.dwell[int(minutes)] += count
         return self
 
     @property
@@ -112,18 +116,33 @@ class Period:
     last: date
     totals: Totals
     days: list[tuple[date, Totals | None]]  # None: the day has not been rolled up
-    regions: list[tuple[object, Totals]]
-    stores: list[tuple[object, Totals]]
-    merchants: list[tuple[object, Totals]]
+    regions: list[tuple[Subject, Totals]]
+    stores: list[tuple[Subject, Totals]]
+    merchants: list[tuple[Subject, Totals]]
     computed_at: object
     empty: bool  # no figure rows in the period (days may still have been rolled up, with nothing on them)
 
 
-def _grouped(rows, key) -> list[tuple[object, Totals]]:
+class Subject(NamedTuple):
+    """What a table row is about: a region, store or merchant, as much of it as a page shows."""
+
+    pk: int
+    code: str
+    name: str
+
+
+def _read(model, span: dict, subject: str) -> list[dict]:
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+    return list(model.objects.filter(**span).values(*fields, f"{subject}__code", f"{subject}__name"))
+
+
+def _grouped(rows: list[dict], subject: str) -> list[tuple[Subject, Totals]]:
     groups: dict = {}
     for row in rows:
-        subject = key(row)
-        groups.setdefault(subject.pk, (subject, Totals()))[1].add(row)
+        pk = row[f"{subject}_id"]
+        if pk not in groups:
+            groups[pk] = (Subject(pk, row[f"{subject}__code"], row[f"{subject}__name"]), Totals())
+        groups[pk][1].add(row)
     return sorted(groups.values(), key=lambda pair: pair[0].code)
 
 
@@ -131,17 +150,17 @@ def period_figures(*, dc: DistributionCenter, first: date, last: date) -> Period
     """Four reads of the roll-up, whatever the period and however many events lie behind it."""
     span = {"dc": dc, "day__gte": first, "day__lte": last}
     rolled = dict(Rollup.objects.filter(**span).values_list("day", "computed_at"))
-    region_rows = list(RegionDay.objects.filter(**span).select_related("region"))
-    store_rows = list(StoreDay.objects.filter(**span).select_related("store"))
-    merchant_rows = list(MerchantDay.objects.filter(**span).select_related("merchant"))
+    region_rows = _read(RegionDay, span, "region")
+    store_rows = _read(StoreDay, span, "store")
+    merchant_rows = _read(MerchantDay, span, "merchant")
 
     by_day = {day: Totals() for day in rolled}
     for row in region_rows:
-        by_day.setdefault(row.day, Totals()).add(row)
+        by_day.setdefault(row["day"], Totals()).add(row)
     for row in store_rows:
-        if row.slots:
-            totals = by_day.setdefault(row.day, Totals())
-            totals.occupancy = max(totals.occupancy or 0, row.peak_on_shelf / row.slots)
+        if row["slots"]:
+            totals = by_day.setdefault(row["day"], Totals())
+            totals.occupancy = max(totals.occupancy or 0, row["peak_on_shelf"] / row["slots"])
     totals = Totals()
     for row in region_rows:
         totals.add(row)
@@ -154,9 +173,9 @@ def period_figures(*, dc: DistributionCenter, first: date, last: date) -> Period
         last=last,
         totals=totals,
         days=[(day, by_day.get(day)) for day in days],
-        regions=_grouped(region_rows, lambda row: row.region),
-        stores=_grouped(store_rows, lambda row: row.store),
-        merchants=_grouped(merchant_rows, lambda row: row.merchant),
+        regions=_grouped(region_rows, "region"),
+        stores=_grouped(store_rows, "store"),
+        merchants=_grouped(merchant_rows, "merchant"),
         computed_at=max(rolled.values(), default=None),
         empty=not (region_rows or store_rows or merchant_rows),
     )

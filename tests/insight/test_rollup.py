@@ -21,7 +21,7 @@ def test_a_day_of_parcels_rolls_up_to_the_hand_computed_figures(dc, store, merch
     assert (row.delivered, row.picked_up, row.picked_up_in_hold, row.expired) == (2, 3, 3, 1)
     assert row.dwell_minutes == {"90": 1, "1440": 1, "2880": 1}
     assert (row.peak_on_shelf, row.on_shelf_at_end, row.slots) == (4, 2, store.slot_capacity)
-    totals = Totals().add(row)
+    totals = Totals().add(StoreDay.objects.values().get(pk=row.pk))
     assert totals.pickup_rate == 0.75
     assert totals.expiry_rate == 0.25
     assert totals.median_dwell_hours == 24
@@ -42,7 +42,7 @@ def test_a_pickup_after_the_hold_ended_is_not_within_the_hold(dc, store):
     # then
     row = StoreDay.objects.get(store=store)
     assert (row.picked_up, row.picked_up_in_hold) == (1, 0)
-    assert Totals().add(row).pickup_rate == 0
+    assert Totals().add(StoreDay.objects.values().get(pk=row.pk)).pickup_rate == 0
 
 
 def _snapshot():
