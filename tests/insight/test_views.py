@@ -135,3 +135,11 @@ def test_the_page_speaks_traditional_chinese(client, planner, rolled_up):
     client.force_login(planner)
     body = client.get(figures_url(rolled_up), PERIOD, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
     assert "網路數據" in body and "保管期內取件率" in body and "下載 CSV" in body
+
+
+def test_the_header_links_the_figures_for_planners_only(client, planner, clerk, dc):
+    link = f'href="{reverse("insight:home")}"'
+    client.force_login(planner)
+    assert link in client.get(figures_url(dc)).content.decode()
+    client.force_login(clerk)
+    assert link not in client.get(reverse("counter:home"), follow=True).content.decode()
