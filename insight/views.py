@@ -90,6 +90,7 @@ def _chart_data(period) -> dict:
             "occupancy": _("Peak shelf"),
             "km_per_parcel": _("km / parcel"),
             "load_factor": _("Load factor"),
+            "dwell_hours": _("Median dwell"),
         },
     }
 

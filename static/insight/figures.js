@@ -38,4 +38,9 @@
              title: { display: true, text: names.load_factor } }
     } }
   });
+  new Chart(document.getElementById("chart-dwell"), {
+    type: "line",
+    data: { labels: data.labels, datasets: [line("dwell_hours", colours.brand)] },
+    options: { scales: { y: { beginAtZero: true } } }
+  });
 })();

@@ -29,7 +29,7 @@ def test_charts_are_tall_enough_and_the_page_fits(browser, live_server, figures_
     sign_in(page, "planner")
     page.goto(figures_path)
     page.wait_for_function("() => Chart.getChart('chart-parcels') !== undefined")
-    for chart in ("chart-parcels", "chart-rates", "chart-routes"):
+    for chart in ("chart-parcels", "chart-rates", "chart-routes", "chart-dwell"):
         box = page.locator(f"#{chart}").bounding_box()
         assert box is not None and box["height"] >= 200 and box["width"] >= 250, (chart, box)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
