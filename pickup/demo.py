@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dc.services.returns import consignment_add
+from insight.rollup import rollup_period
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
@@ -113,6 +114,21 @@ STREETS = [
     "Xinyi Rd",
     "Chenggong Rd",
 ]
+
+
+# Days of figures the demo rolls up, so the figures page has trends to draw from the demo's history.
+DEMO_FIGURE_DAYS = 14
+
+
+def demo_figures() -> str:
+    """Roll up the demo's last days of history (again: a second run gives the same rows)."""
+    lines = []
+    for dc in DistributionCenter.objects.order_by("code"):
+        yesterday = timezone.now().astimezone(dc.tz).date() - timedelta(days=1)
+        first = yesterday - timedelta(days=DEMO_FIGURE_DAYS - 1)
+        rollup_period(dc=dc, first=first, last=yesterday)
+        lines.append(f"Figures of {dc.code} rolled up for {first} to {yesterday}: /insight/{dc.code}/figures/")
+    return "\n".join(lines)
 
 
 @dataclass
