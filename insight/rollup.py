@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -307,14 +308,20 @@ def _routes(dc, day, carried: Counter) -> dict[int, dict]:
     }
 
 
+def last_whole_day(dc: DistributionCenter, now: datetime) -> date:
+    """The latest day that has ended for the DC and every one of its stores, each in its own zone."""
+    zones = {dc.time_zone, *Store.objects.filter(region__dc=dc).values_list("time_zone", flat=True).distinct()}
+    return min(now.astimezone(ZoneInfo(zone)).date() for zone in zones) - timedelta(days=1)
+
+
 def rollup_due(*, now: datetime | None = None) -> list[Rollup]:
-    """Roll up, in order, every whole day of the last CATCH_UP_DAYS (DC-local) that a DC does not have yet:
-    yesterday once the DC's day has turned, and the days a stopped beat missed."""
+    """Roll up, in order, every whole day of the last CATCH_UP_DAYS that a DC does not have yet: yesterday
+    once midnight has passed at the DC and all its stores, and the days a stopped beat missed."""
     now = now or timezone.now()
     done = []
     for dc in DistributionCenter.objects.order_by("code"):
-        yesterday = now.astimezone(dc.tz).date() - timedelta(days=1)
-        days = [yesterday - timedelta(days=n) for n in reversed(range(CATCH_UP_DAYS))]
+        last = last_whole_day(dc, now)
+        days = [last - timedelta(days=n) for n in reversed(range(CATCH_UP_DAYS))]
         have = set(Rollup.objects.filter(dc=dc, day__in=days).values_list("day", flat=True))
         done += [rollup_day(dc=dc, day=day) for day in days if day not in have]
     return done

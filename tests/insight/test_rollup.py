@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from insight.figures import Totals, median_of_histogram
 from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
-from insight.rollup import on_time, rollup_day, rollup_due
+from insight.rollup import last_whole_day, on_time, rollup_day, rollup_due
 from routing.services.driver import stop_arrive, stop_not_served
 from tests.factories import ParcelFactory, RegionFactory
 from tests.insight.conftest import DAY, arrive, at, leave
@@ -132,3 +132,14 @@ def test_routes_give_km_load_on_time_and_unserved_stops(dc, dispatched_route):
     assert (region.stops_arrived, region.stops_on_time, region.unserved_stops) == (1, 1, 1)
     assert StoreDay.objects.get(day=run.plan_date, store=first.store).stops_on_time == 1
     assert StoreDay.objects.get(day=run.plan_date, store=second.store).unserved_stops == 1
+
+
+def test_a_day_is_due_once_midnight_has_passed_at_every_store(dc, store, other_store):
+    # given a store of the DC that keeps Bangkok time, an hour behind Taipei
+    other_store.time_zone = "Asia/Bangkok"
+    other_store.save()
+    # when it is 23:30 in Bangkok (00:30 on DAY+1 in Taipei)
+    now = at(other_store, 0, 23, 30)
+    # then DAY is not yet a whole day everywhere; half an hour later it is
+    assert last_whole_day(dc, now) == DAY - timedelta(days=1)
+    assert last_whole_day(dc, now + timedelta(minutes=31)) == DAY

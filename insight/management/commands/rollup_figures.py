@@ -1,9 +1,9 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from insight.rollup import rollup_period
+from insight.rollup import last_whole_day, rollup_period
 from stores.models import DistributionCenter
 
 
@@ -22,8 +22,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dc", help="DC code (default: every DC).")
-        parser.add_argument("--from", dest="first", help="First day, YYYY-MM-DD (default: yesterday, DC-local).")
-        parser.add_argument("--to", dest="last", help="Last day, YYYY-MM-DD (default: yesterday, DC-local).")
+        parser.add_argument("--from", dest="first", help="First day, YYYY-MM-DD (default: the last whole day).")
+        parser.add_argument("--to", dest="last", help="Last day, YYYY-MM-DD (default: the last whole day).")
 
     def handle(self, *args, dc, first, last, **options):
         centres = DistributionCenter.objects.order_by("code")
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             if not centres:
                 raise CommandError(f"--dc: no distribution centre with code {dc!r}.")
         for centre in centres:
-            yesterday = timezone.now().astimezone(centre.tz).date() - timedelta(days=1)
+            yesterday = last_whole_day(centre, timezone.now())
             start = _day("--from", first) if first else yesterday
             end = _day("--to", last) if last else max(start, yesterday)
             if end < start:
