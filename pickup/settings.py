@@ -324,6 +324,10 @@ PICKUP_LOST_AFTER_DAYS = env_int("PICKUP_LOST_AFTER_DAYS", 3, minimum=1)
 # How long a dispatched parcel may stay in transit without a store's scan-in before the DC looks for it.
 PICKUP_IN_TRANSIT_OVERDUE_HOURS = env_int("PICKUP_IN_TRANSIT_OVERDUE_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE["dc-exceptions-sweep"] = {"task": "dc.exceptions_sweep", "schedule": 15 * 60}
+# Insight: an hourly check rolls up each DC's day once midnight has passed at the DC and all its stores;
+# a stop counts as on time up to this many minutes after its planned arrival.
+PICKUP_INSIGHT_ON_TIME_MINUTES = env_int("PICKUP_INSIGHT_ON_TIME_MINUTES", 15, minimum=0)
+CELERY_BEAT_SCHEDULE["insight-rollup"] = {"task": "insight.rollup_due", "schedule": crontab(minute=20)}
 PICKUP_BATCH_CATCH_UP_SECONDS = env_int("PICKUP_BATCH_CATCH_UP_SECONDS", 5 * 60, minimum=1)
 CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {
     "task": "routing.batch_catch_up",
