@@ -37,6 +37,8 @@ MAX_ATTEMPTS = 5
 STILL_TRUE = {
     K.ARRIVED: {S.AT_STORE},
     K.REMINDER: {S.AT_STORE},
+    K.EXTENDED_REMINDER: {S.AT_STORE},
+    K.REDIRECTED: {S.IN_TRANSIT, S.AT_STORE},
     K.EXPIRED: {S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED},
 }
 ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
@@ -44,6 +46,9 @@ ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
 
 def notifications_create_for_event(*, event: ParcelEvent) -> list[Notification]:
     """The shopper's messages a newly recorded event calls for (arrived, expired), in its transaction."""
+    if event.type == ParcelEvent.Type.REDIRECTED:
+        # The shopper learns the new store and its hours; a parcel redirected twice is told once.
+        return notifications_create(parcel=event.parcel, kind=K.REDIRECTED)
     kind = ON_STATUS.get(event.to_status) if event.type == ParcelEvent.Type.STATUS else None
     if kind is None:
         return []
@@ -198,7 +203,18 @@ def notification_text(notification: Notification) -> tuple[str, str]:
                 )
                 % values
             )
-        elif notification.kind == K.REMINDER:
+        elif notification.kind == K.REDIRECTED:
+            values["hours"] = store_hours_text(store)
+            subject = _("Your parcel %(tracking)s goes to another store: %(store)s") % values
+            body = (
+                _(
+                    "The store your parcel %(tracking)s from %(merchant)s was addressed to could not take it, "
+                    "so it goes to %(store)s, %(address)s.\nOpening hours: %(hours)s\n"
+                    "Your pickup code stays the same; we will tell you when it is ready.\nTrack it: %(url)s"
+                )
+                % values
+            )
+        elif notification.kind in (K.REMINDER, K.EXTENDED_REMINDER):
             subject = _("Reminder: collect your parcel %(tracking)s by %(deadline)s") % values
             body = (
                 _(
@@ -221,18 +237,38 @@ def notification_text(notification: Notification) -> tuple[str, str]:
     return str(subject), str(body)
 
 
+def store_hours_text(store) -> str:
+    """A store's opening hours on one line, for a message."""
+    if store.is_24h:
+        return str(_("open 24 hours"))
+    intervals = [f"{i.get_weekday_display()} {i.opens:%H:%M}–{i.closes:%H:%M}" for i in store.hours.all()]
+    return ", ".join(intervals) or str(_("not published"))
+
+
 def notifications_remind_due(*, now: datetime | None = None) -> int:
-    """Create reminders for parcels whose hold ends within PICKUP_REMINDER_DAYS_BEFORE days; how many parcels."""
+    """Create reminders for parcels whose hold ends within PICKUP_REMINDER_DAYS_BEFORE days; how many parcels.
+
+    A hold the shopper extended gets its own reminder before the new deadline (EXTENDED_REMINDER), so
+    the reminder moves with the deadline even when the first one went out already.
+    """
     now = now or timezone.now()
     horizon = now + timedelta(days=settings.PICKUP_REMINDER_DAYS_BEFORE)
-    parcels = list(
-        Parcel.objects.filter(status=S.AT_STORE, hold_deadline__gt=now, hold_deadline__lte=horizon)
-        .exclude(notifications__kind=K.REMINDER)
-        .select_related("order__pickup_store")
-    )
-    for parcel in parcels:
-        notifications_create(parcel=parcel, kind=K.REMINDER, now=now)
-    return len(parcels)
+    reminded = 0
+    for kind, extended in ((K.REMINDER, False), (K.EXTENDED_REMINDER, True)):
+        parcels = list(
+            Parcel.objects.filter(
+                status=S.AT_STORE,
+                hold_deadline__gt=now,
+                hold_deadline__lte=horizon,
+                hold_extended_at__isnull=not extended,
+            )
+            .exclude(notifications__kind=kind)
+            .select_related("order__pickup_store")
+        )
+        for parcel in parcels:
+            notifications_create(parcel=parcel, kind=kind, now=now)
+        reminded += len(parcels)
+    return reminded
 
 
 def notifications_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:

@@ -45,6 +45,10 @@ SENT_TYPES = {
     # Held at the DC for a person to decide (over-size, damaged): `details` name the reason and what the
     # merchant can do about it.
     ParcelEvent.Type.DC_EXCEPTION: "parcel.exception",
+    # `details` carry the old and new deadline (`from`, `to`).
+    ParcelEvent.Type.HOLD_EXTENDED: "parcel.hold_extended",
+    # `details` name the store it was addressed to (`from`) and the one it goes to (`to`, the new pickup store).
+    ParcelEvent.Type.REDIRECTED: "parcel.redirected",
 }
 D = WebhookDelivery.Status
 
