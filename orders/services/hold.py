@@ -10,7 +10,7 @@ The new deadline is the parcel's `hold_deadline` itself, so the counter, the exp
 reminders (`orders.notifications`) follow it without knowing of the extension.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -83,8 +83,8 @@ def parcel_extend_hold(*, parcel: Parcel, actor_label: str = "shopper") -> Parce
             actor_label=actor_label,
             store=current.shelf_store,
             details={
-                "from": old.isoformat(),
-                "to": new.isoformat(),
+                "from": old.astimezone(UTC).isoformat(),
+                "to": new.astimezone(UTC).isoformat(),
                 "days": settings.PICKUP_HOLD_EXTENSION_DAYS,
             },
             at=now,

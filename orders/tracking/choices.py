@@ -32,9 +32,11 @@ def shopper_choices_context(parcel: Parcel, *, extend_form=None, proxy_form=None
     """What the page offers: the extension while the parcel waits on the shelf (once), the collector
     until it is collected."""
     context = {"extension_days": settings.PICKUP_HOLD_EXTENSION_DAYS}
-    if parcel.status == Parcel.Status.AT_STORE and parcel.hold_extended_at is None:
-        context["extend_form"] = extend_form or ExtendHoldForm()
+    offered = parcel.status == Parcel.Status.AT_STORE and parcel.hold_extended_at is None
+    if offered:
         context["extended_deadline"] = hold_extension_deadline(parcel)
+    if offered or extend_form is not None:  # a refused extension is shown with its reason
+        context["extend_form"] = extend_form or ExtendHoldForm()
     if parcel.status in PROXY_OPEN:
         order = parcel.order
         context["proxy_form"] = proxy_form or ProxyForm(

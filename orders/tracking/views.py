@@ -297,7 +297,12 @@ def name_proxy(request, tracking_number: str):
     form = ProxyForm(request.POST)
     if form.is_valid():
         try:
-            order_name_proxy(order=parcel.order, actor_label="shopper", **form.cleaned_data)
+            order_name_proxy(
+                order=parcel.order,
+                name=form.cleaned_data["proxy_name"],
+                phone_last4=form.cleaned_data["proxy_phone_last4"],
+                actor_label="shopper",
+            )
         except DomainError as refused:
             form.add_error(refused.field if refused.field in form.fields else None, refused.message)
         else:
