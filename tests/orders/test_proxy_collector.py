@@ -62,7 +62,8 @@ def test_bad_collector_input_names_the_field_and_changes_nothing(on_shelf, name,
 
 def test_no_collector_once_the_parcels_are_collected(on_shelf, store, clerk):
     parcel, code = on_shelf()
-    handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=[parcel.tracking_number], cash_received=False)
+    numbers = [parcel.tracking_number]
+    handover_confirm(code=code, store=store, clerk=clerk, tracking_numbers=numbers, cash_received=False)
     with pytest.raises(DomainError, match="no longer waiting to be collected"):
         order_name_proxy(order=parcel.order, name="Chen Wei", phone_last4="4321")
 
