@@ -4,6 +4,7 @@ same pickup code, the shopper is told the new store and its hours, the merchant 
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from core.errors import DomainError
 from orders.models import Notification, Order, Parcel, ParcelEvent, WebhookDelivery
@@ -179,3 +180,29 @@ def test_the_driver_page_in_chinese(client, driver, at_full_store):
     page = client.get(reverse("dc:driver:route", args=[here.route.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant")
     html = page.content.decode()
     assert "門市已滿或未營業？" in html and "本路線上最近且有空位的門市" in html
+
+
+def test_the_new_stores_counter_and_the_shoppers_page_say_it_was_redirected(client, at_full_store):
+    # given
+    here, _later = at_full_store
+    target = stop_redirect_options(stop=here)[0].stop
+    stop_redirect(stop=here, to_stop_id=target.pk)
+    parcel = drops_of(target)[0]
+    # when the shopper opens the parcel
+    client.post(reverse("tracking:lookup"), {"number": parcel.tracking_number, "phone_last4": "5678"})
+    page = client.get(reverse("tracking:parcel", args=[parcel.tracking_number])).content.decode()
+    # then the new store and why show
+    assert target.store.name in page and escape(target.store.address) in page and "Open 24 hours" in page
+    assert "The store it was addressed to could not take it" in page
+    assert f"Redirected to store {target.store.code}: store {here.store.code} could not take it" in page
+    # when the new store's clerk scans it in
+    client.force_login(make_clerk(target.store, "clerk_b"))
+    scan = client.post(
+        reverse("counter:scan_in"),
+        {"code": parcel.tracking_number},
+        content_type="application/json",
+        HTTP_ACCEPT="application/json",
+    )
+    # then the scan says where it came from
+    assert scan.status_code == 200
+    assert scan.json()["message"].endswith(f"Redirected here from store {here.store.code}.")
