@@ -17,6 +17,7 @@ from orders.models import (
     Order,
     Parcel,
     ParcelEvent,
+    ReturnRequest,
     WebhookAttempt,
     WebhookDelivery,
 )
@@ -29,7 +30,7 @@ from stores.models import Store
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "contact_email", "webhook_url", "active", "created_at"]
+    list_display = ["code", "name", "contact_email", "webhook_url", "return_window_days", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["code", "name", "contact_email"]
 
@@ -86,7 +87,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cash_on_pickup",
         "created_at",
     ]
-    list_filter = ["merchant", "pickup_store__region", "created_at"]
+    list_filter = ["merchant", "pickup_store__region", "language", "created_at"]
     # public_id: what a merchant quotes from the API.
     search_fields = [
         "reference",
@@ -106,6 +107,7 @@ class OrderAdmin(admin.ModelAdmin):
         "shopper_name",
         "shopper_email",
         "shopper_phone",
+        "language",
         "pickup_store",
         "preferred_pickup_day",
         "cash_on_pickup",
@@ -316,3 +318,21 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_filter = ["merchant"]
     search_fields = ["key"]
     list_select_related = ["merchant"]
+
+
+@admin.register(ReturnRequest)
+class ReturnRequestAdmin(ServiceOnlyAdmin):
+    """Read-only: a return is started by the shopper or the merchant's API and moves on at the counter and
+    the DC, through the lifecycle gate."""
+
+    list_display = ["parcel", "parcel_status", "source", "store", "created_at", "dropped_off_store", "dropped_off_at"]
+    list_filter = ["source", "parcel__status", "parcel__order__merchant"]
+    search_fields = ["parcel__tracking_number", "parcel__order__reference", "store__code", "dropped_off_store__code"]
+    list_select_related = ["parcel", "store", "dropped_off_store"]
+    readonly_fields = ["parcel", "source", "reason", "store", "created_at", "dropped_off_store", "dropped_off_at"]
+    fields = readonly_fields
+    date_hierarchy = "created_at"
+
+    @admin.display(description=gettext_lazy("status"), ordering="parcel__status")
+    def parcel_status(self, obj: ReturnRequest) -> str:
+        return obj.parcel.get_status_display()

@@ -66,7 +66,21 @@ class Merchant(models.Model):
             "One origin per line, e.g. https://shop.example.com; the store picker hands the chosen store only to these."
         ),
     )
+    # The language of what is printed for the merchant's staff (parcel labels); the default is the
+    # language of a merchant in Taiwan.
+    language = models.CharField(
+        _("label language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="zh-hant",
+        help_text=_("The language the parcel labels are printed in."),
+    )
     active = models.BooleanField(_("active"), default=True)
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days)"),
+        default=7,
+        help_text=_("Days after pickup in which a shopper may return a parcel at a store (0: no returns)."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -95,6 +109,14 @@ class Order(models.Model):
         Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("pickup store")
     )
     cash_on_pickup = models.PositiveIntegerField(_("cash on pickup (TWD)"), default=0)
+
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        ZH_HANT = "zh-hant", _("Traditional Chinese")
+
+    # What the shopper reads at checkout; their messages go out in it. order_create chooses it by the
+    # store when the checkout does not say (orders.services.ordering.order_language_default).
+    language = models.CharField(_("shopper's language"), max_length=8, choices=Language.choices, default=Language.EN)
     # The day the shopper wants to collect; empty means as soon as possible. The daily batch delivers
     # for this day, so the parcel does not sit on a small shelf eating into its hold.
     preferred_pickup_day = models.DateField(_("preferred pickup day"), null=True, blank=True)
@@ -139,6 +161,8 @@ class Parcel(models.Model):
         RETURNED = "returned", _("Returned to the merchant")
         CANCELLED = "cancelled", _("Cancelled")
         LOST = "lost", _("Lost")
+        RETURN_REQUESTED = "return_requested", _("Return requested")
+        RETURN_AT_STORE = "return_at_store", _("Return dropped off at a store")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="parcels", verbose_name=_("order"))
     tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True, default=new_tracking_number)
@@ -438,3 +462,57 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parcel_id} {self.kind} {self.channel}"
+
+
+# --- Returns dropped off at a store -----------------------------------------------------------------
+
+
+def new_return_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class ReturnRequest(models.Model):
+    """A shopper's return of a picked-up parcel: its return code, the store chosen and the drop-off.
+
+    Like the pickup code, the return code is derived from the server secret and `nonce` (so the tracking
+    page can show it again) and only its keyed hash is stored, unique so that a scan finds one return.
+    """
+
+    class Source(models.TextChoices):
+        SHOPPER = "shopper", _("Shopper, on the tracking page")
+        MERCHANT = "merchant", _("Merchant, through the API")
+
+    parcel = models.OneToOneField(
+        Parcel, on_delete=models.PROTECT, related_name="return_request", verbose_name=_("parcel")
+    )
+    source = models.CharField(_("requested by"), max_length=8, choices=Source.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    nonce = models.CharField(max_length=32, default=new_return_nonce, editable=False)
+    code_hash = models.CharField(_("return code (hashed)"), max_length=64, unique=True, editable=False)
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chosen drop-off store"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
+    dropped_off_at = models.DateTimeField(_("dropped off"), null=True, blank=True, editable=False)
+    dropped_off_store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("dropped off at"),
+    )
+
+    class Meta:
+        verbose_name = _("return request")
+        verbose_name_plural = _("return requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.parcel} return"

@@ -189,6 +189,9 @@ PICKUP_IDEMPOTENCY_RETENTION_HOURS = env_int("PICKUP_IDEMPOTENCY_RETENTION_HOURS
 PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 PICKUP_WEBHOOK_MAX_ATTEMPTS = env_int("PICKUP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 PICKUP_REMINDER_DAYS_BEFORE = env_int("PICKUP_REMINDER_DAYS_BEFORE", 2, minimum=1)
+# A shopper's message waits this long after its event, so that the order's other parcels the same truck
+# drop (scanned in one by one) or the same job reaches go out in the same message: one per order.
+PICKUP_MESSAGE_GATHER_MINUTES = env_int("PICKUP_MESSAGE_GATHER_MINUTES", 10, minimum=0)
 SMS_BACKEND = env_str("SMS_BACKEND", "orders.sms.ConsoleSmsBackend")
 SMS_QUIET_START = env_time("SMS_QUIET_START", "21:00")
 SMS_QUIET_END = env_time("SMS_QUIET_END", "08:00")

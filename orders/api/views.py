@@ -185,6 +185,7 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
             cash_on_pickup=fields["cash_on_pickup"],
             parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
             preferred_pickup_day=fields["preferred_pickup_day"],
+            language=fields["language"],
             actor_label=_actor(request),
         )
         return Response(OrderSerializer(self.get_order(order.public_id)).data, status=status.HTTP_201_CREATED)

@@ -35,6 +35,7 @@ from orders.services.ordering import BEFORE_DISPATCH, OrderRejected, order_set_p
 from orders.services.proxy import order_name_proxy
 from orders.tracking.choices import ExtendHoldForm, ProxyForm, shopper_choices_context
 from orders.tracking.codes import barcode_data_uri, qr_data_uri
+from orders.tracking.returns import return_context
 from stores.locator import pickup_day_options
 
 S = Parcel.Status
@@ -259,6 +260,7 @@ def render_parcel(request, tracking_number: str, *, day_form=None, status: int =
     if parcel.status == Parcel.Status.AT_STORE:
         code = pickup_code_for(parcel.order)
         context.update(pickup_code=code, qr=qr_data_uri(code), barcode=barcode_data_uri(code))
+    context.update(return_context(parcel))
     return render(request, "tracking/parcel.html", context, status=status)
 
 

@@ -73,8 +73,8 @@ def test_redirect_sends_the_parcels_to_the_new_store_with_an_event_webhook_and_m
         payload = WebhookDelivery.objects.get(event=event).payload
         assert payload["type"] == "parcel.redirected" and payload["data"]["pickup_store"] == target.store.code
         sms = Notification.objects.get(parcel=parcel, kind=Notification.Kind.REDIRECTED, channel="sms")
-        _subject, body = notification_text(sms)
-        assert target.store.name in body and target.store.address in body and "Monday 00:00–23:59" in body
+        _subject, body = notification_text([sms])
+        assert target.store.name in body and target.store.address in body and "Monday–Sunday 00:00–23:59" in body
     assert {e.stop_id for e in PlanParcel.objects.filter(parcel__in=drops, kind="deliver")} == {target.pk}
 
     # when the new store's clerk scans them in: redirected, and the same code hands them over

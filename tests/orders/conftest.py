@@ -1,6 +1,8 @@
 """Named API callers: the merchant's client, another merchant's client, and a client with no key."""
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from orders.services.api_keys import api_key_issue
@@ -40,3 +42,20 @@ def order_body(store, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+@pytest.fixture
+def migrator(transactional_db):
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    yield executor
+    MigrationExecutor(connection).migrate(leaves)
+
+
+def migrate_orders(executor, targets):
+    """Migrate orders to the target; the models as they were then, with every other app as it is now."""
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    loader = MigrationExecutor(connection).loader
+    others = [node for node in loader.graph.leaf_nodes() if node[0] != "orders"]
+    return loader.project_state([*targets, *others]).apps

@@ -152,6 +152,6 @@ def test_the_reminder_text_names_the_new_deadline(on_shelf, store):
     reminder = Notification.objects.get(parcel=parcel, kind=K.EXTENDED_REMINDER, channel="sms")
     from orders.notifications import notification_text
 
-    _subject, body = notification_text(reminder)
+    _subject, body = notification_text([reminder])
     local = parcel.hold_deadline.astimezone(store.tz)
     assert datetime.strftime(local, "%Y-%m-%d %H:%M") in body

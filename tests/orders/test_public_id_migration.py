@@ -1,29 +1,11 @@
 """The data migration gives existing orders, events and deliveries public ids, and rewrites stored payloads."""
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.orders.conftest import migrate_orders as _migrate
 
 BEFORE = [("orders", "0008_public_ids_add")]
 AFTER = [("orders", "0010_public_ids_unique")]
-
-
-@pytest.fixture
-def migrator(transactional_db):
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    yield executor
-    MigrationExecutor(connection).migrate(leaves)
-
-
-def _migrate(executor, targets):
-    """Migrate orders to the target; the models as they were then, with every other app as it is now."""
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    loader = MigrationExecutor(connection).loader
-    others = [node for node in loader.graph.leaf_nodes() if node[0] != "orders"]
-    return loader.project_state([*targets, *others]).apps
 
 
 def test_existing_rows_get_unique_public_ids_and_payloads_name_them(migrator):

@@ -47,6 +47,7 @@ POLICY = {
     "tracking:parcel": SESSION,
     "tracking:extend_hold": SESSION,
     "tracking:name_proxy": SESSION,
+    "tracking:return": SESSION,
     "demo_shop:thanks": SESSION,
     **{
         f"counter:{name}": CLERK
@@ -61,6 +62,8 @@ POLICY = {
             "find_parcel",
             "parcel",
             "report_problem",
+            "dropoff",
+            "return_label",
         )
     },
     **{
@@ -115,7 +118,10 @@ POLICY = {
             "order-cancel",
             "order-pickup-store",
             "order-pickup-day",
+            "order-label",
             "parcel-events",
+            "parcel-label",
+            "returns",
             "webhook-deliveries",
             "webhook-delivery-replay",
         )
@@ -342,6 +348,8 @@ def _pattern(name: str) -> str:
         ("api:orders", "merchant"),
         ("api:order", "merchant"),
         ("api:parcel-events", "merchant"),
+        ("api:parcel-label", "merchant"),
+        ("api:order-label", "merchant"),
         ("api:webhook-deliveries", "merchant"),
     ],
 )
