@@ -87,7 +87,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cash_on_pickup",
         "created_at",
     ]
-    list_filter = ["merchant", "pickup_store__region", "language", "created_at"]
+    list_filter = ["merchant", "livemode", "pickup_store__region", "language", "created_at"]
     # public_id: what a merchant quotes from the API.
     search_fields = [
         "reference",
@@ -238,21 +238,21 @@ class ParcelEventAdmin(ServiceOnlyAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["merchant", "name", "lookup", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["merchant", "revoked_at"]
+    list_display = ["merchant", "name", "lookup", "livemode", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["merchant", "livemode", "revoked_at"]
     search_fields = ["merchant__code", "name", "lookup"]
     list_select_related = ["merchant"]
-    fields = ["merchant", "name", "lookup", "created_at", "last_used_at", "revoked_at"]
+    fields = ["merchant", "name", "livemode", "lookup", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["lookup", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "merchant"] if obj else self.readonly_fields
+        return [*self.readonly_fields, "merchant", "livemode"] if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        key, raw = api_key_issue(merchant=obj.merchant, name=obj.name)
+        key, raw = api_key_issue(merchant=obj.merchant, name=obj.name, livemode=obj.livemode)
         obj.pk, obj.lookup, obj.secret_hash, obj.created_at = key.pk, key.lookup, key.secret_hash, key.created_at
         messages.warning(request, _("Copy this API key now; it will not be shown again: %(key)s") % {"key": raw})
 
@@ -281,7 +281,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "created_at",
         "delivered_at",
     ]
-    list_filter = ["status", "merchant"]
+    list_filter = ["status", "livemode", "merchant"]
     search_fields = ["public_id", "event__public_id", "merchant__code", "event__parcel__tracking_number", "url"]
     list_select_related = ["merchant", "event"]
     date_hierarchy = "created_at"

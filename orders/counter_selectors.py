@@ -38,7 +38,7 @@ def counter_expected_today(*, store: Store, now: datetime | None = None) -> Quer
     start, end = store_day_bounds(store, store_today(store, now))
     reported = ParcelEvent.objects.filter(parcel=OuterRef("pk"), type__in=PROBLEM_REPORTS)
     return (
-        Parcel.objects.filter(order__pickup_store=store)
+        Parcel.objects.filter(order__pickup_store=store, order__livemode=True)
         .filter(Q(status=S.IN_TRANSIT) | Q(arrived_at__gte=start, arrived_at__lt=end))
         .annotate(reported=Exists(reported))
         # Still-missing parcels (no arrival yet) first: they are what the clerk has to chase.

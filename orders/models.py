@@ -51,6 +51,10 @@ def new_delivery_public_id() -> str:
 phone_validator = RegexValidator(r"^\+?[0-9][0-9 -]{6,19}$", _("Enter a phone number of digits, e.g. 0912 345 678."))
 
 
+def all_webhook_events() -> list[str]:
+    return ["*"]
+
+
 class Merchant(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=120)
@@ -59,6 +63,14 @@ class Merchant(models.Model):
     webhook_secret = models.CharField(
         _("webhook signing secret"), max_length=64, default=secrets.token_hex, editable=False
     )
+    # After a rotation the old secret keeps signing beside the new one until this moment, so the merchant
+    # can switch its receiver without dropping a delivery (see orders.webhooks).
+    webhook_previous_secret = models.CharField(max_length=64, blank=True, editable=False)
+    webhook_previous_secret_until = models.DateTimeField(
+        _("previous signing secret valid until"), null=True, blank=True, editable=False
+    )
+    # The event types the merchant takes; "*" is every type, including ones added later.
+    webhook_events = models.JSONField(_("webhook event types"), default=all_webhook_events, blank=True)
     allowed_origins = models.TextField(
         _("checkout origins"),
         blank=True,
@@ -123,6 +135,9 @@ class Order(models.Model):
     # Random per order; with the server's secret it derives the pickup code (see orders.pickup_codes),
     # so the database alone never reveals a code.
     pickup_nonce = models.CharField(max_length=32, default=new_pickup_nonce, editable=False)
+    # False for an order made with a test key (the sandbox): it is seen only by test keys and never
+    # reaches a batch, a dock or a counter; test parcels move only by the sandbox's advance call.
+    livemode = models.BooleanField(_("live"), default=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     # Someone the shopper named on the tracking page to collect in their place (see orders.services.proxy).
     proxy_name = models.CharField(_("collector named by the shopper"), max_length=120, blank=True, editable=False)
@@ -135,7 +150,9 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "reference"], name="order_reference_unique_per_merchant")
+            models.UniqueConstraint(
+                fields=["merchant", "livemode", "reference"], name="order_reference_unique_per_merchant_mode"
+            )
         ]
 
     def __str__(self) -> str:
@@ -304,6 +321,7 @@ class ParcelEvent(models.Model):
 
 
 API_KEY_PREFIX = "pk_"
+TEST_KEY_PREFIX = "pk_test_"
 
 
 class ApiKey(models.Model):
@@ -322,6 +340,11 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    livemode = models.BooleanField(
+        _("live"),
+        default=True,
+        help_text=_("Untick for a test key (pk_test_…): its orders are a sandbox that never reaches a store."),
+    )
 
     class Meta:
         verbose_name = _("API key")
@@ -329,7 +352,11 @@ class ApiKey(models.Model):
         ordering = ["merchant", "-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.merchant.code} {self.name} ({API_KEY_PREFIX}{self.lookup}…)"
+        return f"{self.merchant.code} {self.name} ({self.prefix}{self.lookup}…)"
+
+    @property
+    def prefix(self) -> str:
+        return API_KEY_PREFIX if self.livemode else TEST_KEY_PREFIX
 
     @property
     def active(self) -> bool:
@@ -374,6 +401,7 @@ class WebhookDelivery(models.Model):
         ParcelEvent, on_delete=models.PROTECT, related_name="webhook_deliveries", verbose_name=_("event")
     )
     url = models.URLField(_("URL"))
+    livemode = models.BooleanField(_("live"), default=True, editable=False)
     payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     attempt_count = models.PositiveIntegerField(_("attempts"), default=0)

@@ -58,7 +58,8 @@ def notifications_create_for_event(*, event: ParcelEvent) -> list[Notification]:
         # The shopper learns the new store and its hours; a parcel redirected twice is told once.
         return notifications_create(parcel=event.parcel, kind=K.REDIRECTED)
     kind = ON_STATUS.get(event.to_status) if event.type == ParcelEvent.Type.STATUS else None
-    if kind is None:
+    # A sandbox order's shopper is made up: nobody is told anything.
+    if kind is None or not event.parcel.order.livemode:
         return []
     # The gate moves a parcel into each of these statuses once in its life (no transition leads back
     # to them) and holds its row lock while it does: none of the kind's messages can exist yet.

@@ -231,10 +231,14 @@ def _build_merchants() -> list[Merchant]:
     return merchants
 
 
-def demo_api_keys() -> list[tuple[str, str]]:
-    """(merchant code, API key) of each demo merchant; the key is derived, so it is created once and printable again."""
+def demo_api_keys() -> list[tuple[str, str, str]]:
+    """(merchant code, live key, test key) of each demo merchant; the keys are derived, so they are created once
+    and printable again."""
     merchants = Merchant.objects.filter(code__in=[code for code, _name, _email in MERCHANTS]).order_by("code")
-    return [(merchant.code, api_key_issue_demo(merchant=merchant)) for merchant in merchants]
+    return [
+        (merchant.code, api_key_issue_demo(merchant=merchant), api_key_issue_demo(merchant=merchant, livemode=False))
+        for merchant in merchants
+    ]
 
 
 def _build_users(dc: DistributionCenter) -> None:

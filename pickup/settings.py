@@ -188,6 +188,10 @@ PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
 PICKUP_IDEMPOTENCY_RETENTION_HOURS = env_int("PICKUP_IDEMPOTENCY_RETENTION_HOURS", 24, minimum=1)
 PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 PICKUP_WEBHOOK_MAX_ATTEMPTS = env_int("PICKUP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+# After a merchant rotates its webhook secret, deliveries carry a signature with the old one too for this long.
+PICKUP_WEBHOOK_SECRET_GRACE_HOURS = env_int("PICKUP_WEBHOOK_SECRET_GRACE_HOURS", 24, minimum=0)
+# Merchants may point their webhooks only at public addresses unless this is on (a local test setup).
+PICKUP_WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("PICKUP_WEBHOOK_ALLOW_PRIVATE_URLS", False)
 PICKUP_REMINDER_DAYS_BEFORE = env_int("PICKUP_REMINDER_DAYS_BEFORE", 2, minimum=1)
 # A shopper's message waits this long after its event, so that the order's other parcels the same truck
 # drop (scanned in one by one) or the same job reaches go out in the same message: one per order.

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from orders.api.auth import ApiKeyAuthentication, HasApiKey
 from orders.api.converters import public_id_regex
+from orders.api.delivery_filters import DeliveryQuerySerializer, deliveries_filtered
 from orders.api.idempotency import idempotent
 from orders.api.serializers import (
     ChangeStoreSerializer,
@@ -90,7 +91,8 @@ class MerchantApiView(APIView):
 
     def merchant_orders(self):
         return (
-            Order.objects.filter(merchant=self.request.user.merchant)
+            # A test key sees only the sandbox's orders, a live key only live ones.
+            Order.objects.filter(merchant=self.request.user.merchant, livemode=self.request.auth.livemode)
             .select_related("pickup_store")
             .prefetch_related(Prefetch("parcels", queryset=Parcel.objects.order_by("id")))
         )
@@ -187,6 +189,7 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
             preferred_pickup_day=fields["preferred_pickup_day"],
             language=fields["language"],
             actor_label=_actor(request),
+            livemode=request.auth.livemode,
         )
         return Response(OrderSerializer(self.get_order(order.public_id)).data, status=status.HTTP_201_CREATED)
 
@@ -269,7 +272,12 @@ class ParcelEventsView(MerchantApiView):
         summary="A parcel's status history, oldest first",
     )
     def get(self, request, tracking_number: str):
-        parcel = get_object_or_404(Parcel, tracking_number=tracking_number, order__merchant=request.user.merchant)
+        parcel = get_object_or_404(
+            Parcel,
+            tracking_number=tracking_number,
+            order__merchant=request.user.merchant,
+            order__livemode=request.auth.livemode,
+        )
         events = parcel.events.select_related("store").order_by("seq")
         return Response(ParcelEventSerializer(events, many=True).data)
 
@@ -278,21 +286,22 @@ class WebhookDeliveryApiView(MerchantApiView, generics.GenericAPIView):
     serializer_class = WebhookDeliverySerializer
 
     def deliveries(self):
-        return WebhookDelivery.objects.filter(merchant=self.request.user.merchant).prefetch_related(
-            Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number"))
-        )
+        return WebhookDelivery.objects.filter(
+            merchant=self.request.user.merchant, livemode=self.request.auth.livemode
+        ).prefetch_related(Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number")))
 
 
 class WebhookDeliveryListView(WebhookDeliveryApiView):
     pagination_class = OrderPagination
 
     @extend_schema(
+        parameters=[DeliveryQuerySerializer],
         responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES},
         tags=["webhooks"],
         summary="Webhook deliveries and every attempt, newest first",
     )
     def get(self, request):
-        page = self.paginate_queryset(self.deliveries())
+        page = self.paginate_queryset(deliveries_filtered(self.deliveries(), request.query_params))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 

@@ -123,7 +123,9 @@ def _page(request, queryset):
 def store_parcel_or_404(request, tracking_number: str) -> Parcel:
     """A parcel addressed to the clerk's store, or 404 (and a log line) whether it is elsewhere or unknown."""
     store = request.counter_store
-    parcel = Parcel.objects.select_related("order").filter(tracking_number=tracking_number).first()
+    parcel = (
+        Parcel.objects.select_related("order").filter(tracking_number=tracking_number, order__livemode=True).first()
+    )
     if parcel is None or parcel.order.pickup_store_id != store.pk:
         if parcel is not None:
             logger.warning(

@@ -96,7 +96,8 @@ def _parcel_by_tracking(code: str) -> Parcel | None:
     if len(code) > TRACKING_MAX_LENGTH:
         return None
     try:
-        return Parcel.objects.select_related("order__merchant").get(tracking_number=code)
+        # A sandbox parcel never reaches a counter: its number is unknown here.
+        return Parcel.objects.select_related("order__merchant").get(tracking_number=code, order__livemode=True)
     except Parcel.DoesNotExist:
         return None
 

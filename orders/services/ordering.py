@@ -76,8 +76,10 @@ def order_create(
     preferred_pickup_day: date | None = None,
     language: str | None = None,
     actor_label: str = "",
+    livemode: bool = True,
 ) -> Order:
-    """`preferred_pickup_day` None means as soon as possible; `language` None, the store's default."""
+    """`preferred_pickup_day` None means as soon as possible; `language` None, the store's default;
+    `livemode` False makes a sandbox order."""
     if not parcels:
         raise OrderRejected({"parcels": [_("An order needs at least one parcel.")]})
     with transaction.atomic():
@@ -85,7 +87,7 @@ def order_create(
         problems = store_problems(store=store, parcels=parcels, cash_on_pickup=cash_on_pickup)
         if day_problem := pickup_day_problem(preferred_pickup_day):
             problems["preferred_pickup_day"] = [day_problem]
-        if Order.objects.filter(merchant=merchant, reference=reference).exists():
+        if Order.objects.filter(merchant=merchant, livemode=livemode, reference=reference).exists():
             problems["reference"] = [_("You already have an order with reference %(ref)s.") % {"ref": reference}]
         if problems:
             raise OrderRejected(problems)
@@ -99,6 +101,7 @@ def order_create(
             cash_on_pickup=cash_on_pickup,
             preferred_pickup_day=preferred_pickup_day,
             language=language or order_language_default(store),
+            livemode=livemode,
         )
         for spec in parcels:
             parcel = Parcel.objects.create(

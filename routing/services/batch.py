@@ -138,7 +138,7 @@ def _take_parcels(run: BatchRun) -> list[RegionPlan]:
     # An expired parcel (or a shopper's return dropped off at a store) is collected from the store whose
     # shelf holds it.
     collects = list(
-        Parcel.objects.filter(status__in=AWAITING_COLLECTION)
+        Parcel.objects.filter(status__in=AWAITING_COLLECTION, order__livemode=True)
         .annotate(
             at_store=Coalesce("shelf_store_id", "order__pickup_store_id"),
             at_region=Coalesce("shelf_store__region_id", "order__pickup_store__region_id"),

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from tests.orders.conftest import migrate_orders as _migrate
+from tests.orders.conftest import store_and_merchant
 
 BEFORE = [("orders", "0008_public_ids_add")]
 AFTER = [("orders", "0010_public_ids_unique")]
@@ -11,26 +12,11 @@ AFTER = [("orders", "0010_public_ids_unique")]
 def test_existing_rows_get_unique_public_ids_and_payloads_name_them(migrator):
     # given rows written before the public ids existed, with an old-style webhook payload
     apps = _migrate(migrator, BEFORE)
-    DC = apps.get_model("stores", "DistributionCenter")
-    Region = apps.get_model("stores", "Region")
-    Store = apps.get_model("stores", "Store")
-    Merchant = apps.get_model("orders", "Merchant")
     Order = apps.get_model("orders", "Order")
     Parcel = apps.get_model("orders", "Parcel")
     ParcelEvent = apps.get_model("orders", "ParcelEvent")
     WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
-    dc = DC.objects.create(code="DC1", name="DC", address="1 Depot Rd", latitude="25.06", longitude="121.42")
-    region = Region.objects.create(code="R1", name="R", dc=dc)
-    store = Store.objects.create(
-        code="S1",
-        name="S",
-        address="1 Heping Rd",
-        postal_code="106",
-        latitude="25.02",
-        longitude="121.54",
-        region=region,
-    )
-    merchant = Merchant.objects.create(code="SHOP", name="Shop", webhook_url="https://shop.example/hooks")
+    store, merchant = store_and_merchant(apps)
     now = timezone.now()
     events = []
     for n in range(3):

@@ -124,6 +124,12 @@ POLICY = {
             "returns",
             "webhook-deliveries",
             "webhook-delivery-replay",
+            "webhook-deliveries-replay",
+            "webhook-endpoint",
+            "webhook-endpoint-rotate-secret",
+            "webhook-endpoint-test",
+            "sandbox-advance",
+            "settlements",
         )
     },
 }
