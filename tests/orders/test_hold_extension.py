@@ -34,7 +34,7 @@ def test_extension_moves_the_deadline_by_the_setting_to_the_end_of_the_day(on_sh
     assert event.details == {"from": old.isoformat(), "to": parcel.hold_deadline.isoformat(), "days": 3}
     delivery = WebhookDelivery.objects.get(event=event)
     assert delivery.payload["type"] == "parcel.hold_extended"
-    assert delivery.payload["data"]["hold_deadline"] == parcel.hold_deadline.isoformat()
+    assert datetime.fromisoformat(delivery.payload["data"]["hold_deadline"]) == parcel.hold_deadline
 
 
 def test_the_number_of_days_is_a_setting(on_shelf, store, settings):
