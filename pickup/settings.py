@@ -168,6 +168,10 @@ PICKUP_PICKUP_DAY_CHOICES = env_int("PICKUP_PICKUP_DAY_CHOICES", 5, minimum=1)
 PICKUP_COLD_MAX_ON_BOARD_MINUTES = env_int("PICKUP_COLD_MAX_ON_BOARD_MINUTES", 240, minimum=1)
 # Days of a store's handovers that the shelf forecast averages over.
 PICKUP_FORECAST_HISTORY_DAYS = env_int("PICKUP_FORECAST_HISTORY_DAYS", 28, minimum=1)
+# Days a shopper may add to a parcel's hold, once, from the tracking page (when the shelf forecast has room).
+PICKUP_HOLD_EXTENSION_DAYS = env_int("PICKUP_HOLD_EXTENSION_DAYS", 3, minimum=1)
+# Farthest store (straight line, km) on the same route a driver may take a parcel to when its store is full or closed.
+PICKUP_REDIRECT_MAX_KM = env_float("PICKUP_REDIRECT_MAX_KM", 2.0, minimum=0.1)
 
 # --- Shoppers and merchants (store locator, API, webhooks, tracking, notifications) -------------
 # Absolute base of links sent to shoppers in emails and SMS, and of tracking URLs in the API.

@@ -47,6 +47,8 @@ POLICY = {
     "api:docs": PUBLIC,
     "api:redoc": PUBLIC,
     "tracking:parcel": SESSION,
+    "tracking:extend_hold": SESSION,
+    "tracking:name_proxy": SESSION,
     "tracking:return": SESSION,
     "demo_shop:thanks": SESSION,
     **{
@@ -396,6 +398,11 @@ def test_session_pages_open_only_after_the_lookup_in_this_browser(world, client)
     # when they open the pages directly / then they are sent to the lookup or told it does not exist
     assert client.get(f"/track/{parcel.tracking_number}/").status_code == 302
     assert client.get(f"/demo-shop/thanks/{parcel.order_id}/").status_code == 404
+    # nor can they act on the parcel: its choices send them to the lookup and change nothing
+    assert client.post(f"/track/{parcel.tracking_number}/extend/").status_code == 302
+    proxy = {"proxy_name": "Stranger", "proxy_phone_last4": "1234"}
+    assert client.post(f"/track/{parcel.tracking_number}/collector/", proxy).status_code == 302
+    assert Order.objects.get(pk=parcel.order_id).proxy_name == ""
     # when they look it up with the right phone digits / then the page opens
     response = client.post("/track/", {"number": parcel.tracking_number, "phone_last4": parcel.order.phone_last4})
     assert response.status_code == 302
