@@ -90,10 +90,15 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
             tw_late=min(vehicle.shift_end, problem.depot.closes),
         )
     prize = _prize(problem, fleet, free_stops)
+    cold_by, cold_from = _cold_windows(problem, [fleet[k] for k in free_vehicles])
     for n, location in zip(free_stops, locations[1:], strict=True):
         stop = problem.stops[n - 1]
         loads = stop_loads(stop)
         window = stop.window or (0, np.iinfo(np.int64).max)
+        if stop.delivers_cold and cold_by is not None:
+            window = (window[0], min(window[1], cold_by))
+        if stop.collects_cold and cold_from is not None:
+            window = (max(window[0], cold_from), window[1])
         model.add_client(
             location,
             delivery=[scaled_demand(loads[k][0]) for k in range(len(LOAD_KINDS))],
@@ -193,6 +198,19 @@ def _kept(
 
 def _cold(stop: Stop) -> bool:
     return stop.delivers_cold or stop.collects_cold
+
+
+def _cold_windows(problem: Problem, vehicles: list[Vehicle]) -> tuple[int | None, int | None]:
+    """When chilled or frozen goods must be handed over so that the ride limit holds whatever time
+    the truck leaves and returns: a delivery started by the earliest departure plus the limit, a
+    return collected no earlier than the latest return to the depot less the limit. PyVRP has no
+    ride limits; these windows are sufficient, if stricter than the rule, and every route is driven
+    again by the OR-Tools model's rules anyway. (None, None) without a limit."""
+    if problem.max_cold_ride_s is None:
+        return None, None
+    earliest = min(max(v.shift_start, problem.depot.opens) for v in vehicles)
+    latest = max(min(v.shift_end, problem.depot.closes) for v in vehicles)
+    return earliest + problem.max_cold_ride_s, latest - problem.max_cold_ride_s
 
 
 def _prize(problem: Problem, fleet: list[Vehicle], stops: list[int]) -> int:

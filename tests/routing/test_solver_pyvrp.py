@@ -7,7 +7,7 @@ import pytest
 
 from routing.checker import check
 from routing.engine import Depot, Problem, ProblemError, SearchParams, Stop, TravelMatrix, Vehicle, Workers, solve
-from routing.engine.pyvrp_model import PyVRPJob, run_pyvrp
+from routing.engine.pyvrp_model import PyVRPJob, _outcome, run_pyvrp
 from routing.engine.schedule import route_cost
 from tests.routing.problems import H, city, plan
 
@@ -52,32 +52,50 @@ def test_pyvrp_carries_each_kind_of_load_in_its_own_compartment():
     assert {"milk", "fish-return"} <= set(reefer)
 
 
-def test_a_pyvrp_plan_that_breaks_the_cold_ride_limit_is_discarded_not_repaired():
-    # given: the cheap loop reaches the chilled stop F last, 2200 s after leaving; chilled goods may
-    # ride 1500 s. PyVRP does not model the limit, so its cheapest plan breaks it.
+def cold_loop(max_cold_ride_s=1500, collect=False):
+    """The cheap loop depot > N1 > N2 > N3 > F > depot reaches F 2200 s after leaving (four 100 s legs,
+    three 600 s services); every other arc is dear. F is chilled: delivered there, or collected."""
     cheap = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0)]
     distances = [[0 if a == b else 10_000 for b in range(5)] for a in range(5)]
     for a, b in cheap:
         distances[a][b] = 1_000
     stops = [Stop(f"N{i}", deliver_volume=1, service_fixed_s=600) for i in (1, 2, 3)]
-    stops.append(Stop("F", deliver_chilled_volume=1, service_fixed_s=600))
-    problem = Problem(
+    chilled = {"collect_chilled_volume": 1} if collect else {"deliver_chilled_volume": 1}
+    stops.append(Stop("F", service_fixed_s=600, **chilled))
+    return Problem(
         Depot("dc"),
         stops,
         [Vehicle("reefer", 10, 100, chilled_volume_capacity=5)],
         TravelMatrix([[d // 10 for d in row] for row in distances], distances),
-        max_cold_ride_s=1500,
+        max_cold_ride_s=max_cold_ride_s,
     )
+
+
+def test_pyvrp_keeps_the_cold_ride_limit_through_the_windows_it_is_given():
+    # given: chilled goods may ride 1500 s; the cheap loop would deliver F after 2200 s
+    problem = cold_loop()
     job = PyVRPJob(problem, list(problem.vehicles), {}, [1, 2, 3, 4], seed=0, deadline=0, iterations=500)
 
     result = run_pyvrp(job)
 
-    assert result.plan is None
-    assert result.pool == frozenset()
-    # and the portfolio still hands back a plan that keeps the limit (OR-Tools' F-first loop)
-    solution = solve(problem, budget("portfolio"))
+    # then: F is served first, within the limit, and the plan keeps every rule
+    assert result.plan is not None
+    (nodes,) = [nodes for nodes in result.plan.routes.values() if nodes]
+    assert nodes[0] == 4
+    solution = solve(problem, budget("pyvrp"))
     assert check(problem, solution) == []
-    assert [v.stop_id for v in solution.routes[0].visits][0] == "F"
+
+
+def test_a_pyvrp_plan_with_a_route_that_breaks_a_rule_is_discarded_not_repaired():
+    # given: the cheap loop, which keeps the chilled delivery on board 2200 s of the 1500 allowed
+    problem = cold_loop()
+    fleet = list(problem.vehicles)
+
+    result = _outcome(problem, fleet, {}, {0: [1, 2, 3, 4]}, [1, 2, 3, 4], pooled=[(0, (4, 1, 2, 3))])
+
+    # then: no plan, and only the route that keeps the rule is pooled
+    assert result.plan is None
+    assert result.pool == frozenset({(0, (4, 1, 2, 3))})
 
 
 def test_locked_routes_and_their_vehicles_stay_out_of_pyvrps_problem():
