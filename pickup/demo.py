@@ -19,10 +19,11 @@ from dc.services.returns import consignment_add
 from insight.rollup import rollup_period
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import path_to
-from orders.models import Merchant, Order, Parcel, ParcelEvent
+from orders.models import Merchant, Order, Parcel, ParcelEvent, ReturnRequest
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services.api_keys import api_key_issue_demo
 from orders.services.ordering import OrderRejected, ParcelSpec, order_create, order_language_default
+from orders.services.returns_dropoff import return_dropoff, return_request_start, store_refuses_return
 from stores.gazetteer import DISTRICTS, REGION_NAMES
 from stores.models import (
     DistributionCenter,
@@ -139,6 +140,7 @@ def build_demo(*, seed: int = 7, stores: int = 320, orders: int = 2400, vehicles
         demo_api_keys()
         _build_users(dc)
         orders_created, parcels_created = _build_orders(rng, dc, merchants, orders)
+        _build_returns(dc)
         consignment = _build_dock_consignment(rng, dc)
     return DemoSummary(
         stores=Store.objects.filter(region__dc=dc).count(),
@@ -479,6 +481,29 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
         if parcel.status == S.AT_DC_FOR_RETURN:
             consignment_add(parcel=parcel, dc=dc, user=None)
     return len(orders), len(parcel_rows)
+
+
+# Shoppers' returns of the demo: of the parcels picked up most recently, these many started from the
+# tracking page, and of those the first half dropped off at the demo clerk's store.
+DEMO_RETURNS = 4
+
+
+def _build_returns(dc: DistributionCenter) -> None:
+    """A few returns, made as shoppers and the clerk make them (the return services, through the gate)."""
+    if ReturnRequest.objects.filter(parcel__order__pickup_store__region__dc=dc).exists():
+        return  # loaded before: the demo's returns are there
+    clerk_store = Store.objects.filter(region__dc=dc).order_by("code").first()
+    clerk = get_user_model().objects.get(username="clerk")
+    recent = (
+        Parcel.objects.filter(status=S.PICKED_UP, order__pickup_store__region__dc=dc, order__livemode=True)
+        .filter(temperature_class="ambient")
+        .select_related("order__merchant", "order__pickup_store")
+        .order_by("-status_changed_at", "pk")[:DEMO_RETURNS]
+    )
+    for n, parcel in enumerate(recent):
+        started = return_request_start(parcel=parcel, source=ReturnRequest.Source.SHOPPER, actor_label="demo shopper")
+        if n < DEMO_RETURNS // 2 and not store_refuses_return(store=clerk_store, parcel=parcel):
+            return_dropoff(code=started.code, store=clerk_store, clerk=clerk)
 
 
 def _demo_handling(number: int, store: Store) -> tuple[str, bool]:
