@@ -102,6 +102,9 @@ class Order(models.Model):
     # so the database alone never reveals a code.
     pickup_nonce = models.CharField(max_length=32, default=new_pickup_nonce, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # The order's own row; a change to one of its parcels shows in the parcel's updated_at, and the API's
+    # order updated_at is the later of the two (orders.api.views).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("order")
@@ -168,6 +171,8 @@ class Parcel(models.Model):
     # The sequence number of the parcel's newest event, kept by the lifecycle gate in the row it already
     # writes, so appending an event needs no read of the events first.
     last_event_seq = models.PositiveIntegerField(_("last event number"), default=0, editable=False)
+    # Written by the lifecycle gate with every event (queryset updates skip auto_now), and by route planning.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("parcel")

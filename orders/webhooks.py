@@ -81,7 +81,8 @@ def webhook_payload(event: ParcelEvent) -> dict:
         "type": SENT_TYPES[event.type],
         # Per parcel and increasing: apply an event only if its sequence is above the last one seen.
         "sequence": event.seq,
-        "created_at": event.created_at.isoformat(),
+        # In the platform's zone, as the API writes its times (+08:00 by default).
+        "created_at": timezone.localtime(event.created_at).isoformat(),
         "data": {
             "order_id": order.public_id,
             "order_reference": order.reference,
@@ -90,8 +91,10 @@ def webhook_payload(event: ParcelEvent) -> dict:
             "status": event.to_status or parcel.status,
             "pickup_store": order.pickup_store.code,
             "event_store": event.store.code if event.store_id else None,
-            "hold_deadline": parcel.hold_deadline.isoformat() if parcel.hold_deadline else None,
-            "expected_arrival": parcel.expected_arrival.isoformat() if parcel.expected_arrival else None,
+            "hold_deadline": timezone.localtime(parcel.hold_deadline).isoformat() if parcel.hold_deadline else None,
+            "expected_arrival": (
+                timezone.localtime(parcel.expected_arrival).isoformat() if parcel.expected_arrival else None
+            ),
             "preferred_pickup_day": order.preferred_pickup_day.isoformat() if order.preferred_pickup_day else None,
             "details": event.details,
         },

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer carries X-Request-ID, and every log line of the request its id.
+    "pickup.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -259,6 +261,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error bodies, headers and links every operation shares (orders/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orders.api.schema.complete_api_schema",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ParcelStatusEnum": "orders.models.Parcel.Status",
         "WebhookDeliveryStatusEnum": "orders.models.WebhookDelivery.Status",
@@ -281,10 +288,16 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "filters": {"request_id": {"()": "pickup.middleware.RequestIdLogFilter"}},
     # The level on the handler too: Django's own loggers (django.request…) propagate here with levels of their own.
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": env_str("LOG_LEVEL", "INFO")}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+            "level": env_str("LOG_LEVEL", "INFO"),
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -55,10 +55,14 @@ class StoreSearchQuerySerializer(serializers.Serializer):
         )
 
 
+# "07:00" in the store's own time: `format: time` would promise seconds and an offset.
+LOCAL_HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class OpeningIntervalSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(help_text=_("0 is Monday."))
-    opens = serializers.TimeField(format="%H:%M")
-    closes = serializers.TimeField(format="%H:%M")
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text=_("0 is Monday."))
+    opens = serializers.RegexField(LOCAL_HH_MM, help_text=_("HH:MM, the store's local time."))
+    closes = serializers.RegexField(LOCAL_HH_MM, help_text=_("HH:MM, the store's local time."))
 
 
 class StoreMatchSerializer(serializers.Serializer):

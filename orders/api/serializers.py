@@ -1,18 +1,33 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orders.api.exceptions import ErrorSerializer
 from orders.models import Order, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery, phone_validator
 from stores.locator import pickup_day_choices
 from stores.models import SizeClass, Store, TemperatureClass
 
 FIRST_FILTER_DAY = date(2000, 1, 1)
 LAST_FILTER_DAY = date(9998, 12, 31)
+FIRST_FILTER_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
+LAST_FILTER_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
+MAX_BULK_ORDERS = 100
+
+
+@extend_schema_field(
+    {"type": "string", "maxLength": 254, "anyOf": [{"format": "email"}, {"maxLength": 0}]},
+)
+class OptionalEmailField(serializers.EmailField):
+    """An email address or "" for none; the schema says both (`format: email` alone would refuse "")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=254, allow_blank=True, **kwargs)
 
 
 class StoreRefField(serializers.SlugRelatedField):
@@ -42,7 +57,7 @@ class OrderCreateSerializer(serializers.Serializer):
         validators=[phone_validator],
         help_text=_("The shopper gives its last 4 digits to track the parcel."),
     )
-    shopper_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    shopper_email = OptionalEmailField(required=False, help_text=_("Absent or empty: the shopper gets SMS only."))
     pickup_store = StoreRefField(help_text=_("The store's code, as the store search returns it."))
     cash_on_pickup = serializers.IntegerField(
         min_value=0, required=False, default=0, help_text=_("TWD collected by the store; 0 if paid.")
@@ -56,6 +71,10 @@ class OrderCreateSerializer(serializers.Serializer):
             "The day the shopper wants to collect (see pickup_day_choices); null or absent: as soon as possible."
         ),
     )
+
+
+class BulkOrderCreateSerializer(serializers.Serializer):
+    orders = OrderCreateSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ORDERS)
 
 
 class PickupDaySerializer(serializers.Serializer):
@@ -90,6 +109,7 @@ class ParcelSerializer(serializers.ModelSerializer):
             "arrived_at",
             "hold_deadline",
             "tracking_url",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.URLField())
@@ -105,8 +125,12 @@ def public_id_field(example: str) -> serializers.CharField:
 
 class OrderSerializer(serializers.ModelSerializer):
     id = public_id_field("ord_4fHq9ZkT2bWx7LmN3pRs")
+    shopper_email = OptionalEmailField(read_only=True)
     pickup_store = StoreBriefSerializer()
     parcels = ParcelSerializer(many=True)
+    updated_at = serializers.DateTimeField(
+        source="changed_at", read_only=True, help_text=_("The last change to the order or any of its parcels.")
+    )
 
     class Meta:
         model = Order
@@ -121,6 +145,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "preferred_pickup_day",
             "pickup_day_choices",
             "created_at",
+            "updated_at",
             "parcels",
         ]
 
@@ -131,13 +156,41 @@ class OrderSerializer(serializers.ModelSerializer):
         return [day.isoformat() for day in pickup_day_choices()]
 
 
+class BulkOrderItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text=_("The order's position in the request, from 0."))
+    status = serializers.IntegerField(help_text=_("201 created, or the 400/409 a single create would have answered."))
+    order = OrderSerializer(required=False, help_text=_("The created order (with status 201)."))
+    error = ErrorSerializer(required=False, help_text=_("Why it was refused (with 400 or 409)."))
+
+
+class BulkOrderResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = BulkOrderItemResultSerializer(many=True)
+
+
 class ParcelEventSerializer(serializers.ModelSerializer):
     id = public_id_field("evt_8sK2mQ7vXc1Rt5YpLw9D")
-    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    store = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text=_("Where it happened; null away from a store.")
+    )
 
     class Meta:
         model = ParcelEvent
         fields = ["id", "seq", "type", "from_status", "to_status", "store", "created_at", "details"]
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An instant: ISO 8601 with its offset. Without one it would be a guess at the sender's zone."""
+
+    default_error_messages = {"offset": _("Give the offset too, e.g. 2026-05-02T10:14:03+08:00.")}
+
+    def to_internal_value(self, value):
+        instant = super().to_internal_value(value)
+        # DRF has made a value without an offset aware in the server's zone: look at what was sent.
+        if parse_datetime(value).tzinfo is None:
+            self.fail("offset")
+        return instant
 
 
 class OrderListQuerySerializer(serializers.Serializer):
@@ -148,13 +201,28 @@ class OrderListQuerySerializer(serializers.Serializer):
     created_from = serializers.DateField(
         required=False,
         validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
-        help_text=_("Created on or after this day."),
+        help_text=_("Created on or after this day, a day in the platform's time zone (Asia/Taipei, +08:00)."),
     )
     created_to = serializers.DateField(
         required=False,
         validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
-        help_text=_("Created on or before this day."),
+        help_text=_("Created on or before this day, a day in the platform's time zone (Asia/Taipei, +08:00)."),
     )
+    reference = serializers.CharField(
+        required=False, max_length=64, help_text=_("Your order with this reference (exact match).")
+    )
+    updated_since = OffsetDateTimeField(
+        required=False,
+        help_text=_(
+            "Orders that changed (the order or any parcel) at or after this instant: ISO 8601 with its offset, "
+            "e.g. 2026-05-02T10:14:03+08:00 or 2026-05-02T02:14:03Z. Pass the `updated_at` of the last order "
+            "you processed to fetch what changed since."
+        ),
+    )
+
+    def validate_updated_since(self, value: datetime) -> datetime:
+        # Nothing changed before the first or after the last of these: an instant beyond them selects the same.
+        return min(max(value, FIRST_FILTER_INSTANT), LAST_FILTER_INSTANT)
 
     def validate(self, attrs):
         if attrs.get("created_from") and attrs.get("created_to") and attrs["created_from"] > attrs["created_to"]:

@@ -2,19 +2,25 @@
 
 from datetime import datetime, time
 
-from django.db.models import Prefetch
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import DomainError
 from orders.api.auth import ApiKeyAuthentication, HasApiKey
 from orders.api.converters import public_id_regex
+from orders.api.exceptions import ErrorSerializer, domain_error_body
 from orders.api.idempotency import idempotent
 from orders.api.serializers import (
+    BulkOrderCreateSerializer,
+    BulkOrderResultSerializer,
     ChangeStoreSerializer,
     OrderCreateSerializer,
     OrderListQuerySerializer,
@@ -35,8 +41,10 @@ from orders.services.ordering import (
 from orders.webhooks import webhook_replay
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
+# 401, 404, 405, 406, 414, 415 and 429 are documented on every operation by orders.api.schema.
 ERROR_RESPONSES = {
     400: OpenApiResponse(
+        response=ErrorSerializer,
         description="Invalid input; `fields` names each bad field.",
         examples=[
             OpenApiExample(
@@ -47,14 +55,17 @@ ERROR_RESPONSES = {
                     "fields": {
                         "parcels": {"0": {"size_class": ["Store S0012 takes parcels up to size M; this one is L."]}}
                     },
+                    "request_id": "9f1c2e7a4b8d4c0e8a6f3d2b1c0e9f8a",
                 },
             )
         ],
     ),
-    401: OpenApiResponse(description="Missing, unknown or revoked API key."),
-    404: OpenApiResponse(description="No such object among your own."),
-    429: OpenApiResponse(description="Rate limit reached; retry after the `Retry-After` header's seconds."),
 }
+DISPATCHED = OpenApiResponse(
+    ErrorSerializer,
+    description="A parcel has already been dispatched, or the Idempotency-Key was reused with another body.",
+)
+KEY_REUSED = OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused with another body.")
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -88,9 +99,20 @@ class MerchantApiView(APIView):
     permission_classes = [HasApiKey]
     throttle_classes = [ApiKeyRateThrottle]
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rate_limit = getattr(request, "rate_limit", None)
+        if rate_limit is not None:
+            for name, value in rate_limit.headers().items():
+                response[name] = value
+        return response
+
     def merchant_orders(self):
+        # An order has changed when its row or one of its parcels has (the lifecycle gate writes the parcel's).
+        newest_parcel_change = Parcel.objects.filter(order=OuterRef("pk")).order_by("-updated_at").values("updated_at")
         return (
             Order.objects.filter(merchant=self.request.user.merchant)
+            .annotate(changed_at=Greatest("updated_at", Coalesce(Subquery(newest_parcel_change[:1]), "updated_at")))
             .select_related("pickup_store")
             .prefetch_related(Prefetch("parcels", queryset=Parcel.objects.order_by("id")))
         )
@@ -119,8 +141,32 @@ class OrderPagination(PageNumberPagination):
     max_page_size = 100
 
 
+class OrderCursorPagination(CursorPagination):
+    """Newest first; a page's `next` link stays right while orders are added (no page numbers to shift)."""
+
+    ordering = "-created_at"
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _order_create(request, fields: dict) -> Order:
+    return order_create(
+        merchant=request.user.merchant,
+        reference=fields["reference"],
+        shopper_name=fields["shopper_name"],
+        shopper_phone=fields["shopper_phone"],
+        shopper_email=fields.get("shopper_email", ""),
+        pickup_store=fields["pickup_store"],
+        cash_on_pickup=fields["cash_on_pickup"],
+        parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
+        preferred_pickup_day=fields["preferred_pickup_day"],
+        actor_label=_actor(request),
+    )
+
+
 class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
-    pagination_class = OrderPagination
+    pagination_class = OrderCursorPagination
     serializer_class = OrderSerializer
 
     @extend_schema(
@@ -141,17 +187,17 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
             orders = orders.filter(created_at__gte=datetime.combine(filters["created_from"], time.min, tzinfo=tz))
         if "created_to" in filters:
             orders = orders.filter(created_at__lte=datetime.combine(filters["created_to"], time.max, tzinfo=tz))
+        if "reference" in filters:
+            orders = orders.filter(reference=filters["reference"])
+        if "updated_since" in filters:
+            orders = orders.filter(changed_at__gte=filters["updated_since"])
         page = self.paginate_queryset(orders)
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
     @extend_schema(
         request=OrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            201: OrderSerializer,
-            409: OpenApiResponse(description="Idempotency-Key reused with another body."),
-            **ERROR_RESPONSES,
-        },
+        responses={201: OrderSerializer, 409: KEY_REUSED, **ERROR_RESPONSES},
         examples=[
             OpenApiExample(
                 "One small parcel, paid online",
@@ -174,20 +220,56 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
     def post(self, request):
         data = OrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        order = order_create(
-            merchant=request.user.merchant,
-            reference=fields["reference"],
-            shopper_name=fields["shopper_name"],
-            shopper_phone=fields["shopper_phone"],
-            shopper_email=fields["shopper_email"],
-            pickup_store=fields["pickup_store"],
-            cash_on_pickup=fields["cash_on_pickup"],
-            parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
-            preferred_pickup_day=fields["preferred_pickup_day"],
-            actor_label=_actor(request),
-        )
+        order = _order_create(request, data.validated_data)
         return Response(OrderSerializer(self.get_order(order.public_id)).data, status=status.HTTP_201_CREATED)
+
+
+class OrderBulkCreateView(MerchantApiView):
+    @extend_schema(
+        request=BulkOrderCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            200: OpenApiResponse(
+                BulkOrderResultSerializer,
+                description="Each order in the request's order, created (201) or refused (400/409) on its own.",
+            ),
+            409: KEY_REUSED,
+            **ERROR_RESPONSES,
+        },
+        tags=["orders"],
+        summary="Create up to 100 orders at once",
+    )
+    @idempotent
+    def post(self, request):
+        data = BulkOrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # Every order is well formed (or the whole request was a 400 naming each bad one by position);
+        # each is now created or refused by the business rules on its own.
+        results = []
+        for index, fields in enumerate(data.validated_data["orders"]):
+            try:
+                with transaction.atomic():
+                    order = _order_create(request, fields)
+            except DomainError as refusal:
+                results.append(
+                    {"index": index, "status": refusal.status_code, "error": domain_error_body(request, refusal)}
+                )
+            else:
+                results.append({"index": index, "status": status.HTTP_201_CREATED, "order": order.public_id})
+        created = {
+            order.public_id: order
+            for order in self.merchant_orders().filter(public_id__in=[r["order"] for r in results if "order" in r])
+        }
+        for result in results:
+            if "order" in result:
+                result["order"] = OrderSerializer(created[result["order"]]).data
+        return Response(
+            {
+                "created": sum(1 for r in results if "order" in r),
+                "refused": sum(1 for r in results if "error" in r),
+                "results": results,
+            }
+        )
 
 
 class OrderDetailView(MerchantApiView):
@@ -205,11 +287,7 @@ class OrderCancelView(MerchantApiView):
     @extend_schema(
         request=None,
         parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
-        responses={
-            200: OrderSerializer,
-            409: OpenApiResponse(description="A parcel has already been dispatched."),
-            **ERROR_RESPONSES,
-        },
+        responses={200: OrderSerializer, 409: DISPATCHED, **ERROR_RESPONSES},
         tags=["orders"],
         summary="Cancel an order (until dispatch)",
     )
@@ -223,11 +301,7 @@ class OrderChangeStoreView(MerchantApiView):
     @extend_schema(
         request=ChangeStoreSerializer,
         parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
-        responses={
-            200: OrderSerializer,
-            409: OpenApiResponse(description="A parcel has already been dispatched."),
-            **ERROR_RESPONSES,
-        },
+        responses={200: OrderSerializer, 409: DISPATCHED, **ERROR_RESPONSES},
         tags=["orders"],
         summary="Change the pickup store (until dispatch)",
     )
@@ -244,11 +318,7 @@ class OrderPickupDayView(MerchantApiView):
     @extend_schema(
         request=PickupDaySerializer,
         parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
-        responses={
-            200: OrderSerializer,
-            409: OpenApiResponse(description="A parcel has already been dispatched."),
-            **ERROR_RESPONSES,
-        },
+        responses={200: OrderSerializer, 409: DISPATCHED, **ERROR_RESPONSES},
         tags=["orders"],
         summary="Move the shopper's pickup day (until dispatch)",
     )
