@@ -6,7 +6,16 @@ schemathesis' stateful phase and for readers, links from an operation's answer t
 its ids.
 """
 
+from drf_spectacular.openapi import AutoSchema
+
+from orders.api.serializers import MAX_BULK_ORDERS, MAX_PARCELS_PER_ORDER, StrictSerializer
+
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+# drf-spectacular leaves out the bounds of a nested serializer's list (many=True, allow_empty, max_length).
+ARRAY_BOUNDS = {
+    ("OrderCreateRequest", "parcels"): (1, MAX_PARCELS_PER_ORDER),
+    ("BulkOrderCreateRequest", "orders"): (1, MAX_BULK_ORDERS),
+}
 
 COMMON_ERRORS = {
     "400": "Invalid input: a parameter, a header or the body; `fields` names each bad field.",
@@ -17,7 +26,7 @@ COMMON_ERRORS = {
     "414": "The URL is longer than the API reads.",
     "429": "Rate limit reached; retry after the `Retry-After` header's seconds.",
 }
-BODY_ERRORS = {"415": "The body is not `application/json` (nor a form)."}
+BODY_ERRORS = {"415": "The body is not `application/json`."}
 
 HEADERS = {
     "X-Request-ID": {
@@ -70,6 +79,16 @@ LINKS = {
 }
 
 
+class ApiAutoSchema(AutoSchema):
+    """A request body that refuses unknown fields says so."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            result["additionalProperties"] = False
+        return result
+
+
 def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
 
@@ -85,6 +104,10 @@ def complete_api_schema(result, generator, request, public):
         "Retry-After": RETRY_AFTER,
         "Idempotent-Replayed": REPLAYED,
     }
+    schemas = result["components"].get("schemas", {})
+    for (component, field), (least, most) in ARRAY_BOUNDS.items():
+        if component in schemas:
+            schemas[component]["properties"][field].update(minItems=least, maxItems=most)
     operations = {}
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():

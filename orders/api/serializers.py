@@ -1,7 +1,8 @@
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,8 @@ LAST_FILTER_DAY = date(9998, 12, 31)
 FIRST_FILTER_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
 LAST_FILTER_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
 MAX_BULK_ORDERS = 100
+MAX_PARCELS_PER_ORDER = 20
+MAX_CASH_ON_PICKUP = 10_000_000
 
 
 @extend_schema_field(
@@ -30,6 +33,35 @@ class OptionalEmailField(serializers.EmailField):
         super().__init__(max_length=254, allow_blank=True, **kwargs)
 
 
+class StrictSerializer(serializers.Serializer):
+    """A request body that refuses fields it does not know: a typo (`shoper_email`) is a 400 naming it, not a
+    silently missing value. The schema says so (`additionalProperties: false`, orders.api.schema.ApiAutoSchema)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def query_data(request) -> dict:
+    """The query string, one value per name. A name given twice is a 400, not the last one quietly winning; an
+    empty value stays a value (a QueryDict would make it "absent"), so `status=` is a 400 too."""
+    repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        raise serializers.ValidationError({name: [_("Give this parameter once.")] for name in repeated})
+    return request.query_params.dict()
+
+
+# DRF trims what str.strip() trims, so a text of those alone is blank: the schema says "something besides
+# them". Spelled out, because JSON Schema's `\S` (ECMA-262) and Python's disagree on a few of them.
+NOT_ONLY_SPACES = RegexValidator(
+    r"[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    _("Write something besides spaces."),
+)
+
+
 class StoreRefField(serializers.SlugRelatedField):
     """A store named by its code."""
 
@@ -37,7 +69,7 @@ class StoreRefField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", queryset=Store.objects.all(), **kwargs)
 
 
-class ParcelInSerializer(serializers.Serializer):
+class ParcelInSerializer(StrictSerializer):
     size_class = serializers.ChoiceField(choices=SizeClass.choices)
     weight_g = serializers.IntegerField(min_value=1, max_value=100_000)
     volume_units = serializers.IntegerField(
@@ -49,20 +81,27 @@ class ParcelInSerializer(serializers.Serializer):
     fragile = serializers.BooleanField(required=False, default=False)
 
 
-class OrderCreateSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=64, help_text=_("Your order number; unique among your orders."))
-    shopper_name = serializers.CharField(max_length=120)
+class OrderCreateSerializer(StrictSerializer):
+    reference = serializers.CharField(
+        max_length=64, validators=[NOT_ONLY_SPACES], help_text=_("Your order number; unique among your orders.")
+    )
+    shopper_name = serializers.CharField(max_length=120, validators=[NOT_ONLY_SPACES])
     shopper_phone = serializers.CharField(
         max_length=20,
+        trim_whitespace=False,
         validators=[phone_validator],
         help_text=_("The shopper gives its last 4 digits to track the parcel."),
     )
     shopper_email = OptionalEmailField(required=False, help_text=_("Absent or empty: the shopper gets SMS only."))
     pickup_store = StoreRefField(help_text=_("The store's code, as the store search returns it."))
     cash_on_pickup = serializers.IntegerField(
-        min_value=0, required=False, default=0, help_text=_("TWD collected by the store; 0 if paid.")
+        min_value=0,
+        max_value=MAX_CASH_ON_PICKUP,
+        required=False,
+        default=0,
+        help_text=_("TWD collected by the store; 0 if paid."),
     )
-    parcels = ParcelInSerializer(many=True, allow_empty=False, max_length=20)
+    parcels = ParcelInSerializer(many=True, allow_empty=False, max_length=MAX_PARCELS_PER_ORDER)
     preferred_pickup_day = serializers.DateField(
         required=False,
         allow_null=True,
@@ -73,15 +112,15 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
 
-class BulkOrderCreateSerializer(serializers.Serializer):
+class BulkOrderCreateSerializer(StrictSerializer):
     orders = OrderCreateSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ORDERS)
 
 
-class PickupDaySerializer(serializers.Serializer):
+class PickupDaySerializer(StrictSerializer):
     preferred_pickup_day = serializers.DateField(allow_null=True, help_text=_("null: as soon as possible."))
 
 
-class ChangeStoreSerializer(serializers.Serializer):
+class ChangeStoreSerializer(StrictSerializer):
     pickup_store = StoreRefField()
 
 
@@ -197,15 +236,12 @@ class OrderListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Parcel.Status.choices, required=False, help_text=_("Orders with a parcel in this status.")
     )
-    # Bounded so that the day's first and last instant, shifted between zones, stay representable.
     created_from = serializers.DateField(
         required=False,
-        validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
         help_text=_("Created on or after this day, a day in the platform's time zone (Asia/Taipei, +08:00)."),
     )
     created_to = serializers.DateField(
         required=False,
-        validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
         help_text=_("Created on or before this day, a day in the platform's time zone (Asia/Taipei, +08:00)."),
     )
     reference = serializers.CharField(
@@ -220,14 +256,16 @@ class OrderListQuerySerializer(serializers.Serializer):
         ),
     )
 
-    def validate_updated_since(self, value: datetime) -> datetime:
-        # Nothing changed before the first or after the last of these: an instant beyond them selects the same.
-        return min(max(value, FIRST_FILTER_INSTANT), LAST_FILTER_INSTANT)
+    # Nothing was made before the first or after the last of these, so a bound beyond them selects the same;
+    # clamped, the day's first and last instant shifted between zones stay representable.
+    def validate_created_from(self, value: date) -> date:
+        return min(max(value, FIRST_FILTER_DAY), LAST_FILTER_DAY)
 
-    def validate(self, attrs):
-        if attrs.get("created_from") and attrs.get("created_to") and attrs["created_from"] > attrs["created_to"]:
-            raise serializers.ValidationError({"created_to": [_("Must not be before created_from.")]})
-        return attrs
+    def validate_created_to(self, value: date) -> date:
+        return min(max(value, FIRST_FILTER_DAY), LAST_FILTER_DAY)
+
+    def validate_updated_since(self, value: datetime) -> datetime:
+        return min(max(value, FIRST_FILTER_INSTANT), LAST_FILTER_INSTANT)
 
 
 class WebhookAttemptSerializer(serializers.ModelSerializer):

@@ -7,9 +7,11 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,7 +19,8 @@ from core.errors import DomainError
 from orders.api.auth import ApiKeyAuthentication, HasApiKey
 from orders.api.converters import public_id_regex
 from orders.api.exceptions import ErrorSerializer, domain_error_body
-from orders.api.idempotency import idempotent
+from orders.api.idempotency import MAX_KEY_LENGTH, idempotent
+from orders.api.parsers import CheckedJSONParser
 from orders.api.serializers import (
     BulkOrderCreateSerializer,
     BulkOrderResultSerializer,
@@ -28,6 +31,7 @@ from orders.api.serializers import (
     ParcelEventSerializer,
     PickupDaySerializer,
     WebhookDeliverySerializer,
+    query_data,
 )
 from orders.api.throttling import ApiKeyRateThrottle
 from orders.models import Order, Parcel, WebhookAttempt, WebhookDelivery
@@ -68,7 +72,7 @@ DISPATCHED = OpenApiResponse(
 KEY_REUSED = OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused with another body.")
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     description="Any unique string (e.g. a UUID). Retrying with the same key and body replays the first response "
     "(with `Idempotent-Replayed: true`); the same key with a different body is 409.",
@@ -95,6 +99,8 @@ def _actor(request) -> str:
 
 
 class MerchantApiView(APIView):
+    # JSON only: a form cannot carry the nested parcels, and the schema should not offer what fails.
+    parser_classes = [CheckedJSONParser]
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
     throttle_classes = [ApiKeyRateThrottle]
@@ -130,24 +136,38 @@ class StoreSearchView(MerchantApiView):
         summary="Nearest stores to a point, postal code or district",
     )
     def get(self, request):
-        query = StoreSearchQuerySerializer(data=request.query_params)
+        query = StoreSearchQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         return Response(StoreSearchResultSerializer(store_search(query.validated_data)).data)
 
 
-class OrderPagination(PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
+class NewestFirstPagination(CursorPagination):
+    """Newest first; a page's `next` link stays right while rows are added (no page numbers to shift).
 
-
-class OrderCursorPagination(CursorPagination):
-    """Newest first; a page's `next` link stays right while orders are added (no page numbers to shift)."""
+    A `page_size` that is not a whole number from 1 to MAX_PAGE_SIZE is a 400, not quietly the default."""
 
     ordering = "-created_at"
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        sent = request.query_params.get(self.page_size_query_param)
+        if sent is None:
+            return self.page_size
+        if not (sent.isascii() and sent.isdigit() and 1 <= int(sent) <= self.max_page_size):
+            message = _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return int(sent)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+            else:
+                parameter["description"] = "The `next` or `previous` link's cursor; an unknown one is a 404."
+        return parameters
 
 
 def _order_create(request, fields: dict) -> Order:
@@ -166,7 +186,7 @@ def _order_create(request, fields: dict) -> Order:
 
 
 class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
-    pagination_class = OrderCursorPagination
+    pagination_class = NewestFirstPagination
     serializer_class = OrderSerializer
 
     @extend_schema(
@@ -176,7 +196,7 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
         summary="Your orders, newest first",
     )
     def get(self, request):
-        query = OrderListQuerySerializer(data=request.query_params)
+        query = OrderListQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         orders = self.merchant_orders()
         filters = query.validated_data
@@ -353,7 +373,7 @@ class WebhookDeliveryApiView(MerchantApiView, generics.GenericAPIView):
 
 
 class WebhookDeliveryListView(WebhookDeliveryApiView):
-    pagination_class = OrderPagination
+    pagination_class = NewestFirstPagination
 
     @extend_schema(
         responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES},

@@ -21,13 +21,21 @@ def api_key_issue(*, merchant: Merchant, name: str) -> tuple[ApiKey, str]:
 
 def api_key_issue_demo(*, merchant: Merchant) -> str:
     """The demo merchant's key, derived from the server secret so seed_demo can print it on every run."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"demo-api-key:{merchant.code}".encode(), hashlib.sha256
-    ).hexdigest()
-    lookup, secret = digest[:12], digest[12:]
+    lookup, secret = _demo_key_parts(merchant.code)
     if not ApiKey.objects.filter(lookup=lookup).exists():
         _issue(merchant=merchant, name="demo", lookup=lookup, secret=secret)
     return f"{API_KEY_PREFIX}{lookup}_{secret}"
+
+
+def api_key_demo_text(merchant_code: str) -> str:
+    """What api_key_issue_demo returns for the merchant, known before the database is."""
+    lookup, secret = _demo_key_parts(merchant_code)
+    return f"{API_KEY_PREFIX}{lookup}_{secret}"
+
+
+def _demo_key_parts(merchant_code: str) -> tuple[str, str]:
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo-api-key:{merchant_code}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:12], digest.hexdigest()[12:]
 
 
 def _issue(*, merchant: Merchant, name: str, lookup: str, secret: str) -> tuple[ApiKey, str]:
