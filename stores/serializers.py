@@ -13,9 +13,15 @@ class StoreSearchQuerySerializer(serializers.Serializer):
     lng = serializers.FloatField(
         required=False, min_value=-180, max_value=180, help_text=_("Longitude of the shopper.")
     )
-    postal_code = serializers.CharField(required=False, max_length=10, help_text=_("A postal code, e.g. 106."))
+    # Not trimmed: a value of spaces is a value (the schema allows it), and one the locator does not find.
+    postal_code = serializers.CharField(
+        required=False, max_length=10, trim_whitespace=False, help_text=_("A postal code, e.g. 106.")
+    )
     q = serializers.CharField(
-        required=False, max_length=120, help_text=_("A district or address, e.g. Da'an or 大安區.")
+        required=False,
+        max_length=120,
+        trim_whitespace=False,
+        help_text=_("A district or address, e.g. Da'an or 大安區."),
     )
     size_class = serializers.ChoiceField(
         choices=SizeClass.choices, required=False, help_text=_("The parcel's size class.")
@@ -38,7 +44,7 @@ class StoreSearchQuerySerializer(serializers.Serializer):
             return attrs
         for field in ("postal_code", "q"):
             if attrs.get(field, "").strip():
-                place = locate(attrs[field])
+                place = locate(attrs[field].strip())
                 if place is None:
                     raise serializers.ValidationError(
                         {

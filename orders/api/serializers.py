@@ -245,7 +245,10 @@ class OrderListQuerySerializer(serializers.Serializer):
         help_text=_("Created on or before this day, a day in the platform's time zone (Asia/Taipei, +08:00)."),
     )
     reference = serializers.CharField(
-        required=False, max_length=64, help_text=_("Your order with this reference (exact match).")
+        required=False,
+        max_length=64,
+        trim_whitespace=False,
+        help_text=_("Your order with this reference (exact match)."),
     )
     updated_since = OffsetDateTimeField(
         required=False,

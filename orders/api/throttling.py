@@ -37,6 +37,14 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
+    def wait(self) -> float:
+        """Seconds until the window holds one request fewer than the limit. DRF's answers None once the window
+        holds more than the limit (after the rate was lowered), and the 429 then goes out without Retry-After."""
+        if not self.history or self.num_requests < 1:
+            return self.duration
+        freeing = self.history[min(self.num_requests, len(self.history)) - 1]
+        return max(0.0, self.duration - (self.now - freeing))
+
     def allow_request(self, request, view) -> bool:
         allowed = super().allow_request(request, view)
         history = getattr(self, "history", None)
