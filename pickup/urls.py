@@ -20,7 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("orders.api.urls")),
     # A client that gets a path wrong is still a program reading JSON: no HTML page under /api/.
-    re_path(r"^api/", api_not_found),
+    re_path(r"^api/", api_not_found, name="api_not_found"),
     path("stores/", include("orders.picker.urls")),
     path("track/", include("orders.tracking.urls")),
     path("planner/", include("routing.urls")),

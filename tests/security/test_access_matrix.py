@@ -44,6 +44,8 @@ POLICY = {
     "api:schema": PUBLIC,
     "api:docs": PUBLIC,
     "api:redoc": PUBLIC,
+    # Any other path under /api/: a JSON 404 for everyone.
+    "api_not_found": PUBLIC,
     "tracking:parcel": SESSION,
     "demo_shop:thanks": SESSION,
     **{
@@ -109,6 +111,7 @@ POLICY = {
         for name in (
             "stores",
             "orders",
+            "orders-bulk",
             "order",
             "order-cancel",
             "order-pickup-store",
