@@ -398,3 +398,17 @@ def dispatched_route(planned_run, planner):
     route_dispatch(route=route, user=planner)
     route.refresh_from_db()
     return route
+
+
+@pytest.fixture
+def in_process_wsgi(db):
+    """Requests sent through the WSGI app in this process (schemathesis' from_wsgi) keep the test's
+    connection, as Django's test client does: the handler would close it around each request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    for sent in (request_started, request_finished):
+        sent.disconnect(close_old_connections)
+    yield
+    for sent in (request_started, request_finished):
+        sent.connect(close_old_connections)

@@ -4,7 +4,7 @@ Every default check of schemathesis runs (server errors, status codes, content t
 valid data accepted, invalid data refused, unsupported methods, auth enforced, use after free, resources
 available…) on at least CASES_PER_OPERATION generated requests per operation (fixed seed, so CI runs the same
 cases), then its stateful phase follows the schema's links (create an order, read it, cancel it, move it…).
-Zero failures. The runtime is in docs/api.md.
+Zero failures. Its runtime: bench/results/api_schemathesis.txt.
 
 A schema says what a well-formed request is, not what exists: the store a request names must be one of the
 network's, a reference one not used yet, a pickup day one the calendar offers now, a store search needs a
@@ -18,8 +18,6 @@ import json
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, reject, settings
 from schemathesis import GenerationMode
 
@@ -33,11 +31,20 @@ STATEFUL_SCENARIOS = 60
 STORE = "S0012"
 TAIPEI = {"lat": 25.0264, "lng": 121.5434}
 REFERENCES = itertools.count()
+pytestmark = pytest.mark.usefixtures("in_process_wsgi")
 
 # Loaded at collection (the schema view reads no database), so each operation is its own test.
 api_schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 api_schema.config.phases.update(phases=["examples", "fuzzing", "stateful"])
-api_schema.config.generation.update(modes=list(GenerationMode), max_examples=CASES_PER_OPERATION, deterministic=True)
+# The API refuses NUL characters and lone surrogates anywhere in a request (400 `parse_error`, documented in the
+# schema's introduction): no database column can hold them. Generated strings leave them out.
+api_schema.config.generation.update(
+    modes=list(GenerationMode),
+    max_examples=CASES_PER_OPERATION,
+    deterministic=True,
+    allow_x00=False,
+    codec="utf-8",
+)
 
 
 # The demo merchant's key, derived from the server secret: known at collection, when the schema's own examples
@@ -113,16 +120,6 @@ def merchant_key(region, settings):
     return api_key_issue_demo(merchant=merchant)
 
 
-@pytest.fixture(autouse=True)
-def keep_the_test_connection(db):
-    # As Django's test client does: the WSGI handler would close the test's connection around each request.
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
-
-
 HYPOTHESIS = settings(
     max_examples=CASES_PER_OPERATION,
     derandomize=True,
@@ -156,19 +153,7 @@ class Workflow(api_schema.as_state_machine()):
 
 def test_stateful_links_pass_every_default_check(merchant_key):
     # given the schema's links between operations (orders.api.schema.LINKS)
-    workflow = Workflow
     # when schemathesis chains calls along them / then every response passes every default check
-    workflow.run(
-        settings=settings(
-            max_examples=STATEFUL_SCENARIOS,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-            stateful_step_count=6,
-        )
-    )
+    Workflow.run(settings=settings(HYPOTHESIS, max_examples=STATEFUL_SCENARIOS, stateful_step_count=6))
     # and the chains did reach the orders they created
-    assert {("POST /api/v1/orders/", 201), ("GET /api/v1/orders/{order_id}/", 200)} <= Workflow.answered, sorted(
-        Workflow.answered
-    )
+    assert {("POST /api/v1/orders/", 201), ("GET /api/v1/orders/{order_id}/", 200)} <= Workflow.answered

@@ -6,8 +6,6 @@ from functools import partial
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
@@ -16,6 +14,7 @@ from pickup.wsgi import application
 from tests.factories import MerchantFactory, StoreFactory
 
 NO_KEY_CASES_PER_OPERATION = 25
+pytestmark = pytest.mark.usefixtures("in_process_wsgi")
 
 
 def _load(*, modes: list[GenerationMode], max_examples: int):
@@ -42,16 +41,6 @@ def merchant_key(region, settings):
     StoreFactory(region=region, code="S0012", name="Store S0012")
     _key, raw = api_key_issue(merchant=merchant, name="schemathesis")
     return raw
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection(db):
-    # As Django's test client does: the WSGI handler would close the test's connection around each request.
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
 
 
 def _settings(test, max_examples):
