@@ -40,12 +40,13 @@ test: test-deps
 	@scripts/run_tests.sh
 
 # What CI checks before the tests: lint and format, the layering of the apps (pyproject.toml's
-# import-linter contracts), and models with no migration written for them.
+# import-linter contracts), models with no migration written for them, and every stylesheet parsed.
 lint: test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/check_css.py
 
 messages: deps
 	$(PY) manage.py makemessages -l zh_Hant --ignore=.venv --ignore=tests && $(PY) manage.py compilemessages --ignore=.venv

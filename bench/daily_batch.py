@@ -1,19 +1,23 @@
 """The daily batch at scale: 5,000 stores in 20 regions, 100,000 parcels, 2 Celery worker processes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pickup_bench_batch REDIS_URL=redis://127.0.0.1:6379/6 \\
-        .venv/bin/python bench/daily_batch.py [--stores 5000] [--regions 20] [--parcels 100000] [--time-limit 40]
+        .venv/bin/python bench/daily_batch.py [--stores 5000] [--regions 20] [--parcels 100000] [--time-limit 30] \
+        [--engine portfolio|ortools|pyvrp]
 
 Builds a fresh PostgreSQL database (named by DATABASE_URL, dropped and created again) with the demo
 generator, splits its stores into regions with `generate_regions`, starts a real
 `celery worker --concurrency 2` on Redis, triggers tomorrow's batch and waits for it. Prints the wall
 time, per-region times and the peak memory (summed RSS of the worker, its pool processes and the
-solver processes they start, sampled every 0.2 s). Loopback services only.
+solver processes they start, sampled every 0.2 s) and the total km, the figure to compare between
+engines: run it once with `--engine ortools` and once with the default portfolio, back to back.
+Loopback services only.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -36,6 +40,7 @@ def main() -> None:
     # and a shared machine needs headroom: 30 s of search keeps the run near 6 minutes.
     parser.add_argument("--time-limit", type=float, default=30.0, help="solver seconds per region")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--engine", choices=("portfolio", "ortools", "pyvrp"), default="portfolio")
     args = parser.parse_args()
 
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
@@ -45,11 +50,14 @@ def main() -> None:
         if urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1"):
             sys.exit(f"{url}: loopback services only")
     os.environ["PICKUP_ROUTING_TIME_LIMIT_S"] = str(args.time_limit)
+    os.environ["PICKUP_ROUTING_ENGINE"] = args.engine
     # The benchmark plans tomorrow (cutoff: now, so every parcel at the DC counts, as at tomorrow's
     # 09:00); a batch time the worker's start-up catch-up has not reached keeps it from also
     # starting today's run and competing for the same parcels.
     os.environ["PICKUP_DAILY_BATCH_TIME"] = "23:59"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pickup.settings")
+    # Production mode, as the batch runs: it needs a secret key of its own.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_hex(32))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     recreate_database(database_url)
@@ -208,12 +216,14 @@ def _rss_kb(pid: int) -> int:
 
 
 def report(run, sampler: MemorySampler) -> None:
+    from django.conf import settings
+
     run.refresh_from_db()
     plans = list(run.region_plans.select_related("region").order_by("region__code"))
     wall = (run.finished_at - run.started_at).total_seconds()
     print(
         f"\nrun {run}: {run.get_status_display()}, wall time {wall:.0f} s ({wall / 60:.1f} min), "
-        f"{run.time_limit_s:g} s search per region"
+        f"{run.time_limit_s:g} s search per region, engine {settings.PICKUP_ROUTING_ENGINE}"
     )
     print(
         f"{'region':8} {'status':9} {'stops':>5} {'out':>5} {'back':>5} {'veh':>4} "
@@ -233,7 +243,7 @@ def report(run, sampler: MemorySampler) -> None:
     print(
         f"total: {sum(p.stops for p in plans)} stops, {sum(p.parcels_out for p in plans)} parcels out, "
         f"{sum(p.parcels_back for p in plans)} back, {sum(p.vehicles_used for p in plans)} vehicles, "
-        f"{sum(p.unserved_stops for p in plans)} unserved stops"
+        f"{sum(p.unserved_stops for p in plans)} unserved stops, {sum(p.distance_m for p in plans) / 1000:.1f} km"
     )
     print(
         f"peak memory: {sampler.peak_kb / 1024:.0f} MB RSS over {sampler.peak_processes} processes "

@@ -68,7 +68,7 @@ def seed(args) -> dict:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
     build_demo()
-    keys = dict(demo_api_keys())
+    keys = {code: key for code, key, _test_key in demo_api_keys()}
     code, key = sorted(keys.items())[0]
     merchant = Merchant.objects.get(code=code)
     tracking = list(Parcel.objects.filter(order__merchant=merchant).values_list("tracking_number", flat=True))

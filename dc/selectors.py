@@ -13,8 +13,8 @@ S = Parcel.Status
 
 
 def dc_parcels(dc: DistributionCenter) -> QuerySet[Parcel]:
-    """A DC's parcels: those whose pickup store is in one of its regions."""
-    return Parcel.objects.filter(order__pickup_store__region__dc=dc)
+    """A DC's parcels: those whose pickup store is in one of its regions (never a sandbox order's)."""
+    return Parcel.objects.filter(order__pickup_store__region__dc=dc, order__livemode=True)
 
 
 def _day_bounds(dc: DistributionCenter, day: date) -> tuple[datetime, datetime]:

@@ -17,6 +17,7 @@ from orders.models import (
     Order,
     Parcel,
     ParcelEvent,
+    ReturnRequest,
     WebhookAttempt,
     WebhookDelivery,
 )
@@ -29,7 +30,7 @@ from stores.models import Store
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "contact_email", "webhook_url", "active", "created_at"]
+    list_display = ["code", "name", "contact_email", "webhook_url", "return_window_days", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["code", "name", "contact_email"]
 
@@ -86,7 +87,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cash_on_pickup",
         "created_at",
     ]
-    list_filter = ["merchant", "pickup_store__region", "created_at"]
+    list_filter = ["merchant", "livemode", "pickup_store__region", "language", "created_at"]
     # public_id: what a merchant quotes from the API.
     search_fields = [
         "reference",
@@ -106,6 +107,7 @@ class OrderAdmin(admin.ModelAdmin):
         "shopper_name",
         "shopper_email",
         "shopper_phone",
+        "language",
         "pickup_store",
         "preferred_pickup_day",
         "cash_on_pickup",
@@ -232,21 +234,21 @@ class ParcelEventAdmin(ServiceOnlyAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["merchant", "name", "lookup", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["merchant", "revoked_at"]
+    list_display = ["merchant", "name", "lookup", "livemode", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["merchant", "livemode", "revoked_at"]
     search_fields = ["merchant__code", "name", "lookup"]
     list_select_related = ["merchant"]
-    fields = ["merchant", "name", "lookup", "created_at", "last_used_at", "revoked_at"]
+    fields = ["merchant", "name", "livemode", "lookup", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["lookup", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "merchant"] if obj else self.readonly_fields
+        return [*self.readonly_fields, "merchant", "livemode"] if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        key, raw = api_key_issue(merchant=obj.merchant, name=obj.name)
+        key, raw = api_key_issue(merchant=obj.merchant, name=obj.name, livemode=obj.livemode)
         obj.pk, obj.lookup, obj.secret_hash, obj.created_at = key.pk, key.lookup, key.secret_hash, key.created_at
         messages.warning(request, _("Copy this API key now; it will not be shown again: %(key)s") % {"key": raw})
 
@@ -275,7 +277,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "created_at",
         "delivered_at",
     ]
-    list_filter = ["status", "merchant"]
+    list_filter = ["status", "livemode", "merchant"]
     search_fields = ["public_id", "event__public_id", "merchant__code", "event__parcel__tracking_number", "url"]
     list_select_related = ["merchant", "event"]
     date_hierarchy = "created_at"
@@ -312,3 +314,21 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_filter = ["merchant"]
     search_fields = ["key"]
     list_select_related = ["merchant"]
+
+
+@admin.register(ReturnRequest)
+class ReturnRequestAdmin(ServiceOnlyAdmin):
+    """Read-only: a return is started by the shopper or the merchant's API and moves on at the counter and
+    the DC, through the lifecycle gate."""
+
+    list_display = ["parcel", "parcel_status", "source", "store", "created_at", "dropped_off_store", "dropped_off_at"]
+    list_filter = ["source", "parcel__status", "parcel__order__merchant"]
+    search_fields = ["parcel__tracking_number", "parcel__order__reference", "store__code", "dropped_off_store__code"]
+    list_select_related = ["parcel", "store", "dropped_off_store"]
+    readonly_fields = ["parcel", "source", "reason", "store", "created_at", "dropped_off_store", "dropped_off_at"]
+    fields = readonly_fields
+    date_hierarchy = "created_at"
+
+    @admin.display(description=gettext_lazy("status"), ordering="parcel__status")
+    def parcel_status(self, obj: ReturnRequest) -> str:
+        return obj.parcel.get_status_display()

@@ -90,9 +90,10 @@ def _counts(arrival: dict[int, datetime], *, since: datetime, until: datetime) -
         f"SELECT {ON_THE_WAY}, o.pickup_store_id,"
         " COUNT(CASE WHEN p.status IN (%s, %s) AND p.temperature_class = %s THEN 1 END)"
         f" FROM {order} o JOIN {parcel} p ON p.order_id = o.id"
-        f" WHERE o.pickup_store_id IN ({in_ids}) GROUP BY o.pickup_store_id"
+        # Sandbox orders take no room: their parcels never come.
+        f" WHERE o.pickup_store_id IN ({in_ids}) AND o.livemode = %s GROUP BY o.pickup_store_id"
     )
-    params += [*(status.value for status in INCOMING), ambient, *ids]
+    params += [*(status.value for status in INCOMING), ambient, *ids, True]
     parts.append(
         f"SELECT {HANDED_OVER}, store_id, COUNT(*) FROM {event}"
         f" WHERE store_id IN ({in_ids}) AND to_status = %s AND created_at >= %s AND created_at < %s GROUP BY store_id"
@@ -114,6 +115,7 @@ def _counts(arrival: dict[int, datetime], *, since: datetime, until: datetime) -
 def cold_slots_free(*, store: Store, temperature_class: str) -> int:
     """Free chilled or frozen slots now, less those already on their way there."""
     taken = Parcel.objects.filter(
-        Q(shelf_store=store) | Q(order__pickup_store=store, status__in=INCOMING), temperature_class=temperature_class
+        Q(shelf_store=store) | Q(order__pickup_store=store, order__livemode=True, status__in=INCOMING),
+        temperature_class=temperature_class,
     ).count()
     return len(store.slot_range(temperature_class)) - taken

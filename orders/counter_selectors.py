@@ -9,6 +9,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+# The module, not the name: lifecycle reaches this module through the outbox and notifications.
+from orders import lifecycle
 from orders.models import Order, Parcel, ParcelEvent
 from stores.models import Store
 
@@ -36,7 +38,7 @@ def counter_expected_today(*, store: Store, now: datetime | None = None) -> Quer
     start, end = store_day_bounds(store, store_today(store, now))
     reported = ParcelEvent.objects.filter(parcel=OuterRef("pk"), type__in=PROBLEM_REPORTS)
     return (
-        Parcel.objects.filter(order__pickup_store=store)
+        Parcel.objects.filter(order__pickup_store=store, order__livemode=True)
         .filter(Q(status=S.IN_TRANSIT) | Q(arrived_at__gte=start, arrived_at__lt=end))
         .annotate(reported=Exists(reported))
         # Still-missing parcels (no arrival yet) first: they are what the clerk has to chase.
@@ -49,7 +51,12 @@ def counter_on_hand(*, store: Store) -> QuerySet[Parcel]:
 
 
 def counter_expired(*, store: Store) -> QuerySet[Parcel]:
-    return Parcel.objects.filter(shelf_store=store, status=S.EXPIRED).select_related("order").order_by("shelf_slot")
+    """Parcels on the shelf waiting for the driver: expired ones and shoppers' returns dropped off here."""
+    return (
+        Parcel.objects.filter(shelf_store=store, status__in=lifecycle.AWAITING_COLLECTION)
+        .select_related("order")
+        .order_by("shelf_slot")
+    )
 
 
 @dataclass(frozen=True)

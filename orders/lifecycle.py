@@ -44,14 +44,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # Returns are scanned in at the DC, then handed to the merchant in a return consignment.
     S.RETURN_IN_TRANSIT: frozenset({S.AT_DC_FOR_RETURN}),
     S.AT_DC_FOR_RETURN: frozenset({S.RETURNED}),
-    S.PICKED_UP: frozenset(),
+    # A shopper's return (from the tracking page or the merchant's API, within the return window): the
+    # shopper drops it at a store (onto a shelf slot), the next route passing collects it, and it comes
+    # home through the DC's return scan like an expired parcel.
+    S.PICKED_UP: frozenset({S.RETURN_REQUESTED}),
+    S.RETURN_REQUESTED: frozenset({S.RETURN_AT_STORE}),
+    S.RETURN_AT_STORE: frozenset({S.RETURN_IN_TRANSIT}),
     S.RETURNED: frozenset(),
     S.CANCELLED: frozenset(),
     # Found again (scanned at the dock), a lost parcel re-enters its flow at the DC and is planned again.
     S.LOST: frozenset({S.AT_DC}),
 }
 
-ON_SHELF = frozenset({S.AT_STORE, S.EXPIRED})
+ON_SHELF = frozenset({S.AT_STORE, S.EXPIRED, S.RETURN_AT_STORE})
+# On a store's shelf waiting for a route to collect it back to the DC.
+AWAITING_COLLECTION = frozenset({S.EXPIRED, S.RETURN_AT_STORE})
 FINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 
 

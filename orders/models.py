@@ -51,6 +51,10 @@ def new_delivery_public_id() -> str:
 phone_validator = RegexValidator(r"^\+?[0-9][0-9 -]{6,19}$", _("Enter a phone number of digits, e.g. 0912 345 678."))
 
 
+def all_webhook_events() -> list[str]:
+    return ["*"]
+
+
 class Merchant(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=120)
@@ -59,6 +63,14 @@ class Merchant(models.Model):
     webhook_secret = models.CharField(
         _("webhook signing secret"), max_length=64, default=secrets.token_hex, editable=False
     )
+    # After a rotation the old secret keeps signing beside the new one until this moment, so the merchant
+    # can switch its receiver without dropping a delivery (see orders.webhooks).
+    webhook_previous_secret = models.CharField(max_length=64, blank=True, editable=False)
+    webhook_previous_secret_until = models.DateTimeField(
+        _("previous signing secret valid until"), null=True, blank=True, editable=False
+    )
+    # The event types the merchant takes; "*" is every type, including ones added later.
+    webhook_events = models.JSONField(_("webhook event types"), default=all_webhook_events, blank=True)
     allowed_origins = models.TextField(
         _("checkout origins"),
         blank=True,
@@ -66,7 +78,21 @@ class Merchant(models.Model):
             "One origin per line, e.g. https://shop.example.com; the store picker hands the chosen store only to these."
         ),
     )
+    # The language of what is printed for the merchant's staff (parcel labels); the default is the
+    # language of a merchant in Taiwan.
+    language = models.CharField(
+        _("label language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="zh-hant",
+        help_text=_("The language the parcel labels are printed in."),
+    )
     active = models.BooleanField(_("active"), default=True)
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days)"),
+        default=7,
+        help_text=_("Days after pickup in which a shopper may return a parcel at a store (0: no returns)."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -95,12 +121,23 @@ class Order(models.Model):
         Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("pickup store")
     )
     cash_on_pickup = models.PositiveIntegerField(_("cash on pickup (TWD)"), default=0)
+
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        ZH_HANT = "zh-hant", _("Traditional Chinese")
+
+    # What the shopper reads at checkout; their messages go out in it. order_create chooses it by the
+    # store when the checkout does not say (orders.services.ordering.order_language_default).
+    language = models.CharField(_("shopper's language"), max_length=8, choices=Language.choices, default=Language.EN)
     # The day the shopper wants to collect; empty means as soon as possible. The daily batch delivers
     # for this day, so the parcel does not sit on a small shelf eating into its hold.
     preferred_pickup_day = models.DateField(_("preferred pickup day"), null=True, blank=True)
     # Random per order; with the server's secret it derives the pickup code (see orders.pickup_codes),
     # so the database alone never reveals a code.
     pickup_nonce = models.CharField(max_length=32, default=new_pickup_nonce, editable=False)
+    # False for an order made with a test key (the sandbox): it is seen only by test keys and never
+    # reaches a batch, a dock or a counter; test parcels move only by the sandbox's advance call.
+    livemode = models.BooleanField(_("live"), default=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     # The order's own row; a change to one of its parcels shows in the parcel's updated_at, and the API's
     # order updated_at is the later of the two (orders.api.views).
@@ -111,7 +148,9 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "reference"], name="order_reference_unique_per_merchant")
+            models.UniqueConstraint(
+                fields=["merchant", "livemode", "reference"], name="order_reference_unique_per_merchant_mode"
+            )
         ]
 
     def __str__(self) -> str:
@@ -137,6 +176,8 @@ class Parcel(models.Model):
         RETURNED = "returned", _("Returned to the merchant")
         CANCELLED = "cancelled", _("Cancelled")
         LOST = "lost", _("Lost")
+        RETURN_REQUESTED = "return_requested", _("Return requested")
+        RETURN_AT_STORE = "return_at_store", _("Return dropped off at a store")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="parcels", verbose_name=_("order"))
     tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True, default=new_tracking_number)
@@ -265,6 +306,7 @@ class ParcelEvent(models.Model):
 
 
 API_KEY_PREFIX = "pk_"
+TEST_KEY_PREFIX = "pk_test_"
 
 
 class ApiKey(models.Model):
@@ -283,6 +325,11 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    livemode = models.BooleanField(
+        _("live"),
+        default=True,
+        help_text=_("Untick for a test key (pk_test_…): its orders are a sandbox that never reaches a store."),
+    )
 
     class Meta:
         verbose_name = _("API key")
@@ -290,7 +337,11 @@ class ApiKey(models.Model):
         ordering = ["merchant", "-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.merchant.code} {self.name} ({API_KEY_PREFIX}{self.lookup}…)"
+        return f"{self.merchant.code} {self.name} ({self.prefix}{self.lookup}…)"
+
+    @property
+    def prefix(self) -> str:
+        return API_KEY_PREFIX if self.livemode else TEST_KEY_PREFIX
 
     @property
     def active(self) -> bool:
@@ -335,6 +386,7 @@ class WebhookDelivery(models.Model):
         ParcelEvent, on_delete=models.PROTECT, related_name="webhook_deliveries", verbose_name=_("event")
     )
     url = models.URLField(_("URL"))
+    livemode = models.BooleanField(_("live"), default=True, editable=False)
     payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
@@ -420,3 +472,57 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parcel_id} {self.kind} {self.channel}"
+
+
+# --- Returns dropped off at a store -----------------------------------------------------------------
+
+
+def new_return_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class ReturnRequest(models.Model):
+    """A shopper's return of a picked-up parcel: its return code, the store chosen and the drop-off.
+
+    Like the pickup code, the return code is derived from the server secret and `nonce` (so the tracking
+    page can show it again) and only its keyed hash is stored, unique so that a scan finds one return.
+    """
+
+    class Source(models.TextChoices):
+        SHOPPER = "shopper", _("Shopper, on the tracking page")
+        MERCHANT = "merchant", _("Merchant, through the API")
+
+    parcel = models.OneToOneField(
+        Parcel, on_delete=models.PROTECT, related_name="return_request", verbose_name=_("parcel")
+    )
+    source = models.CharField(_("requested by"), max_length=8, choices=Source.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    nonce = models.CharField(max_length=32, default=new_return_nonce, editable=False)
+    code_hash = models.CharField(_("return code (hashed)"), max_length=64, unique=True, editable=False)
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chosen drop-off store"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
+    dropped_off_at = models.DateTimeField(_("dropped off"), null=True, blank=True, editable=False)
+    dropped_off_store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("dropped off at"),
+    )
+
+    class Meta:
+        verbose_name = _("return request")
+        verbose_name_plural = _("return requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.parcel} return"

@@ -25,3 +25,9 @@ def pickup_code_for(order) -> str:
 def pickup_code_hash(code: str) -> str:
     normalized = "".join(ch for ch in code if ch.isdigit())
     return hmac.new(_key("store"), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def return_code_for(return_request) -> str:
+    """The code a shopper shows when dropping a return off at a store; hashed with `pickup_code_hash`."""
+    digest = hmac.new(_key("return"), return_request.nonce.encode(), hashlib.sha256).digest()
+    return str(int.from_bytes(digest[:8], "big") % 10**CODE_DIGITS).zfill(CODE_DIGITS)

@@ -9,8 +9,13 @@ Per parcel, events go out in sequence order: a delivery whose parcel has an earl
 pending waits for it (without spending an attempt), and the earlier one, once it succeeds or gives
 up, sends the next at once. A merchant whose endpoint fails for a while gets the backlog in order.
 
-Signature (header `Pickup-Signature: t=<unix time>,v1=<hex>`): HMAC-SHA256 with the merchant's
-webhook secret over `<t>.<raw body>`. See `webhook_verify`, and the API docs for an example.
+Signature (header `Pickup-Signature: t=<unix time>,v1=<hex>[,v1=<hex>]`): HMAC-SHA256 with the merchant's
+webhook secret over `<t>.<raw body>`. For a grace period after the merchant rotates its secret the header
+carries two `v1` entries, one per secret (new first), so a receiver still holding the old secret keeps
+verifying; a receiver accepts the delivery when any `v1` matches. See `webhook_verify`, and the API docs.
+
+Payloads speak the API's language: public ids, times with their offset in the API's time zone, and of an
+event's details only what the merchant can use (internal run, region, vehicle and stop ids stay home).
 """
 
 import hashlib
@@ -21,7 +26,8 @@ import random
 import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -29,7 +35,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orders.models import Merchant, ParcelEvent, WebhookAttempt, WebhookDelivery
+from orders.models import Merchant, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery
 
 SIGNATURE_HEADER = "Pickup-Signature"
 TOLERANCE_SECONDS = 300
@@ -45,7 +51,16 @@ SENT_TYPES = {
     # Held at the DC for a person to decide (over-size, damaged): `details` name the reason and what the
     # merchant can do about it.
     ParcelEvent.Type.DC_EXCEPTION: "parcel.exception",
+    # Cash on pickup taken at the counter: `details` carry the amount and currency, `event_store` the store.
+    ParcelEvent.Type.CASH_COLLECTED: "parcel.cash_collected",
 }
+ALL_EVENTS = "*"
+EVENT_TYPES = sorted(SENT_TYPES.values())
+TEST_EVENT_TYPE = "webhook.test"
+# What of an event's details a merchant sees; anything else (internal ids, staff notes) stays out.
+PUBLIC_DETAILS = frozenset(
+    {"reason", "text", "plan_date", "dc", "kind", "measured", "declared", "amount", "currency", "from", "to"}
+)
 D = WebhookDelivery.Status
 
 
@@ -54,23 +69,47 @@ def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
+def webhook_signature_header(*, merchant: Merchant, timestamp: int, body: bytes, now: datetime) -> str:
+    """The header for a delivery: signed with the current secret and, during a rotation's grace period,
+    also with the previous one."""
+    header = webhook_sign(secret=merchant.webhook_secret, timestamp=timestamp, body=body)
+    until = merchant.webhook_previous_secret_until
+    if merchant.webhook_previous_secret and until is not None and now < until:
+        old = webhook_sign(secret=merchant.webhook_previous_secret, timestamp=timestamp, body=body)
+        header += "," + old.partition(",")[2]
+    return header
+
+
 def webhook_verify(
     *, secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = TOLERANCE_SECONDS
 ) -> bool:
-    """What a merchant runs on receipt: the signature matches the raw body and is recent (no replays).
+    """What a merchant runs on receipt: one of the signatures matches the raw body and it is recent (no replays).
 
-    Any header that is not `t=<digits>,v1=<hex>` (empty, garbage, another scheme) is False, never an exception:
-    a receiver that crashes on a forged header answers 500 and invites retries.
+    Any header that is not `t=<digits>,v1=<hex>[,v1=<hex>…]` (empty, garbage, another scheme) is False, never an
+    exception: a receiver that crashes on a forged header answers 500 and invites retries.
     """
-    parts = dict(item.strip().partition("=")[::2] for item in (header or "").split(","))
-    timestamp, signature = parts.get("t", ""), parts.get("v1", "")
-    if not (timestamp.isascii() and timestamp.isdigit() and signature):
+    pairs = [item.strip().partition("=")[::2] for item in (header or "").split(",")]
+    timestamp = next((value for name, value in pairs if name == "t"), "")
+    signatures = [value for name, value in pairs if name == "v1" and value]
+    if not (timestamp.isascii() and timestamp.isdigit() and signatures):
         return False
     if abs((now if now is not None else time.time()) - int(timestamp)) > tolerance:
         return False
-    expected = webhook_sign(secret=secret, timestamp=int(timestamp), body=body)
+    expected = webhook_sign(secret=secret, timestamp=int(timestamp), body=body).encode()
     # Bytes: compare_digest refuses str with non-ASCII characters by raising.
-    return hmac.compare_digest(expected.encode(), f"t={int(timestamp)},v1={signature}".encode())
+    return any(hmac.compare_digest(expected, f"t={int(timestamp)},v1={sig}".encode()) for sig in signatures)
+
+
+def _local(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _public_details(event: ParcelEvent) -> dict:
+    details = {key: value for key, value in (event.details or {}).items() if key in PUBLIC_DETAILS}
+    if event.to_status == Parcel.Status.PLANNED and event.parcel.expected_arrival:
+        # What a route plan means to the merchant: the day the parcel reaches the store.
+        details["delivery_day"] = timezone.localtime(event.parcel.expected_arrival).date().isoformat()
+    return details
 
 
 def webhook_payload(event: ParcelEvent) -> dict:
@@ -79,10 +118,11 @@ def webhook_payload(event: ParcelEvent) -> dict:
     return {
         "id": event.public_id,
         "type": SENT_TYPES[event.type],
+        # False for an order made with a test key (the sandbox).
+        "livemode": order.livemode,
         # Per parcel and increasing: apply an event only if its sequence is above the last one seen.
         "sequence": event.seq,
-        # In the platform's zone, as the API writes its times (+08:00 by default).
-        "created_at": timezone.localtime(event.created_at).isoformat(),
+        "created_at": _local(event.created_at),
         "data": {
             "order_id": order.public_id,
             "order_reference": order.reference,
@@ -91,12 +131,10 @@ def webhook_payload(event: ParcelEvent) -> dict:
             "status": event.to_status or parcel.status,
             "pickup_store": order.pickup_store.code,
             "event_store": event.store.code if event.store_id else None,
-            "hold_deadline": timezone.localtime(parcel.hold_deadline).isoformat() if parcel.hold_deadline else None,
-            "expected_arrival": (
-                timezone.localtime(parcel.expected_arrival).isoformat() if parcel.expected_arrival else None
-            ),
+            "hold_deadline": _local(parcel.hold_deadline),
+            "expected_arrival": _local(parcel.expected_arrival),
             "preferred_pickup_day": order.preferred_pickup_day.isoformat() if order.preferred_pickup_day else None,
-            "details": event.details,
+            "details": _public_details(event),
         },
     }
 
@@ -108,12 +146,14 @@ def webhook_create_for_event(*, event: ParcelEvent) -> WebhookDelivery | None:
     """
     if event.type not in SENT_TYPES:
         return None
-    merchant: Merchant = event.parcel.order.merchant
-    if not merchant.active or not merchant.webhook_url:
+    order = event.parcel.order
+    merchant: Merchant = order.merchant
+    if not merchant.active or not merchant.webhook_url or not webhook_subscribed(merchant, SENT_TYPES[event.type]):
         return None
     delivery = WebhookDelivery.objects.create(
         event=event,
         merchant=merchant,
+        livemode=order.livemode,
         url=merchant.webhook_url,
         payload=webhook_payload(event),
         give_up_after=settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
@@ -121,6 +161,10 @@ def webhook_create_for_event(*, event: ParcelEvent) -> WebhookDelivery | None:
     )
     _enqueue_on_commit(delivery.pk)
     return delivery
+
+
+def webhook_subscribed(merchant: Merchant, event_type: str) -> bool:
+    return ALL_EVENTS in merchant.webhook_events or event_type in merchant.webhook_events
 
 
 def _enqueue_on_commit(delivery_id: int, countdown: int | None = None) -> None:
@@ -162,8 +206,8 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
         "User-Agent": "parcel-pickup-webhooks/1",
         "Pickup-Delivery": delivery.public_id,
         "Pickup-Event": delivery.payload["id"],
-        SIGNATURE_HEADER: webhook_sign(
-            secret=delivery.merchant.webhook_secret, timestamp=int(started.timestamp()), body=body
+        SIGNATURE_HEADER: webhook_signature_header(
+            merchant=delivery.merchant, timestamp=int(started.timestamp()), body=body, now=started
         ),
     }
     clock = time.monotonic()
@@ -244,17 +288,47 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str]:
         return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:255]
 
 
+def _requeue(deliveries) -> None:
+    """Pending again and due now, with a fresh round of retries; each queued, oldest first, once the caller commits."""
+    ids = list(deliveries.order_by("created_at", "pk").values_list("pk", flat=True))
+    WebhookDelivery.objects.filter(pk__in=ids).update(
+        status=D.PENDING,
+        next_attempt_at=timezone.now(),
+        give_up_after=F("attempt_count") + settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
+    )
+    for delivery_id in ids:
+        _enqueue_on_commit(delivery_id)
+
+
 def webhook_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again (after it succeeded or gave up), with a fresh round of retries."""
     with transaction.atomic():
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=D.PENDING,
-            next_attempt_at=timezone.now(),
-            give_up_after=F("attempt_count") + settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
-        )
-        _enqueue_on_commit(delivery.pk)
+        _requeue(WebhookDelivery.objects.filter(pk=delivery.pk))
     delivery.refresh_from_db()
     return delivery
+
+
+REPLAY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class BulkReplay:
+    replayed: list[str]  # public ids, oldest first
+    more: bool  # failed deliveries past the batch remain: call again
+
+
+def webhook_replay_failed(*, deliveries, since: datetime, until: datetime | None = None) -> BulkReplay:
+    """Send again the failed ones among `deliveries` (one merchant's, in one mode) created since `since`,
+    oldest first, at most REPLAY_BATCH a call. The per-parcel order still holds: each waits for the
+    parcel's earlier pending deliveries as a first delivery does."""
+    failed = deliveries.filter(status=D.FAILED, created_at__gte=since)
+    if until is not None:
+        failed = failed.filter(created_at__lt=until)
+    with transaction.atomic():
+        chosen = list(failed.order_by("created_at", "pk").values_list("pk", "public_id")[: REPLAY_BATCH + 1])
+        batch = chosen[:REPLAY_BATCH]
+        _requeue(WebhookDelivery.objects.filter(pk__in=[pk for pk, _public in batch], status=D.FAILED))
+    return BulkReplay(replayed=[public for _pk, public in batch], more=len(chosen) > REPLAY_BATCH)
 
 
 def webhook_sweep(*, now=None) -> list[int]:
@@ -268,3 +342,42 @@ def webhook_sweep(*, now=None) -> list[int]:
     for delivery_id in due:
         _enqueue_on_commit(delivery_id)
     return due
+
+
+@dataclass(frozen=True)
+class TestSend:
+    payload: dict
+    response_status: int | None
+    response_body: str
+    error: str
+    duration_ms: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.response_status is not None and 200 <= self.response_status < 300
+
+
+def webhook_send_test(*, merchant: Merchant, livemode: bool) -> TestSend:
+    """POST a signed `webhook.test` event to the merchant's URL now and report the answer; nothing is stored
+    or retried, so the merchant can check its receiver (URL, signature check) before real events come."""
+    now = timezone.now()
+    payload = {
+        "id": f"evt_test_{int(now.timestamp())}",
+        "type": TEST_EVENT_TYPE,
+        "livemode": livemode,
+        "sequence": 0,
+        "created_at": _local(now),
+        "data": {"merchant": merchant.code},
+    }
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "parcel-pickup-webhooks/1",
+        "Pickup-Event": payload["id"],
+        SIGNATURE_HEADER: webhook_signature_header(
+            merchant=merchant, timestamp=int(now.timestamp()), body=body, now=now
+        ),
+    }
+    clock = time.monotonic()
+    status, text, error = _post(merchant.webhook_url, body, headers)
+    return TestSend(payload, status, text, error, round((time.monotonic() - clock) * 1000))

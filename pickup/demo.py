@@ -21,7 +21,7 @@ from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
 from orders.services.api_keys import api_key_issue_demo
-from orders.services.ordering import OrderRejected, ParcelSpec, order_create
+from orders.services.ordering import OrderRejected, ParcelSpec, order_create, order_language_default
 from stores.gazetteer import DISTRICTS, REGION_NAMES
 from stores.models import (
     DistributionCenter,
@@ -101,18 +101,11 @@ GIVEN_NAMES = [
     "Jia-Hui",
     "Kuan-Ting",
 ]
-STREETS = [
-    "Zhongshan Rd",
-    "Minsheng Rd",
-    "Heping Rd",
-    "Fuxing Rd",
-    "Guangfu Rd",
-    "Zhongzheng Rd",
-    "Minquan Rd",
-    "Wenhua Rd",
-    "Xinyi Rd",
-    "Chenggong Rd",
-]
+# Demo stores are named and addressed as Taiwan's are: a chain's name and a branch (門市) named after
+# the district and the street, the address in Chinese order (city, district, street, number).
+STREETS = ["中山路", "民生路", "和平路", "復興路", "光復路", "中正路", "民權路", "文化路", "信義路", "成功路"]
+STORE_BRANDS = ["好鄰居", "全日便利"]
+ZH_DIGITS = "零一二三四五六七八九"
 
 
 @dataclass
@@ -142,8 +135,8 @@ def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28
     dc, _ = DistributionCenter.objects.get_or_create(
         code="TPE-DC1",
         defaults={
-            "name": "Taipei DC (Wugu)",
-            "address": "Wugu Industrial Park, New Taipei",
+            "name": "臺北物流中心（五股）",
+            "address": "新北市五股區五股工業區五工路",
             "latitude": "25.065000",
             "longitude": "121.423000",
         },
@@ -154,6 +147,7 @@ def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28
     existing = set(Store.objects.values_list("code", flat=True))
     weights = [d.weight for d in DISTRICTS]
     new_stores, hours = [], []
+    branches: dict[str, int] = {}
     for number in range(1, store_count + 1):
         district = rng.choices(DISTRICTS, weights=weights)[0]
         # Draw every value even for stores that exist, so the same seed gives the same network.
@@ -165,14 +159,16 @@ def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28
         house = rng.randint(1, 400)
         capacity = rng.choice([30, 40, 40, 50, 60, 80])
         code = f"S{number:04d}"
+        branch = district.name_zh.removesuffix("區") + street.removesuffix("路")
+        branches[branch] = branches.get(branch, 0) + 1
         if code in existing:
             continue
         store = Store(
             code=code,
-            name=f"{district.name_en} No. {number}",
-            address=f"No. {house}, {street}, {district.name_en} Dist., {district.city_en}",
+            name=f"{STORE_BRANDS[number % len(STORE_BRANDS)]} {_branch_name(branch, branches[branch])}",
+            address=f"{district.city_zh}{district.name_zh}{street}{house}號",
             postal_code=district.postal_code,
-            district=district.name_en,
+            district=district.name_zh,
             latitude=f"{lat:.6f}",
             longitude=f"{lon:.6f}",
             region=regions[district.region_code],
@@ -211,6 +207,15 @@ def _build_network(rng: random.Random, store_count: int, vehicle_count: int = 28
     return dc
 
 
+def _branch_name(branch: str, nth: int) -> str:
+    """大安復興門市, then 大安復興二門市, 大安復興三門市… for the next stores of the same name."""
+    if nth == 1:
+        return f"{branch}門市"
+    tens, units = divmod(nth, 10)
+    numeral = (ZH_DIGITS[tens] if tens > 1 else "") + ("十" if tens else "") + (ZH_DIGITS[units] if units else "")
+    return f"{branch}{numeral}門市"
+
+
 def _build_merchants() -> list[Merchant]:
     merchants = []
     for code, name, email in MERCHANTS:
@@ -226,10 +231,14 @@ def _build_merchants() -> list[Merchant]:
     return merchants
 
 
-def demo_api_keys() -> list[tuple[str, str]]:
-    """(merchant code, API key) of each demo merchant; the key is derived, so it is created once and printable again."""
+def demo_api_keys() -> list[tuple[str, str, str]]:
+    """(merchant code, live key, test key) of each demo merchant; the keys are derived, so they are created once
+    and printable again."""
     merchants = Merchant.objects.filter(code__in=[code for code, _name, _email in MERCHANTS]).order_by("code")
-    return [(merchant.code, api_key_issue_demo(merchant=merchant)) for merchant in merchants]
+    return [
+        (merchant.code, api_key_issue_demo(merchant=merchant), api_key_issue_demo(merchant=merchant, livemode=False))
+        for merchant in merchants
+    ]
 
 
 def _build_users(dc: DistributionCenter) -> None:
@@ -381,6 +390,8 @@ def _build_orders(rng: random.Random, dc: DistributionCenter, merchants: list[Me
             shopper_phone=f"09{rng.randrange(10**7, 10**8)}",
             pickup_store=store,
             cash_on_pickup=rng.choice([0, 0, 0, 299, 580, 1250, 3600]),
+            # Most shoppers read the store's default, Chinese; every tenth chose English at the checkout.
+            language=Order.Language.EN if number % 10 == 0 else order_language_default(store),
             pickup_nonce=f"{rng.getrandbits(128):032x}",
             # Some shoppers still waiting chose a day two days out; the batch keeps those at the DC until then.
             preferred_pickup_day=(now + timedelta(days=2)).astimezone(store.tz).date()

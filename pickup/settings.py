@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pickup.env import env_bool, env_float, env_int, env_list, env_str, env_time
+from pickup.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PICKUP_VAR_DIR", str(BASE_DIR / "var")))
@@ -186,7 +186,14 @@ PICKUP_API_RATE = env_str("PICKUP_API_RATE", "120/min")
 PICKUP_IDEMPOTENCY_RETENTION_HOURS = env_int("PICKUP_IDEMPOTENCY_RETENTION_HOURS", 24, minimum=1)
 PICKUP_WEBHOOK_TIMEOUT_SECONDS = env_int("PICKUP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 PICKUP_WEBHOOK_MAX_ATTEMPTS = env_int("PICKUP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+# After a merchant rotates its webhook secret, deliveries carry a signature with the old one too for this long.
+PICKUP_WEBHOOK_SECRET_GRACE_HOURS = env_int("PICKUP_WEBHOOK_SECRET_GRACE_HOURS", 24, minimum=0)
+# Merchants may point their webhooks only at public addresses unless this is on (a local test setup).
+PICKUP_WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("PICKUP_WEBHOOK_ALLOW_PRIVATE_URLS", False)
 PICKUP_REMINDER_DAYS_BEFORE = env_int("PICKUP_REMINDER_DAYS_BEFORE", 2, minimum=1)
+# A shopper's message waits this long after its event, so that the order's other parcels the same truck
+# drop (scanned in one by one) or the same job reaches go out in the same message: one per order.
+PICKUP_MESSAGE_GATHER_MINUTES = env_int("PICKUP_MESSAGE_GATHER_MINUTES", 10, minimum=0)
 SMS_BACKEND = env_str("SMS_BACKEND", "orders.sms.ConsoleSmsBackend")
 SMS_QUIET_START = env_time("SMS_QUIET_START", "21:00")
 SMS_QUIET_END = env_time("SMS_QUIET_END", "08:00")
@@ -305,6 +312,9 @@ LOGGING = {
 # --- Daily route batch (routing) ----------------------------------------------------------------
 # OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
 PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, minimum=0.1)
+# Which search plans a region (routing.engine.SearchParams.engine): the portfolio runs PyVRP beside
+# OR-Tools, two processes per region, and recombines their routes; "ortools" or "pyvrp" runs one.
+PICKUP_ROUTING_ENGINE = env_choice("PICKUP_ROUTING_ENGINE", "portfolio", ("portfolio", "ortools", "pyvrp"))
 # How long a region's claim holds unless its worker renews it (it does every third of this while it
 # solves): a worker that dies leaves its region to be claimed again by the next catch-up after this.
 PICKUP_ROUTING_LEASE_S = env_float("PICKUP_ROUTING_LEASE_S", 120.0, minimum=1.0)

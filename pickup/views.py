@@ -1,15 +1,16 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pickup.health import check_broker, check_database
-from stores.roles import clerk_stores, driver_dcs
+from stores.roles import clerk_stores, dock_dcs, driver_dcs, planner_dcs
 
 
 @require_GET
 def home(request):
-    return render(request, "home.html")
+    return render(request, "home.html", {"demo_shop": settings.PICKUP_DEMO_SHOP})
 
 
 @never_cache
@@ -28,9 +29,15 @@ def healthz(request):
 
 @require_GET
 def staff_landing(request):
-    """Where signing in leads: each role to its own workplace, everyone else to the home page."""
-    if clerk_stores(request.user).exists():
-        return redirect("counter:home")
-    if driver_dcs(request.user).exists():
-        return redirect("dc:driver:home")
+    """Where signing in leads when no ?next= says otherwise: each role to its own workplace, everyone else
+    to the home page. A planner may work the dock too, so the console comes first."""
+    workplaces = (
+        (clerk_stores, "counter:home"),
+        (planner_dcs, "routing:console"),
+        (dock_dcs, "dc:home"),
+        (driver_dcs, "dc:driver:home"),
+    )
+    for places_of, workplace in workplaces:
+        if places_of(request.user).exists():
+            return redirect(workplace)
     return redirect("home")

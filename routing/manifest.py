@@ -10,14 +10,16 @@ import barcode
 import segno
 from barcode.writer import SVGWriter
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from core.pdf import draw_qr, pdf_font
 from routing.models import PlannedRoute, PlanParcel
 from routing.selectors import ManifestStop
-from routing.templatetags.routing_tags import clock
+from routing.templatetags.routing_tags import clock, km
 
 
 def barcode_svg(text: str) -> str:
@@ -35,48 +37,55 @@ def driver_qr_svg(url: str) -> str:
     return segno.make(url, micro=False, error="m").svg_inline(scale=4, border=2, title=url)
 
 
-def _draw_qr(pdf, url: str, *, right: float, top: float, size: float) -> None:
-    """Draw the QR code of `url` as filled squares (crisp at any print resolution), top-right at (right, top)."""
-    matrix = segno.make(url, micro=False, error="m").matrix
-    module = size / len(matrix)
-    pdf.setFillColorRGB(0, 0, 0)
-    for row, bits in enumerate(matrix):
-        for col, bit in enumerate(bits):
-            if bit:
-                pdf.rect(right - size + col * module, top - (row + 1) * module, module, module, stroke=0, fill=1)
-
-
 def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run, driver_url: str | None = None) -> bytes:
-    """The same manifest as the page, as an A4 PDF with a scannable barcode per parcel and, given
-    `driver_url`, the QR code that opens the driver's page of the route on a phone."""
+    """The same manifest as the page, as an A4 PDF in the reader's language (the active one), with a
+    scannable barcode per parcel and, given `driver_url`, the QR code that opens the driver's page of
+    the route on a phone."""
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=A4, title=f"{run.dc.code} {run.plan_date} route {route.number}")
+    heading = _("Driver manifest: route %(n)s, %(vehicle)s, %(day)s") % {
+        "n": route.number,
+        "vehicle": route.vehicle.name,
+        "day": f"{run.plan_date:%Y-%m-%d}",
+    }
+    pdf = canvas.Canvas(out, pagesize=A4, title=heading)
+    font = pdf_font()
     width, height = A4
     y = height - 20 * mm
     if driver_url:
-        _draw_qr(pdf, driver_url, right=width - 12 * mm, top=height - 8 * mm, size=32 * mm)
-        pdf.setFont("Helvetica", 8)
-        pdf.drawRightString(width - 14 * mm, height - 43 * mm, "Driver: scan to open the route")
+        draw_qr(pdf, driver_url, x=width - 44 * mm, y=height - 40 * mm, size=32 * mm)
+        pdf.setFont(font, 8)
+        pdf.drawRightString(width - 14 * mm, height - 43 * mm, _("Driver: scan to open the route on your phone"))
 
     def line(text: str, size: int = 10, indent: float = 0, gap: float = 5 * mm) -> None:
         nonlocal y
         if y < 25 * mm:
             pdf.showPage()
             y = height - 20 * mm
-        pdf.setFont("Helvetica-Bold" if size > 10 else "Helvetica", size)
+        pdf.setFont(font, size)
         pdf.drawString(15 * mm + indent, y, text)
         y -= gap
 
-    line(f"{run.dc.code} {run.plan_date:%Y-%m-%d} - route {route.number} - {route.vehicle.name}", 14, gap=7 * mm)
-    line(f"Leaves {clock(route.start_s)}, back {clock(route.end_s)}, {route.distance_m / 1000:.1f} km", gap=8 * mm)
+    line(f"{run.dc.code} {heading}", 14, gap=7 * mm)
+    line(
+        _("Leaves %(dc)s at %(start)s, back at %(end)s; %(km)s km.")
+        % {"dc": run.dc.name, "start": clock(route.start_s), "end": clock(route.end_s), "km": km(route.distance_m)},
+        gap=8 * mm,
+    )
     for item in stops:
         stop = item.stop
-        line(f"{stop.position}. {stop.store.code} {stop.store.name}  ETA {clock(stop.service_start_s)}", 12, gap=5 * mm)
+        line(
+            f"{stop.position}. {stop.store.code} {stop.store.name}  {_('ETA')} {clock(stop.service_start_s)}",
+            12,
+            gap=5 * mm,
+        )
         line(stop.store.address, indent=5 * mm)
-        for label, parcels in (("Drop", item.drops), ("Collect", item.collects)):
+        for title, parcels in (
+            (ngettext("Drop %(n)s parcel", "Drop %(n)s parcels", len(item.drops)), item.drops),
+            (ngettext("Collect %(n)s parcel", "Collect %(n)s parcels", len(item.collects)), item.collects),
+        ):
             if not parcels:
                 continue
-            line(f"{label}: {len(parcels)}", indent=5 * mm)
+            line(title % {"n": len(parcels)}, indent=5 * mm)
             for parcel in parcels:
                 if y < 35 * mm:
                     pdf.showPage()
@@ -84,14 +93,10 @@ def manifest_pdf(route: PlannedRoute, stops: list[ManifestStop], run, driver_url
                 code128.Code128(parcel.tracking_number, barHeight=9 * mm, barWidth=0.3 * mm).drawOn(
                     pdf, 20 * mm, y - 7 * mm
                 )
-                pdf.setFont("Helvetica", 9)
+                pdf.setFont(font, 9)
                 pdf.drawString(95 * mm, y - 4 * mm, parcel.tracking_number)
-                # The PDF font has no Chinese glyphs: the driver's flags are the codes, in capitals.
-                flags = ([parcel.temperature_class.upper()] if parcel.temperature_class != "ambient" else []) + (
-                    ["FRAGILE"] if parcel.fragile else []
-                )
-                if flags:
-                    pdf.drawString(130 * mm, y - 4 * mm, " ".join(flags))
+                if parcel.handling:
+                    pdf.drawString(130 * mm, y - 4 * mm, " · ".join(parcel.handling))
                 y -= 13 * mm
         y -= 3 * mm
     pdf.save()

@@ -94,10 +94,6 @@ class BatchRun(models.Model):
     def at(self, seconds: int) -> datetime:
         return self.midnight + timedelta(seconds=seconds)
 
-    @property
-    def wall_seconds(self) -> float | None:
-        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
-
 
 class RegionPlan(models.Model):
     """One region's plan within a run. `status` is claimed by a compare-and-swap (pending → running

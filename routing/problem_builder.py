@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 
+from orders.lifecycle import AWAITING_COLLECTION
 from orders.models import Parcel
 from routing import engine, travel
 from routing.models import PlanParcel, RegionPlan
@@ -47,7 +48,7 @@ def seconds_of_day(day: date, moment: time, tz, dc_tz) -> int:
 
 def open_entries(region_plan: RegionPlan) -> list[PlanParcel]:
     """The plan's parcels that can still travel: deliveries at the DC or planned by this plan
-    (a delivery planned elsewhere, or cancelled, has left it) and expired parcels still on a shelf."""
+    (a delivery planned elsewhere, or cancelled, has left it) and parcels still on a shelf to collect."""
     entries = PlanParcel.objects.filter(region_plan=region_plan).select_related(
         "parcel__order__merchant", "parcel__order__pickup_store", "store"
     )
@@ -57,7 +58,7 @@ def open_entries(region_plan: RegionPlan) -> list[PlanParcel]:
 def _still_open(entry: PlanParcel) -> bool:
     status = entry.parcel.status
     if entry.kind == PlanParcel.Kind.COLLECT:
-        return status == Parcel.Status.EXPIRED
+        return status in AWAITING_COLLECTION
     return status == Parcel.Status.AT_DC or (status == Parcel.Status.PLANNED and entry.stop_id is not None)
 
 

@@ -9,8 +9,10 @@ from datetime import date, datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from orders.lifecycle import AWAITING_COLLECTION
 from orders.models import Parcel
 from routing.models import BatchRun, HeldParcel, PlannedRoute, PlannedStop, PlanParcel, RegionPlan, UnservedStop
+from routing.services import wording
 from stores.models import DistributionCenter
 
 # Route colours on the map and beside the stop lists; distinct for the colour-blind (Okabe-Ito + a few).
@@ -46,7 +48,37 @@ def run_for(dc: DistributionCenter, day: date) -> BatchRun | None:
 
 
 def runs_for(dc: DistributionCenter) -> QuerySet[BatchRun]:
-    return BatchRun.objects.filter(dc=dc).order_by("-plan_date")
+    return BatchRun.objects.filter(dc=dc).order_by("-plan_date").prefetch_related(_SOLVE_TIMES)
+
+
+_SOLVE_TIMES = Prefetch(
+    "region_plans", queryset=RegionPlan.objects.only("run_id", "solve_started_at", "solve_finished_at")
+)
+
+
+def solving_seconds(intervals: list[tuple[datetime | None, datetime | None]]) -> float:
+    """How long something was being solved: the union of the (start, finish) intervals, so regions
+    solved side by side count once and the hours between a run and a region's later re-run not at all.
+    An interval not finished since it last started (a region solving now) is left out."""
+    spans = sorted((start, end) for start, end in intervals if start and end and end >= start)
+    total, reach = 0.0, None
+    for start, end in spans:
+        if reach is None or start > reach:
+            total += (end - start).total_seconds()
+            reach = end
+        elif end > reach:
+            total += (end - reach).total_seconds()
+            reach = end
+    return total
+
+
+def run_solving_seconds(run: BatchRun) -> float | None:
+    """The run's real solving time (None until it has finished): its regions' solves, side by side
+    counted once. A run's finish moves to the end of any later re-run of a region, so the time between
+    its start and its finish can be hours that nothing was solved."""
+    if run.finished_at is None:
+        return None
+    return solving_seconds([(rp.solve_started_at, rp.solve_finished_at) for rp in run.region_plans.all()])
 
 
 @dataclass
@@ -57,6 +89,7 @@ class DayOverview:
     previous: dict[int, RegionPlan]  # region id -> the day before's plan
     done: int = 0
     totals: dict = field(default_factory=dict)
+    solving_seconds: float | None = None  # once the run has finished
 
     @property
     def total(self) -> int:
@@ -79,8 +112,13 @@ def day_overview(dc: DistributionCenter, day: date) -> DayOverview:
     overview = DayOverview(run=run, region_plans=plans, previous_run=previous_run, previous=previous)
     overview.done = sum(1 for rp in plans if rp.status in RegionPlan.FINISHED)
     overview.totals = _totals(plans)
+    if run and run.finished_at:
+        overview.solving_seconds = solving_seconds([(rp.solve_started_at, rp.solve_finished_at) for rp in plans])
     for rp in plans:
         rp.previous = previous.get(rp.region_id)
+        rp.error_text = wording.failure_text(rp) if rp.error else ""
+        for unserved in rp.unserved.all():
+            unserved.reason_text = wording.reason_text(unserved.reason, wording.NO_NAMES)
     return overview
 
 
@@ -132,30 +170,59 @@ def stop_problems(route: PlannedRoute, stop: PlannedStop) -> list[str]:
 
 
 def map_data(region_plan: RegionPlan, routes: list[PlannedRoute]) -> dict:
-    dc = region_plan.run.dc
-    unserved = list(region_plan.unserved.select_related("store"))
+    return _map(
+        region_plan.run.dc,
+        [_map_route(r, r.stop_list) for r in routes],
+        region_plan.unserved.select_related("store"),
+    )
+
+
+def day_map_data(run: BatchRun) -> dict:
+    """Every route of the day on one map, in the shape of a region's, each route named with its region.
+    Each region numbers its routes from 1, so here the colours run on across the day, apart on one map."""
+    stops = (
+        PlannedStop.objects.filter(route__region_plan__run=run)
+        .select_related("store", "route__vehicle", "route__region_plan__region")
+        .order_by("route__region_plan__region__code", "route__number", "position")
+    )
+    by_route: dict[PlannedRoute, list[PlannedStop]] = {}
+    for stop in stops:
+        by_route.setdefault(stop.route, []).append(stop)
+    return _map(
+        run.dc,
+        [
+            _map_route(route, route_stops, region=route.region_plan.region.code, colour=route_colour(n))
+            for n, (route, route_stops) in enumerate(by_route.items(), start=1)
+        ],
+        UnservedStop.objects.filter(region_plan__run=run).select_related("store"),
+    )
+
+
+def _map(dc: DistributionCenter, routes: list[dict], unserved) -> dict:
     return {
         "dc": {"lat": float(dc.latitude), "lon": float(dc.longitude), "label": dc.code},
-        "routes": [
-            {
-                "number": r.number,
-                "colour": r.colour,
-                "vehicle": r.vehicle.name,
-                "stops": [
-                    {
-                        "lat": float(s.store.latitude),
-                        "lon": float(s.store.longitude),
-                        "position": s.position,
-                        "label": f"{s.store.code} {s.store.name}",
-                    }
-                    for s in r.stop_list
-                ],
-            }
-            for r in routes
-        ],
+        "routes": routes,
         "unserved": [
             {"lat": float(u.store.latitude), "lon": float(u.store.longitude), "label": f"{u.store.code}: {u.reason}"}
             for u in unserved
+        ],
+    }
+
+
+def _map_route(route: PlannedRoute, stops: list[PlannedStop], region: str = "", colour: str = "") -> dict:
+    return {
+        "number": route.number,
+        "region": region,
+        "colour": colour or route_colour(route.number),
+        "vehicle": route.vehicle.name,
+        "stops": [
+            {
+                "lat": float(s.store.latitude),
+                "lon": float(s.store.longitude),
+                "position": s.position,
+                "label": f"{s.store.code} {s.store.name}",
+            }
+            for s in stops
         ],
     }
 
@@ -241,7 +308,7 @@ class DriverStop:
     @property
     def handed_over(self) -> int:
         """Returns the clerk has scanned out to the driver."""
-        return sum(1 for p in self.collects if p.status != Parcel.Status.EXPIRED)
+        return sum(1 for p in self.collects if p.status not in AWAITING_COLLECTION)
 
     @property
     def state(self) -> str:

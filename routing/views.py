@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
@@ -23,7 +24,7 @@ from routing import selectors
 from routing.forms import ConditionsForm, MoveForm, VehiclesForm
 from routing.manifest import barcode_svg, driver_qr_svg, manifest_pdf, plan_csv
 from routing.models import BatchRun, PlannedRoute, RegionPlan
-from routing.services import adjust, batch, dispatch
+from routing.services import adjust, batch, dispatch, wording
 from routing.services.driver import route_link_token
 from stores.models import DistributionCenter
 from stores.roles import is_planner_of, planner_dcs
@@ -117,10 +118,12 @@ def day_view(request, dc, day):
             "overview": overview,
             "run": run,
             "held_counts": selectors.held_counts(run) if run else [],
-            "conditions_form": ConditionsForm(
-                initial={"condition": run.condition, "factor": run.condition_factor} if run else None, day_level=True
+            "conditions_form": ConditionsForm.for_conditions(
+                run.condition if run else "", run.condition_factor if run else None, day_level=True
             ),
             "refresh": run is not None and run.status == BatchRun.Status.RUNNING,
+            "map_data": selectors.day_map_data(run) if run else None,
+            "tile_url": settings.PICKUP_MAP_TILE_URL,
         },
     )
 
@@ -129,6 +132,8 @@ def day_view(request, dc, day):
 @require_GET
 def runs_view(request, dc):
     page = Paginator(selectors.runs_for(dc), 20).get_page(request.GET.get("page"))
+    for run in page.object_list:
+        run.solving_seconds = selectors.run_solving_seconds(run)
     return render(request, "routing/runs.html", {"dc": dc, "page": page})
 
 
@@ -163,7 +168,10 @@ def run_conditions(request, dc, day):
         lambda: adjust.run_set_conditions(
             run=run, condition=form.cleaned_data["condition"], factor=form.cleaned_data["factor"]
         ),
-        _("Conditions for the day saved; re-optimise a region to apply them."),
+        lambda saved: (
+            _("Conditions for the day saved: %(condition)s × %(factor)s; re-optimise a region to apply them.")
+            % {"condition": saved.get_condition_display(), "factor": saved.condition_factor}
+        ),
         back,
     )
 
@@ -194,6 +202,11 @@ def region_view(request, dc, day, region):
             preview = adjust.stop_move_preview(**move_form.move_args())
         except DomainError as error:
             move_form.add_error(None, error.message)
+    unserved = list(rp.unserved.select_related("store"))
+    for stop in unserved:
+        stop.reason_text = wording.reason_text(stop.reason, wording.NO_NAMES)
+    failed = rp.status == RegionPlan.Status.FAILED
+    blocking = wording.locked_vehicle(rp) if failed else None
     return render(
         request,
         "routing/region.html",
@@ -202,8 +215,16 @@ def region_view(request, dc, day, region):
             "day": run.plan_date,
             "run": run,
             "rp": rp,
+            "adjustable": adjust.region_plan_adjustable(rp),
+            "failed": failed,
+            "failure": wording.failure_text(rp) if rp.error else "",
+            "locked_routes": [
+                {"route": r, "label": wording.route_label(r), "blocking": r.vehicle_id == blocking}
+                for r in routes
+                if r.locked
+            ],
             "routes": routes,
-            "unserved": rp.unserved.select_related("store"),
+            "unserved": unserved,
             "held_counts": selectors.held_counts(run, rp.region_id),
             "held": Paginator(selectors.held_parcels(run, rp.region_id), 25).get_page(request.GET.get("held_page")),
             "map_data": selectors.map_data(rp, routes),
@@ -211,7 +232,7 @@ def region_view(request, dc, day, region):
             "move_form": move_form,
             "preview": preview,
             "preview_routes": _preview_rows(preview, routes) if preview else [],
-            "conditions_form": ConditionsForm(initial={"condition": rp.condition, "factor": rp.condition_factor}),
+            "conditions_form": ConditionsForm.for_conditions(rp.condition, rp.condition_factor),
             "vehicles_form": VehiclesForm(region_plan=rp),
         },
     )
@@ -251,7 +272,13 @@ def region_conditions(request, dc, day, region):
         lambda: adjust.region_plan_set_conditions(
             region_plan=rp, condition=form.cleaned_data["condition"], factor=form.cleaned_data["factor"]
         ),
-        _("Conditions saved; re-optimise the region to apply them."),
+        lambda saved: (
+            _("Conditions saved: %(condition)s × %(factor)s; solve the region again to apply them.")
+            % {
+                "condition": saved.get_condition_display() or saved.run.get_condition_display(),
+                "factor": saved.effective_condition_factor,
+            }
+        ),
         _region_url(dc, day, region),
     )
 
@@ -292,9 +319,17 @@ def region_move(request, dc, day, region):
     if not form.is_valid():
         messages.error(request, form.error_text())
         return redirect(_region_url(dc, day, region))
-    return _act(
-        request, lambda: adjust.stop_move(**form.move_args()), _("The stop was moved."), _region_url(dc, day, region)
-    )
+    return _act(request, lambda: adjust.stop_move(**form.move_args()), _moved, _region_url(dc, day, region))
+
+
+def _moved(preview) -> str:
+    """The move's message says that it locked the routes it touched (unlocked on the same page)."""
+    kept = sorted((r for r in {preview.stop.route, preview.target} if r.pk in preview.routes), key=lambda r: r.number)
+    return ngettext(
+        "The stop was moved. %(routes)s is now locked: re-optimising keeps it as it is until you unlock it.",
+        "The stop was moved. %(routes)s are now locked: re-optimising keeps them as they are until you unlock them.",
+        len(kept),
+    ) % {"routes": _(" and ").join(wording.route_label(r) for r in kept)}
 
 
 @planner_view
@@ -314,12 +349,13 @@ def region_approve(request, dc, day, region):
 def route_lock(request, dc, day, region, number):
     route = _route_or_404(_region_or_404(_run_or_404(dc, _day(day)), region), number)
     locked = request.POST.get("locked") == "1"
+    label = wording.route_label(route)
     return _act(
         request,
         lambda: adjust.route_set_locked(route=route, locked=locked),
-        _("Route %(number)d locked.") % {"number": number}
+        _("%(route)s locked: re-optimising keeps it as it is.") % {"route": label}
         if locked
-        else _("Route %(number)d unlocked.") % {"number": number},
+        else _("%(route)s unlocked: re-optimising may change it.") % {"route": label},
         _region_url(dc, day, region),
     )
 
@@ -330,8 +366,8 @@ def route_dispatch(request, dc, day, region, number):
     route = _route_or_404(_region_or_404(_run_or_404(dc, _day(day)), region), number)
 
     def said(result):
-        text = _("Route %(number)d dispatched: %(count)d parcels in transit.") % {
-            "number": number,
+        text = _("%(route)s dispatched: %(count)d parcels in transit.") % {
+            "route": wording.route_label(route),
             "count": len(result.moved),
         }
         if result.left:

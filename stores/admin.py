@@ -1,5 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from stores.csv_import import MAX_BYTES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_stores
 from stores.models import DistributionCenter, OpeningHours, Region, StaffMembership, Store, Vehicle
 
 
@@ -30,8 +38,25 @@ class StaffInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class StoreImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy("UTF-8 text, the first line naming the columns."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            # Refused unread, as the command refuses it.
+            raise forms.ValidationError(
+                _("The file is larger than %(max)d MB; split it into parts.") % {"max": MAX_BYTES // 1024 // 1024}
+            )
+        return upload
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
+    change_list_template = "admin/stores/store/change_list.html"
     list_display = [
         "code",
         "name",
@@ -65,6 +90,37 @@ class StoreAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_csv)
+        return [path("import/", view, name="stores_store_import"), *super().get_urls()]
+
+    def import_csv(self, request):
+        """The `import_stores` command in the admin: the same checks, the same row-by-row report, and
+        nothing written unless every row is good."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = StoreImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if form.is_bound and form.is_valid():
+            report = import_stores(form.cleaned_data["file"].read())
+            if report.ok:
+                messages.success(
+                    request,
+                    _("Imported: %(created)d created, %(updated)d updated.")
+                    % {"created": report.created, "updated": report.updated},
+                )
+                return redirect("admin:stores_store_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import stores from CSV"),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "required_columns": REQUIRED_COLUMNS,
+            "optional_columns": OPTIONAL_COLUMNS,
+        }
+        return TemplateResponse(request, "admin/stores/store/import.html", context)
 
 
 @admin.register(Vehicle)

@@ -51,14 +51,15 @@ DISTRICTS: tuple[District, ...] = (
     District("244", "Linkou", "林口區", "New Taipei", "新北市", 25.0775, 121.3918, "NW", 3),
 )
 
+# The demo's delivery regions, named in Chinese as the network's people call them.
 REGION_NAMES = {
-    "TPE-C": "Central Taipei",
-    "TPE-E": "East Taipei",
-    "NORTH": "Shilin, Beitou and Tamsui",
-    "NE": "Neihu and Xizhi",
-    "SOUTH": "Wenshan, Xindian, Yonghe and Zhonghe",
-    "WEST": "Banqiao, Tucheng, Shulin and Sanxia",
-    "NW": "Sanchong, Xinzhuang, Luzhou and Linkou",
+    "TPE-C": "臺北市中區",
+    "TPE-E": "臺北市東區",
+    "NORTH": "士林、北投、淡水",
+    "NE": "內湖、汐止",
+    "SOUTH": "文山、新店、永和、中和",
+    "WEST": "板橋、土城、樹林、三峽",
+    "NW": "三重、新莊、蘆洲、林口",
 }
 
 

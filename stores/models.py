@@ -2,12 +2,14 @@
 
 from collections.abc import Iterable
 from datetime import datetime, time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", _("Use capital letters, digits, '-' and '_' only."))
@@ -197,6 +199,12 @@ class Store(models.Model):
             interval.covers(weekday, clock) or interval.covers_overnight_tail(weekday, clock) for interval in intervals
         )
 
+    def week_hours(self, moment: datetime | None = None) -> list["DayHours"]:
+        """Monday to Sunday, each day's opening interval (None: closed), and which day is today at the store."""
+        today = (moment or timezone.now()).astimezone(self.tz).weekday()
+        by_day = {interval.weekday: interval for interval in self.hours.all()}
+        return [DayHours(label, by_day.get(day), day == today) for day, label in OpeningHours.Weekday.choices]
+
 
 class OpeningHours(models.Model):
     """One opening interval on a weekday; `closes` at or before `opens` means it runs past midnight."""
@@ -236,6 +244,12 @@ class OpeningHours(models.Model):
     def covers_overnight_tail(self, weekday: int, at: time) -> bool:
         """The part of last night's interval that runs into `weekday` morning."""
         return self.overnight and weekday == (self.weekday + 1) % 7 and at < self.closes
+
+
+class DayHours(NamedTuple):
+    day: str
+    interval: OpeningHours | None
+    today: bool
 
 
 class Vehicle(models.Model):

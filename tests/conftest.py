@@ -23,8 +23,10 @@ from orders.pickup_codes import pickup_code_for
 from orders.services.counter import parcel_scan_in
 from routing.engine import solve
 from routing.models import BatchRun, PlanParcel
+from routing.services.adjust import stop_move_preview
 from routing.services.batch import batch_run_start, region_plan_solve
 from routing.services.dispatch import region_plan_approve, route_dispatch
+from stores.models import Store
 from tests.factories import (
     DistributionCenterFactory,
     MerchantFactory,
@@ -199,6 +201,17 @@ def on_shelf(in_transit, store, clerk):
 def commit(django_capture_on_commit_callbacks):
     """Run what the block queues on commit (and what those queue), as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def send_due():
+    """Send the shopper messages due at `at`, as the beat's sweep would then; their statuses."""
+    from orders.notifications import notification_send, notifications_due
+
+    def _send(at) -> list[str | None]:
+        return [notification_send(notification_id=pk, now=at) for pk in notifications_due(now=at)]
+
+    return _send
 
 
 @pytest.fixture
@@ -398,6 +411,20 @@ def dispatched_route(planned_run, planner):
     route_dispatch(route=route, user=planner)
     route.refresh_from_db()
     return route
+
+
+def tighten_window_for_a_move(region_plan):
+    """For the move of route 1's last stop to its front: the store then last on the route receives
+    until one minute after its time in the new order, so the moved (locked) route is late there on any
+    slower day. Returns (route, the stop to move, that store)."""
+    route = region_plan.routes.get(number=1)
+    last = route.stops.order_by("-position").first()
+    after = stop_move_preview(stop=last, target=route, position=1).routes[route.pk].visits[-1]
+    store = Store.objects.get(pk=int(after.stop_id))
+    end = after.service_start + 60
+    store.receiving_end = clock_time(end // 3600, end % 3600 // 60, end % 60)
+    store.save(update_fields=["receiving_end"])
+    return route, last, store
 
 
 @pytest.fixture

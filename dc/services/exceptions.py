@@ -229,7 +229,7 @@ def exceptions_sweep(*, now: datetime | None = None) -> SweepResult:
 
     overdue = now - timedelta(hours=settings.PICKUP_IN_TRANSIT_OVERDUE_HOURS)
     stale = list(
-        Parcel.objects.filter(status=S.IN_TRANSIT, status_changed_at__lt=overdue)
+        Parcel.objects.filter(status=S.IN_TRANSIT, status_changed_at__lt=overdue, order__livemode=True)
         .exclude(pk__in=DockException.objects.filter(kind=K.OVERDUE, resolved_at__isnull=True).values("parcel_id"))
         .values_list("pk", "order__pickup_store_id", "order__pickup_store__region__dc_id")
     )

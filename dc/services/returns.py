@@ -72,6 +72,11 @@ def _already(parcel: Parcel, dc: DistributionCenter) -> DockRefusal:
             _("Expired but never scanned out at the store: ask the store to scan it out, then scan it here."),
             code=Reason.NOT_RETURNING,
         )
+    if parcel.status == S.RETURN_AT_STORE:
+        return DockRefusal(
+            _("A return never scanned out at its drop-off store: ask the store to scan it out, then scan it here."),
+            code=Reason.NOT_RETURNING,
+        )
     return DockRefusal(
         _("Not a return: it is %(status)s. Take it to intake or to the exceptions desk.")
         % {"status": parcel.get_status_display().lower()},

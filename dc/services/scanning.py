@@ -52,7 +52,8 @@ def dock_parcel(code: str, *, dc: DistributionCenter, user, action: str, annotat
         found = (
             Parcel.objects.select_related("order__merchant", "order__pickup_store")
             .annotate(store_dc_id=F("order__pickup_store__region__dc_id"))
-            .filter(tracking_number=cleaned)
+            # A sandbox parcel never reaches the dock: its number is unknown here.
+            .filter(tracking_number=cleaned, order__livemode=True)
         )
         if annotations:
             found = found.annotate(**annotations)

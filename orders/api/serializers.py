@@ -103,6 +103,16 @@ class OrderCreateSerializer(StrictSerializer):
             "The day the shopper wants to collect (see pickup_day_choices); null or absent: as soon as possible."
         ),
     )
+    language = serializers.ChoiceField(
+        choices=Order.Language.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The language the shopper uses at your checkout; their email and SMS are written in it. "
+            "Absent: zh-hant for a store in Taiwan, else en."
+        ),
+    )
 
 
 class BulkOrderCreateSerializer(StrictSerializer):
@@ -175,6 +185,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "pickup_store",
             "preferred_pickup_day",
             "pickup_day_choices",
+            "language",
             "created_at",
             "updated_at",
             "parcels",

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from orders.api import views
+from orders.api import labels, returns, sandbox, settlements, views, webhook_endpoint
 from orders.api.converters import DeliveryIdConverter, OrderIdConverter
 
 app_name = "api"
@@ -20,8 +20,25 @@ urlpatterns = [
         name="order-pickup-store",
     ),
     path("orders/<ord:order_id>/pickup-day/", views.OrderPickupDayView.as_view(), name="order-pickup-day"),
+    path("orders/<ord:order_id>/label/", labels.OrderLabelsView.as_view(), name="order-label"),
+    path("parcels/<str:tracking_number>/label/", labels.ParcelLabelView.as_view(), name="parcel-label"),
     path("parcels/<str:tracking_number>/events/", views.ParcelEventsView.as_view(), name="parcel-events"),
+    path("returns/", returns.ReturnCreateView.as_view(), name="returns"),
     path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
+    path(
+        "webhook-deliveries/replay/",
+        webhook_endpoint.WebhookDeliveryBulkReplayView.as_view(),
+        name="webhook-deliveries-replay",
+    ),
+    path("webhook-endpoint/", webhook_endpoint.WebhookEndpointView.as_view(), name="webhook-endpoint"),
+    path(
+        "webhook-endpoint/rotate-secret/",
+        webhook_endpoint.WebhookSecretRotateView.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
+    path("webhook-endpoint/test/", webhook_endpoint.WebhookEndpointTestView.as_view(), name="webhook-endpoint-test"),
+    path("test/parcels/<str:tracking_number>/advance/", sandbox.SandboxAdvanceView.as_view(), name="sandbox-advance"),
+    path("settlements/", settlements.SettlementView.as_view(), name="settlements"),
     path(
         "webhook-deliveries/<dlv:delivery_id>/replay/",
         views.WebhookDeliveryReplayView.as_view(),

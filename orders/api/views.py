@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core.errors import DomainError
 from orders.api.auth import ApiKeyAuthentication, HasApiKey
 from orders.api.converters import public_id_regex
+from orders.api.delivery_filters import DeliveryQuerySerializer, deliveries_filtered
 from orders.api.exceptions import ErrorSerializer, domain_error_body
 from orders.api.idempotency import MAX_KEY_LENGTH, idempotent
 from orders.api.parsers import CheckedJSONParser
@@ -117,7 +118,8 @@ class MerchantApiView(APIView):
         # An order has changed when its row or one of its parcels has (the lifecycle gate writes the parcel's).
         newest_parcel_change = Parcel.objects.filter(order=OuterRef("pk")).order_by("-updated_at").values("updated_at")
         return (
-            Order.objects.filter(merchant=self.request.user.merchant)
+            # A test key sees only the sandbox's orders, a live key only live ones.
+            Order.objects.filter(merchant=self.request.user.merchant, livemode=self.request.auth.livemode)
             .annotate(changed_at=Greatest("updated_at", Coalesce(Subquery(newest_parcel_change[:1]), "updated_at")))
             .select_related("pickup_store")
             .prefetch_related(Prefetch("parcels", queryset=Parcel.objects.order_by("id")))
@@ -181,7 +183,9 @@ def _order_create(request, fields: dict) -> Order:
         cash_on_pickup=fields["cash_on_pickup"],
         parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
         preferred_pickup_day=fields["preferred_pickup_day"],
+        language=fields["language"],
         actor_label=_actor(request),
+        livemode=request.auth.livemode,
     )
 
 
@@ -358,7 +362,12 @@ class ParcelEventsView(MerchantApiView):
         summary="A parcel's status history, oldest first",
     )
     def get(self, request, tracking_number: str):
-        parcel = get_object_or_404(Parcel, tracking_number=tracking_number, order__merchant=request.user.merchant)
+        parcel = get_object_or_404(
+            Parcel,
+            tracking_number=tracking_number,
+            order__merchant=request.user.merchant,
+            order__livemode=request.auth.livemode,
+        )
         events = parcel.events.select_related("store").order_by("seq")
         return Response(ParcelEventSerializer(events, many=True).data)
 
@@ -367,21 +376,22 @@ class WebhookDeliveryApiView(MerchantApiView, generics.GenericAPIView):
     serializer_class = WebhookDeliverySerializer
 
     def deliveries(self):
-        return WebhookDelivery.objects.filter(merchant=self.request.user.merchant).prefetch_related(
-            Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number"))
-        )
+        return WebhookDelivery.objects.filter(
+            merchant=self.request.user.merchant, livemode=self.request.auth.livemode
+        ).prefetch_related(Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number")))
 
 
 class WebhookDeliveryListView(WebhookDeliveryApiView):
     pagination_class = NewestFirstPagination
 
     @extend_schema(
+        parameters=[DeliveryQuerySerializer],
         responses={200: WebhookDeliverySerializer(many=True), **ERROR_RESPONSES},
         tags=["webhooks"],
         summary="Webhook deliveries and every attempt, newest first",
     )
     def get(self, request):
-        page = self.paginate_queryset(self.deliveries())
+        page = self.paginate_queryset(deliveries_filtered(self.deliveries(), request.query_params))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 

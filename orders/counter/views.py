@@ -42,6 +42,8 @@ from orders.services.counter import (
     parcel_return_scan_out,
     parcel_scan_in,
 )
+from orders.services.returns_dropoff import return_dropoff
+from orders.tracking.codes import barcode_data_uri
 from stores.roles import clerk_store_list, clerk_stores
 
 logger = logging.getLogger("orders.counter")
@@ -120,7 +122,9 @@ def _page(request, queryset):
 def store_parcel_or_404(request, tracking_number: str) -> Parcel:
     """A parcel addressed to the clerk's store, or 404 (and a log line) whether it is elsewhere or unknown."""
     store = request.counter_store
-    parcel = Parcel.objects.select_related("order").filter(tracking_number=tracking_number).first()
+    parcel = (
+        Parcel.objects.select_related("order").filter(tracking_number=tracking_number, order__livemode=True).first()
+    )
     if parcel is None or parcel.order.pickup_store_id != store.pk:
         if parcel is not None:
             logger.warning(
@@ -189,7 +193,7 @@ def parcel_detail(request, tracking_number: str):
     )
 
 
-def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
+def _scan_outcome(request, service, accepted_message: str, link=None) -> tuple[dict, int]:
     if request.content_type == "application/json":
         try:
             data = json_body(request.body or b"{}")
@@ -230,19 +234,22 @@ def _scan_outcome(request, service, accepted_message: str) -> tuple[dict, int]:
     if result.parcel.handling:
         message = f"{message} ({' · '.join(result.parcel.handling)})"
     body = {"ok": True, "reason": "accepted", "tone": "ok", "code": code, "slot": result.slot, "message": message}
+    if link is not None:
+        body["link"] = link(result)
     return body, 200
 
 
-def _scan_view(request, *, service, template: str, accepted_message: str, context=None):
+def _scan_view(request, *, service, template: str, accepted_message: str, context=None, link=None):
     """A scan screen: POST answers JSON to `fetch` (Accept: application/json), else posts, redirects, shows.
 
     Why a scan survives a reload: the script keeps each scan in sessionStorage until the server has
     answered and re-sends unanswered ones when the page loads again (a repeat is answered "already"
     with the slot, so a scan that did reach the server is not done twice); keys typed while the page is
     loading land in the autofocused input of a real form, which submits by itself without the script.
+    `link(result)` gives an accepted scan a next step ({"url", "label"}), such as printing a label.
     """
     if request.method == "POST":
-        body, status = _scan_outcome(request, service, accepted_message)
+        body, status = _scan_outcome(request, service, accepted_message, link)
         if wants_json(request):
             return JsonResponse(body, status=status)
         request.session[LAST_SCAN_SESSION_KEY] = body
@@ -272,6 +279,39 @@ def returns(request):
         template="orders/counter/returns.html",
         accepted_message=_("Scanned out: take it from slot %(slot)s and give it to the driver."),
         context=context,
+    )
+
+
+@counter_view
+@require_http_methods(["GET", "POST"])
+def dropoff(request):
+    return _scan_view(
+        request,
+        service=return_dropoff,
+        template="orders/counter/dropoff.html",
+        accepted_message=_("Return accepted: stick its return label on it and put it on slot %(slot)s."),
+        link=lambda result: {
+            "url": reverse("counter:return_label", args=[result.parcel.tracking_number]),
+            "label": _("Print the return label"),
+        },
+    )
+
+
+@counter_view
+def return_label(request, tracking_number: str):
+    """The small label a dropped-off return wears until the DC: the tracking number to scan, the slot."""
+    store = request.counter_store
+    parcel = (
+        Parcel.objects.select_related("order__merchant", "return_request")
+        .filter(tracking_number=tracking_number, shelf_store=store, status=Parcel.Status.RETURN_AT_STORE)
+        .first()
+    )
+    if parcel is None:
+        raise Http404(_("No return dropped off at this store has this tracking number."))
+    return _render(
+        request,
+        "orders/counter/return_label.html",
+        {"parcel": parcel, "barcode": barcode_data_uri(parcel.tracking_number)},
     )
 
 
@@ -414,8 +454,11 @@ def handover(request):
 @counter_view
 def daily_report(request):
     store = request.counter_store
-    form = ReportDayForm(request.GET or None)
-    day = form.cleaned_data["day"] if form.is_valid() and form.cleaned_data["day"] else store_today(store)
+    data = request.GET.copy()
+    if not data.get("day"):
+        data["day"] = store_today(store).isoformat()  # the field shows the day the report is of
+    form = ReportDayForm(data)
+    day = form.cleaned_data["day"] if form.is_valid() else store_today(store)
     # The whole day on one page: it is printed, and one store's day is a few hundred lines at most.
     events = list(counter_day_events(store=store, day=day))
     cash = sum(e.details.get("amount", 0) for e in events if e.type == ParcelEvent.Type.CASH_COLLECTED)

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.models import Merchant, Order, phone_validator
@@ -51,6 +51,8 @@ class CheckoutForm(forms.Form):
     pickup_day = forms.TypedChoiceField(
         label=gettext_lazy("Pickup day"), required=False, coerce=date.fromisoformat, empty_value=None
     )
+    # The page's language when the form was shown, or the picker's when the shopper chose there.
+    language = forms.ChoiceField(choices=Order.Language.choices, widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +77,7 @@ def checkout(request):
             {"merchant": merchant.code, "origin": origin, "size": ITEM["size_class"], "weight": ITEM["weight_g"]}
         )
     )
-    form = CheckoutForm(request.POST or None)
+    form = CheckoutForm(request.POST or None, initial={"language": get_language()})
     store = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -94,6 +96,7 @@ def checkout(request):
                     cash_on_pickup=ITEM["price"] if data["pay_on_pickup"] else 0,
                     parcels=[ParcelSpec(size_class=ITEM["size_class"], weight_g=ITEM["weight_g"])],
                     preferred_pickup_day=data["pickup_day"],
+                    language=data["language"] or get_language(),
                     actor_label=f"merchant:{merchant.code}",
                 )
             except OrderRejected as refused:

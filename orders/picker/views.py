@@ -7,13 +7,14 @@ registered and named in `origin`; the page may be framed only by the merchant's 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from orders.models import Merchant
 from stores.locator import pickup_day_choices
-from stores.models import SizeClass, TemperatureClass
+from stores.models import OpeningHours, SizeClass, TemperatureClass
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
 
@@ -83,4 +84,10 @@ def _picker_texts() -> dict:
         "away": _("%(km)s km away"),
         "chosen": _("You chose %(name)s. You can close this window."),
         "choose": _("Choose %(name)s"),
+        "today": _("Today"),
+        "closed": _("closed"),
+        "week": _("Hours this week"),
+        "weekdays": [str(label) for label in OpeningHours.Weekday.labels],
+        # Which of them is today: stores keep the site's time zone, whatever the shopper's device says.
+        "todayIndex": timezone.localdate().weekday(),
     }

@@ -16,10 +16,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from orders.counter_selectors import counter_cash_due, counter_handover_parcels
-from orders.lifecycle import parcel_record_event, parcel_transition
+from orders.lifecycle import AWAITING_COLLECTION, parcel_record_event, parcel_transition
 from orders.locks import lock_order, lock_parcel, lock_parcels
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
@@ -94,7 +95,8 @@ def _parcel_by_tracking(code: str) -> Parcel | None:
     if len(code) > TRACKING_MAX_LENGTH:
         return None
     try:
-        return Parcel.objects.select_related("order__merchant").get(tracking_number=code)
+        # A sandbox parcel never reaches a counter: its number is unknown here.
+        return Parcel.objects.select_related("order__merchant").get(tracking_number=code, order__livemode=True)
     except Parcel.DoesNotExist:
         return None
 
@@ -140,6 +142,8 @@ def _scanned_parcel(code: str, *, store: Store, clerk, action: str) -> Parcel:
     parcel = _parcel_by_tracking(normalize_scan(code))
     if parcel is None:
         raise _unknown(action, store=store, clerk=clerk)
+    if parcel.shelf_store_id == store.pk and parcel.order.pickup_store_id != store.pk:
+        return parcel  # on this shelf, though addressed elsewhere: a return a shopper dropped off here
     if parcel.order.pickup_store_id != store.pk:
         raise _other_store(parcel, store=store, clerk=clerk, action=action)
     parcel.order.pickup_store = store  # the same row, already loaded: spares the notifications a query
@@ -248,9 +252,10 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
 
 
 def parcel_return_scan_out(*, code: str, store: Store, clerk) -> ScanResult:
-    """Hand an expired parcel from the shelf to the driver for its return to the DC; frees its slot."""
+    """Hand an expired parcel (or a shopper's return dropped off here) from the shelf to the driver for
+    its return to the DC; frees its slot."""
     parcel = _scanned_parcel(code, store=store, clerk=clerk, action="return")
-    if parcel.status == S.EXPIRED and parcel.shelf_store_id == store.pk:
+    if parcel.status in AWAITING_COLLECTION and parcel.shelf_store_id == store.pk:
         slot = parcel.shelf_slot
         try:
             event = parcel_transition(
@@ -288,7 +293,8 @@ def _locked_refusal(until: datetime, store: Store) -> CounterRefusal:
         _("Locked after %(limit)s wrong pickup codes until %(time)s. Ask the shopper to wait or call support.")
         % {
             "limit": CODE_ATTEMPT_LIMIT,
-            "time": formats.time_format(timezone.localtime(until, store.tz), "TIME_FORMAT"),
+            # A 24-hour clock: "p.m." would end the sentence with a second full stop.
+            "time": formats.time_format(timezone.localtime(until, store.tz), "H:i"),
         },
         code=Reason.LOCKED,
         status_code=423,
@@ -331,9 +337,14 @@ def _verify_code_on(parcel: Parcel, *, code_hash: str, store: Store, clerk) -> N
             )
     if locked_until:
         raise _locked_refusal(locked_until, store)
+    left = CODE_ATTEMPT_LIMIT - attempts
     raise CounterRefusal(
-        _("Wrong pickup code. %(left)s tries left before this parcel is locked for %(minutes)s minutes.")
-        % {"left": CODE_ATTEMPT_LIMIT - attempts, "minutes": int(CODE_LOCK_DURATION.total_seconds() // 60)},
+        ngettext(
+            "Wrong pickup code. %(left)s try left before this parcel is locked for %(minutes)s minutes.",
+            "Wrong pickup code. %(left)s tries left before this parcel is locked for %(minutes)s minutes.",
+            left,
+        )
+        % {"left": left, "minutes": int(CODE_LOCK_DURATION.total_seconds() // 60)},
         code=Reason.WRONG_CODE,
     )
 

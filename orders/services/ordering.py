@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,8 @@ S = Parcel.Status
 # Volume units a size class takes in a vehicle, when the merchant does not say.
 DEFAULT_VOLUME_UNITS = {SizeClass.S: 1, SizeClass.M: 3, SizeClass.L: 6}
 BEFORE_DISPATCH = frozenset({S.CREATED, S.AT_DC, S.PLANNED})
+# Taiwan keeps one time zone, so a store's zone says whether it is in Taiwan (stores have no country).
+TAIWAN_TIME_ZONE = "Asia/Taipei"
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,12 @@ def order_create(
     shopper_email: str = "",
     cash_on_pickup: int = 0,
     preferred_pickup_day: date | None = None,
+    language: str | None = None,
     actor_label: str = "",
+    livemode: bool = True,
 ) -> Order:
-    """`preferred_pickup_day` None means as soon as possible."""
+    """`preferred_pickup_day` None means as soon as possible; `language` None, the store's default;
+    `livemode` False makes a sandbox order."""
     if not parcels:
         raise OrderRejected({"parcels": [_("An order needs at least one parcel.")]})
     with transaction.atomic():
@@ -82,7 +88,7 @@ def order_create(
         problems = store_problems(store=store, parcels=parcels, cash_on_pickup=cash_on_pickup)
         if day_problem := pickup_day_problem(preferred_pickup_day):
             problems["preferred_pickup_day"] = [day_problem]
-        if Order.objects.filter(merchant=merchant, reference=reference).exists():
+        if Order.objects.filter(merchant=merchant, livemode=livemode, reference=reference).exists():
             problems["reference"] = [_("You already have an order with reference %(ref)s.") % {"ref": reference}]
         if problems:
             raise OrderRejected(problems)
@@ -95,6 +101,8 @@ def order_create(
             pickup_store=store,
             cash_on_pickup=cash_on_pickup,
             preferred_pickup_day=preferred_pickup_day,
+            language=language or order_language_default(store),
+            livemode=livemode,
         )
         for spec in parcels:
             parcel = Parcel.objects.create(
@@ -107,6 +115,14 @@ def order_create(
             )
             parcel_record_creation(parcel=parcel, actor_label=actor_label)
     return order
+
+
+def order_language_default(store: Store) -> str:
+    """The shopper's language when the checkout does not say: Traditional Chinese at a store in Taiwan,
+    else the site's language."""
+    if store.time_zone == TAIWAN_TIME_ZONE:
+        return Order.Language.ZH_HANT
+    return settings.LANGUAGE_CODE
 
 
 def store_problems(

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from orders.tracking import views
+from orders.tracking import returns, views
 
 app_name = "tracking"
 
 urlpatterns = [
     path("", views.lookup, name="lookup"),
     path("<str:tracking_number>/", views.parcel_page, name="parcel"),
+    path("<str:tracking_number>/return/", returns.start_return, name="return"),
 ]

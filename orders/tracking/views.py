@@ -32,6 +32,7 @@ from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
 from orders.services.ordering import BEFORE_DISPATCH, OrderRejected, order_set_pickup_day
 from orders.tracking.codes import barcode_data_uri, qr_data_uri
+from orders.tracking.returns import return_context
 from stores.locator import pickup_day_options
 
 S = Parcel.Status
@@ -241,4 +242,5 @@ def parcel_page(request, tracking_number: str):
     if parcel.status == Parcel.Status.AT_STORE:
         code = pickup_code_for(parcel.order)
         context.update(pickup_code=code, qr=qr_data_uri(code), barcode=barcode_data_uri(code))
+    context.update(return_context(parcel))
     return render(request, "tracking/parcel.html", context, status=status)

@@ -142,12 +142,24 @@ class SearchParams:
     it takes to write out the plan). A single worker searches in the caller's process, where native
     code cannot be interrupted: it relies on OR-Tools honouring the limit, which it does between
     search steps; callers that need a hard bound there use `routing.engine.solve_isolated`.
+
+    `engine` chooses the search: "ortools" (the searches above), "pyvrp" (PyVRP's iterated local
+    search alone, in this process) or "portfolio" (both at once, the OR-Tools search in worker
+    processes beside PyVRP, and their routes recombined; see routing.engine.portfolio).
     """
 
     time_limit_s: float = 30.0
     seed: int = 0
     solution_limit: int | None = None
     workers: int = 1
+    engine: str = "ortools"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ProblemError(f"engine: must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+
+
+ENGINES = ("ortools", "pyvrp", "portfolio")
 
 
 def overrun_slack(time_limit_s: float) -> float:

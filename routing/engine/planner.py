@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from routing.engine import clock
+from routing.engine import clock, portfolio
 from routing.engine.model import (
     REASON_FLEET_FULL,
     REASON_NO_SOLUTION,
@@ -16,7 +16,6 @@ from routing.engine.model import (
     Unserved,
 )
 from routing.engine.schedule import can_leave, drive, locked_route_nodes, unservable_reason
-from routing.engine.search import best_of_portfolio
 from routing.engine.workers import GRACE_S, Workers, run_isolated
 
 DEFAULT_PARAMS = SearchParams()
@@ -43,7 +42,7 @@ def solve(problem: Problem, params: SearchParams = DEFAULT_PARAMS) -> Solution:
     else:
         deadline = started + params.time_limit_s
         with Workers() as children:
-            best = best_of_portfolio(problem, fleet, locked, candidates, params, deadline, children)
+            best = portfolio.search(problem, fleet, locked, candidates, params, deadline, children)
 
     routes = []
     served: set[int] = set()

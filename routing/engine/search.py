@@ -127,7 +127,7 @@ def _fewest_vehicles(problem: Problem, fleet: list[Vehicle], free: list[int], ro
 _LATER_ROUND_RUIN = 2
 
 
-def best_of_portfolio(
+def ortools_search(
     problem: Problem,
     fleet: list[Vehicle],
     locked: dict[str, list[int]],
@@ -135,8 +135,10 @@ def best_of_portfolio(
     params: SearchParams,
     deadline: float,
     children: Workers,
-) -> dict[int, list[int]] | None:
-    """The best plan of the portfolio's workers, each searching until `deadline` (clock.now()).
+    keep_pool: bool = False,
+) -> Outcome | None:
+    """The best plan of the portfolio's workers, each searching until `deadline` (clock.now()), with
+    the routes pooled for recombination if `keep_pool` (or if it recombined them itself).
 
     With one worker it runs here. With more, every worker runs in one of the `children` (none in
     this process, which could not be interrupted), which is killed if it overruns, and so does the
@@ -155,6 +157,7 @@ def best_of_portfolio(
     began = clock.now()
     first_share = _FIRST_SECTOR_ROUND_SHARE if by_sector else 1 / rounds
     recombining = rounds > 1
+    pooling = recombining or keep_pool
     recombine_s = _RECOMBINE_SHARE * (deadline - began) / rounds if recombining else 0.0
     descent_s = _SWAP_STAR_SHARE * recombine_s if by_sector else 0.0
     first_fleets = _first_round_fleets(problem, fleet, locked, candidates, workers) if by_sector else [fleet] * workers
@@ -173,7 +176,7 @@ def best_of_portfolio(
         )
         start = None if best is None else best.routes
         whole = SearchJob(
-            problem, fleet, locked, candidates, searches[0], params, seeds[0], until, start, polish, recombining
+            problem, fleet, locked, candidates, searches[0], params, seeds[0], until, start, polish, pooling
         )
         if sectors is None:
             jobs = [
@@ -204,8 +207,8 @@ def best_of_portfolio(
         if not found:
             continue
         best = min(found, key=lambda o: _rank(o, fewest_routes_first=by_sector and r == 0))
+        pool.update(route for o in outcomes if o is not None for route in o.pool)
         if recombining:
-            pool.update(route for o in outcomes if o is not None for route in o.pool)
             timed = None if params.solution_limit is not None else ends - descent_s
             recombined = children.run(
                 [(recombine, (problem, fleet, locked, best, pool, timed, r < rounds - 1))],
@@ -214,7 +217,7 @@ def best_of_portfolio(
             best = recombined or best
         if descent is not None:
             best = descent(best, None if params.solution_limit is not None else ends)
-    return None if best is None else best.routes
+    return None if best is None else replace(best, pool=frozenset(pool))
 
 
 def _first_round_fleets(

@@ -90,26 +90,41 @@ class Workers:
         results in order, with None for a call whose child had not answered by `deadline` (a
         `clock.now()` value) or died without answering: such a child is killed, never waited
         for. An exception raised by a call is raised here, once every child is stopped."""
-        results: list[object | None] = [None] * len(calls)
-        pending: dict[Connection, int] = {}
         for k, call in enumerate(calls):
-            _, connection = self._child(k)
-            connection.send(call)
-            pending[connection] = k
+            self.submit(k, call)
+        return self.collect(range(len(calls)), deadline=deadline)
+
+    def submit(self, k: int, call: tuple[Callable, tuple]) -> None:
+        """Start `target(*args)` in the k-th child and return at once; `collect` gets the result."""
+        _, connection = self._child(k)
+        connection.send(call)
+
+    def collect(self, slots: Sequence[int], *, deadline: float) -> list[object | None]:
+        """The results of the calls submitted to the children in `slots`, as `run` returns them."""
+        results: list[object | None] = [None] * len(slots)
+        pending: dict[Connection, tuple[int, int]] = {}
+        for i, k in enumerate(slots):
+            pending[self._child(k)[1]] = (i, k)
         error: Exception | None = None
-        while pending and error is None and (left := deadline - clock.now()) > 0:
-            for connection in wait(list(pending), timeout=left):
-                k = pending.pop(connection)
+        while pending and error is None:
+            # An answer already waiting is taken even once the deadline has passed (the caller may
+            # come late, as the portfolio does after its own search): only silence is cut off.
+            left = deadline - clock.now()
+            ready = wait(list(pending), timeout=max(0.0, left))
+            if not ready and left <= 0:
+                break
+            for connection in ready:
+                i, k = pending.pop(connection)
                 try:
                     ok, payload = connection.recv()
                 except EOFError:
                     self._stop(k)  # died without answering: like a child that overran, no result
                     continue
                 if ok:
-                    results[k] = payload
+                    results[i] = payload
                 else:
                     error = payload
-        for k in pending.values():
+        for _, k in pending.values():
             self._stop(k)
         if error is not None:
             self.close()
@@ -206,8 +221,8 @@ def _serve(connection: Connection) -> None:
     while True:
         try:
             target, args = connection.recv()
-        except EOFError:
-            return
+        except (EOFError, ConnectionResetError):
+            return  # the parent is done with this worker (a reset: it left an answer unread)
         connection.send(_outcome(target, args))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -23,6 +22,7 @@ from routing.models import (
 )
 from routing.problem_builder import RegionProblem, build_problem, open_entries
 from routing.services.plans import plan_refresh_totals, route_write
+from routing.services.wording import reasons_text
 from stores.models import Vehicle
 
 
@@ -30,6 +30,24 @@ def _require_editable(region_plan: RegionPlan) -> None:
     if not region_plan.editable:
         raise ConflictError(
             _("Region %(region)s is %(status)s: only a planned, not yet approved region can be changed.")
+            % {"region": region_plan.region.code, "status": region_plan.get_status_display()},
+            code="plan_frozen",
+        )
+
+
+# What a failed region needs to be run again successfully (its conditions, vehicles and locks) can be
+# changed as on a planned one; its routes (those of its last plan) cannot be rearranged by hand.
+ADJUSTABLE = (RegionPlan.Status.PLANNED, RegionPlan.Status.FAILED)
+
+
+def region_plan_adjustable(region_plan: RegionPlan) -> bool:
+    return region_plan.status in ADJUSTABLE
+
+
+def _require_adjustable(region_plan: RegionPlan) -> None:
+    if not region_plan_adjustable(region_plan):
+        raise ConflictError(
+            _("Region %(region)s is %(status)s: only a planned or failed region can be changed.")
             % {"region": region_plan.region.code, "status": region_plan.get_status_display()},
             code="plan_frozen",
         )
@@ -66,7 +84,7 @@ def region_plan_set_conditions(*, region_plan: RegionPlan, condition: str, facto
         raise DomainError(_("Choose one of the listed conditions."), field="condition")
     with transaction.atomic():
         rp = lock_region_plan(region_plan.pk)
-        _require_editable(rp)
+        _require_adjustable(rp)
         rp.condition = condition
         rp.condition_factor = condition_factor_for(condition, factor) if condition else None
         rp.save(update_fields=["condition", "condition_factor"])
@@ -77,7 +95,7 @@ def region_plan_set_vehicles(*, region_plan: RegionPlan, vehicles: list[Vehicle]
     """The vehicles the region may use when it is next optimised. A vehicle serves one region a day."""
     with transaction.atomic():
         rp = lock_region_plan(region_plan.pk)
-        _require_editable(rp)
+        _require_adjustable(rp)
         wrong_dc = [v.name for v in vehicles if v.dc_id != rp.run.dc_id]
         if wrong_dc:
             raise DomainError(
@@ -99,7 +117,7 @@ def region_plan_set_vehicles(*, region_plan: RegionPlan, vehicles: list[Vehicle]
 def route_set_locked(*, route: PlannedRoute, locked: bool) -> PlannedRoute:
     with transaction.atomic():
         rp = lock_region_plan(route.region_plan_id)
-        _require_editable(rp)
+        _require_adjustable(rp)
         PlannedRoute.objects.filter(pk=route.pk).update(locked=locked)
     route.locked = locked
     return route
@@ -123,15 +141,15 @@ class MovePreview:
 
 def stop_move_preview(*, stop: PlannedStop, target: PlannedRoute, position: int) -> MovePreview:
     """Move `stop` to `position` (1-based) of `target` on paper: both routes are re-driven in their
-    new order with the solver (every stop locked, so nothing else changes) and checked independently."""
+    new order with the solver (every stop locked, so nothing else changes) and checked independently.
+    A lock keeps the solver off a route, not the planner: a locked route (one moved before) takes
+    further moves by hand, and saving locks both routes."""
     source = stop.route
     # Read afresh: a plan approved since this page was loaded is frozen.
     rp = RegionPlan.objects.select_related("run__dc", "region").get(pk=source.region_plan_id)
     _require_editable(rp)
     if target.region_plan_id != rp.pk:
         raise DomainError(_("The stop can only move to a route of the same region plan."), field="route")
-    if source.locked or target.locked:
-        raise ConflictError(_("A locked route keeps its stops: unlock it first."), code="route_locked")
     orders = {r.pk: [s.store_id for s in r.stops.all()] for r in {source, target}}
     orders[source.pk].remove(stop.store_id)
     position = max(1, min(position, len(orders[target.pk]) + 1))
@@ -151,11 +169,11 @@ def stop_move_preview(*, stop: PlannedStop, target: PlannedRoute, position: int)
     try:
         solution = engine.solve(region_problem.problem, engine.SearchParams(time_limit_s=1))
     except engine.ProblemError as error:
-        preview.refusal = _readable(str(error), region_problem)
+        preview.refusal = reasons_text(rp, [str(error)], moving=True)[0]
         return preview
     violations = check(region_problem.problem, solution)
     if violations:
-        preview.refusal = "; ".join(_readable(v, region_problem) for v in violations)
+        preview.refusal = "; ".join(reasons_text(rp, violations, moving=True))
         return preview
     by_vehicle = {r.vehicle_id: r for r in solution.routes}
     preview.routes = {pk: by_vehicle[str(routes[pk].vehicle_id)] for pk, order in orders.items() if order}
@@ -188,19 +206,3 @@ def stop_move(*, stop: PlannedStop, target: PlannedRoute, position: int) -> Move
                 route.delete()  # its last stop moved away: the vehicle is free again
         plan_refresh_totals(region_plan=rp)
     return preview
-
-
-def _readable(message: str, region_problem: RegionProblem) -> str:
-    """The solver names vehicles and stops by id; the planner knows them by name and store code."""
-    message = re.sub(
-        r"vehicle (\d+)", lambda m: _("vehicle %(name)s") % {"name": _name(region_problem.vehicles, m[1])}, message
-    )
-    return re.sub(r"stop (\d+)", lambda m: _("store %(code)s") % {"code": _code(region_problem.stores, m[1])}, message)
-
-
-def _name(vehicles, key: str) -> str:
-    return vehicles[key].name if key in vehicles else key
-
-
-def _code(stores, key: str) -> str:
-    return stores[key].code if key in stores else key

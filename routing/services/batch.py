@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
+from orders.lifecycle import AWAITING_COLLECTION
 from orders.models import Parcel
 from routing import engine
 from routing.locks import lock_region_plan, lock_run
@@ -131,13 +132,13 @@ def _take_parcels(run: BatchRun) -> list[RegionPlan]:
     stores' forecast free slots and the fleet's space; expired parcels on shelves), one region plan
     per region with work, and share the DC's vehicles out between the regions. What is held back is
     recorded with the reason (see routing.services.intake)."""
-    S = Parcel.Status
     ready = Q(status_changed_at__lte=run.cutoff) | Q(status_changed_at__isnull=True)
     at_dc = intake.deliveries_at_dc(run, ready)
     deliveries, held = intake.select_deliveries(run, at_dc)
-    # An expired parcel is collected from the store whose shelf holds it (its pickup store).
+    # An expired parcel (or a shopper's return dropped off at a store) is collected from the store whose
+    # shelf holds it.
     collects = list(
-        Parcel.objects.filter(status=S.EXPIRED)
+        Parcel.objects.filter(status__in=AWAITING_COLLECTION, order__livemode=True)
         .annotate(
             at_store=Coalesce("shelf_store_id", "order__pickup_store_id"),
             at_region=Coalesce("shelf_store__region_id", "order__pickup_store__region_id"),
@@ -308,7 +309,10 @@ def region_plan_solve(*, region_plan_id: int, worker: str, solve: Solve | None =
         try:
             region_problem = build_region_problem(rp)
             solution = solve(
-                region_problem.problem, engine.SearchParams(time_limit_s=rp.run.time_limit_s, seed=rp.region_id)
+                region_problem.problem,
+                engine.SearchParams(
+                    time_limit_s=rp.run.time_limit_s, seed=rp.region_id, engine=settings.PICKUP_ROUTING_ENGINE
+                ),
             )
             if not solution.routes and any(u.reason == engine.REASON_NO_SOLUTION for u in solution.unserved):
                 # Nothing planned at all is a failed region, to be run again, not a plan of unserved stops.

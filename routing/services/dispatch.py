@@ -14,6 +14,7 @@ from orders.locks import lock_parcels
 from orders.models import Parcel
 from routing.locks import lock_region_plan
 from routing.models import PlannedRoute, PlanParcel, RegionPlan
+from routing.services.wording import route_label
 
 
 def region_plan_approve(*, region_plan: RegionPlan, user) -> RegionPlan:
@@ -59,10 +60,10 @@ def route_dispatch(*, route: PlannedRoute, user, confirm_not_loaded: bool = Fals
         if unloaded and not confirm_not_loaded:
             raise ConflictError(
                 _(
-                    "%(count)d of %(total)d parcels of route %(number)s are not loaded. Confirm to dispatch without "
+                    "%(count)d of %(total)d parcels of %(route)s are not loaded. Confirm to dispatch without "
                     "them: they go back to the DC and are planned again in the next batch."
                 )
-                % {"count": len(unloaded), "total": entries.count(), "number": route.number},
+                % {"count": len(unloaded), "total": entries.count(), "route": route_label(route)},
                 code="not_loaded",
             )
         changed = PlannedRoute.objects.filter(pk=route.pk, dispatched_at__isnull=True).update(
@@ -70,7 +71,7 @@ def route_dispatch(*, route: PlannedRoute, user, confirm_not_loaded: bool = Fals
         )
         if not changed:
             raise ConflictError(
-                _("Route %(number)s has been dispatched already.") % {"number": route.number}, code="already_dispatched"
+                _("%(route)s has been dispatched already.") % {"route": route_label(route)}, code="already_dispatched"
             )
         parcel_ids = PlanParcel.objects.filter(stop__route=route, kind=PlanParcel.Kind.DELIVER).values_list(
             "parcel_id", flat=True

@@ -53,7 +53,10 @@ def pickup_day_of(preferred: date | None, created_at: datetime) -> date:
 
 
 def deliveries_at_dc(run: BatchRun, ready) -> list[Delivery]:
-    rows = Parcel.objects.filter(ready, status=Parcel.Status.AT_DC, order__pickup_store__region__dc=run.dc).values_list(
+    # Sandbox orders (test keys) never reach a batch: their parcels move only by the sandbox's advance call.
+    rows = Parcel.objects.filter(
+        ready, status=Parcel.Status.AT_DC, order__pickup_store__region__dc=run.dc, order__livemode=True
+    ).values_list(
         "pk",
         "order__pickup_store_id",
         "order__pickup_store__region_id",

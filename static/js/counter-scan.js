@@ -37,6 +37,15 @@
     if (body.big) result.appendChild(line("scan-slot", body.big));
     result.appendChild(line("scan-message", body.message));
     if (body.code) result.appendChild(line("scan-code", body.code));
+    if (body.link) {
+      var next = document.createElement("a");
+      next.className = "button primary";
+      next.href = body.link.url;
+      next.textContent = body.link.label;
+      var p = line("scan-link", "");
+      p.appendChild(next);
+      result.appendChild(p);
+    }
   }
 
   function renderRecent() {

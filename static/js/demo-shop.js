@@ -18,6 +18,9 @@
     document.querySelector("input[name=store_code]").value = store.code;
     var day = document.querySelector("select[name=pickup_day]");
     if (day && typeof event.data.pickup_day === "string") day.value = event.data.pickup_day;
+    if (typeof event.data.language === "string") {
+      document.querySelector("input[name=language]").value = event.data.language;
+    }
     var chosen = document.getElementById("chosen-store");
     chosen.textContent = "";
     var name = document.createElement("strong");

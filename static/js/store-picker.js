@@ -64,6 +64,26 @@
     return parts.join(" · ");
   }
 
+  // Today's hours in a line, the week on demand; a store open 24 hours says so in its facts already.
+  function showHours(container, store) {
+    if (store.is_24h) return;
+    var byDay = {};
+    store.opening_hours.forEach(function (interval) { byDay[interval.weekday] = interval.opens + "–" + interval.closes; });
+    container.querySelector(".hours-today").textContent = texts.today + " " + (byDay[texts.todayIndex] || texts.closed);
+    container.querySelector("summary").textContent = texts.week;
+    var rows = container.querySelector("tbody");
+    texts.weekdays.forEach(function (name, day) {
+      var row = rows.insertRow();
+      if (day === texts.todayIndex) row.className = "today";
+      var head = document.createElement("th");
+      head.scope = "row";
+      head.textContent = name;
+      row.appendChild(head);
+      row.insertCell().textContent = byDay[day] || texts.closed;
+    });
+    container.hidden = false;
+  }
+
   function render(stores) {
     list.innerHTML = "";
     markers.clearLayers();
@@ -75,6 +95,7 @@
       item.querySelector(".store-name").textContent = (index + 1) + ". " + store.name;
       item.querySelector(".store-address").textContent = store.address;
       item.querySelector(".store-facts").textContent = facts(store);
+      showHours(item.querySelector(".store-hours"), store);
       var reason = item.querySelector(".store-reason");
       var button = item.querySelector(".choose");
       button.setAttribute("aria-label", fmt(texts.choose, { name: store.name }));
@@ -104,7 +125,9 @@
     var message = {
       type: "pickup:store-selected",
       store: { code: store.code, name: store.name, address: store.address },
-      pickup_day: day ? day.value : ""
+      pickup_day: day ? day.value : "",
+      // The shopper's language on this page: the checkout records it with the order.
+      language: document.documentElement.lang
     };
     var target = window.opener || (window.parent !== window ? window.parent : null);
     if (target) target.postMessage(message, origin);

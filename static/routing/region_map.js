@@ -1,5 +1,6 @@
-// Draws a region's routes with Leaflet on a plain background: no tile server is needed (a tile URL
-// in the page's data-tile-url adds one). Each route gets its colour, the DC and every stop a label.
+// Draws a region's routes (or the whole day's, each named with its region) with Leaflet on a plain
+// background: no tile server is needed (a tile URL in the page's data-tile-url adds one, and a server
+// that does not answer leaves the plain background). Each route gets its colour, the DC and every stop a label.
 (function () {
   "use strict";
   var element = document.getElementById("region-map");
@@ -20,14 +21,16 @@
   }
 
   data.routes.forEach(function (route) {
+    var name = (route.region ? route.region + " " : "") + route.number;
     var line = [[data.dc.lat, data.dc.lon]];
     route.stops.forEach(function (stop) {
       line.push([stop.lat, stop.lon]);
       bounds.push([stop.lat, stop.lon]);
-      L.marker([stop.lat, stop.lon], { icon: label(stop.position, route.colour, "stop-label"), title: route.number + "." + stop.position + " " + stop.label, keyboard: false }).addTo(map);
+      L.marker([stop.lat, stop.lon], { icon: label(stop.position, route.colour, "stop-label"), title: name + "." + stop.position + " " + stop.label, keyboard: false }).addTo(map);
     });
     line.push([data.dc.lat, data.dc.lon]);
-    L.polyline(line, { color: route.colour, weight: 4, opacity: 0.85, className: "route-line route-" + route.number }).addTo(map);
+    L.polyline(line, { color: route.colour, weight: 4, opacity: 0.85, className: "route-line route-" + route.number })
+      .bindTooltip(name + " – " + route.vehicle).addTo(map);
   });
   data.unserved.forEach(function (stop) {
     bounds.push([stop.lat, stop.lon]);

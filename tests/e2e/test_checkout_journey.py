@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from orders.models import Order
 from stores.models import SizeClass
 from tests.factories import MerchantFactory, StoreFactory
 
@@ -48,11 +49,14 @@ def test_shopper_picks_a_store_places_the_order_and_tracks_it(page, shop):
     expect(tiny.get_by_role("button")).to_be_disabled()
     expect(tiny).to_contain_text("up to 0.5 kg")
     # when the shopper chooses a store
+    page.evaluate("window.addEventListener('message', (event) => { window.picked = event.data; })")
     picker.get_by_role("button", name="Choose Da'an Heping").click()
-    # then the shop has it and the order goes through the platform
+    # then the shop has it, with the shopper's language, and the order goes through the platform
     expect(page.locator("#chosen-store")).to_contain_text("Da'an Heping")
+    assert page.evaluate("window.picked.language") == "en"
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
+    assert Order.objects.get().language == "en"
     tracking = page.get_by_test_id("tracking-number").inner_text()
     assert re.fullmatch(r"\d{12}", tracking)
     # and the shopper can follow the parcel

@@ -2,9 +2,10 @@
 
 Nothing is written by hand after the network and the accounts exist: every status comes from a
 person's screen (the dock, the planner, the driver, the clerk, the shopper's tracking page) or from
-the jobs operators run. Two orders ride together: the first is collected by its shopper; the second
-is never collected, expires, rides back on a later route and is handed to the merchant, whose
-`returned` webhook arrives at a small receiver on 127.0.0.1 and passes the signature check.
+the jobs operators run. Two orders ride together: the first is collected by its shopper, who then
+returns it from the tracking page and drops it off at the store; the second is never collected and
+expires. Both ride back on a later route and are handed to the merchant, whose `returned` webhooks
+arrive at a small receiver on 127.0.0.1 and pass the signature check.
 """
 
 import json
@@ -198,6 +199,31 @@ def test_a_parcel_from_the_merchants_api_to_the_shopper_and_a_return_to_the_merc
     expect(clerk.get_by_text("Handed over 1 parcel(s) to Lin Mei-Ling.")).to_be_visible()
     receiver.wait_for("picked_up", kept_tn)
 
+    # --- the shopper returns the collected parcel: started on the tracking page within the return window,
+    # a store chosen from the list, the return code shown; the clerk's drop-off scan gives it a slot
+    shopper.goto(f"/track/{kept_tn}/")
+    shopper.get_by_test_id("start-return").click()
+    shopper.get_by_role("radio", name=re.compile("Banqiao Station")).check()
+    shopper.get_by_label("Reason (optional)").fill("Wrong size")
+    shopper.get_by_role("button", name="Start the return").click()
+    expect(shopper.get_by_test_id("status")).to_have_text("Return requested")
+    expect(shopper.get_by_test_id("return-store")).to_contain_text("Banqiao Station")
+    return_code = shopper.get_by_test_id("return-code").inner_text()
+    receiver.wait_for("return_requested", kept_tn)
+    shot(shopper, "5a-tracking-return-code")
+    clerk.get_by_role("link", name="Return drop-off").click()
+    expect(clerk.get_by_label("Scan or type the return code, then Enter")).to_be_focused()
+    clerk.keyboard.type(return_code)
+    clerk.keyboard.press("Enter")
+    expect(clerk.locator("#scan-result")).to_have_css("color", GREEN)
+    expect(clerk.locator("#scan-result .scan-slot")).to_have_text("Slot 1")
+    clerk.get_by_role("link", name="Print the return label").click()
+    expect(clerk.get_by_test_id("return-label")).to_contain_text(kept_tn)
+    shot(clerk, "5b-counter-return-label")
+    receiver.wait_for("return_at_store", kept_tn)
+    shopper.reload()
+    expect(shopper.get_by_test_id("return-status")).to_contain_text("Dropped off at Banqiao Station")
+
     # --- the return path. The hourly expiry job (Celery beat's `orders.expire_overdue_parcels`) runs
     # through its public entry, `.delay()`, as beat would send it. To make it due, the clock of this
     # process (which is also the live server's: it runs in a thread here) is moved past the unclaimed
@@ -210,7 +236,7 @@ def test_a_parcel_from_the_merchants_api_to_the_shopper_and_a_return_to_the_merc
     assert expire_overdue_parcels.delay().get() == 1
     receiver.wait_for("expired", back_tn)
 
-    # the planner runs that day's batch: the expired parcel is a collect at W001
+    # the planner runs that day's batch: the expired parcel and the return are collects at W001
     day2 = timezone.localdate(timezone=world["dc"].tz).isoformat()
     run_batch_and_approve(planner, day2)
     dispatch_route(planner, number=1, parcels=0)
@@ -219,22 +245,27 @@ def test_a_parcel_from_the_merchants_api_to_the_shopper_and_a_return_to_the_merc
     driver.goto("/dc/driver/")
     driver.get_by_role("link", name=re.compile(f"{day2} · route 1")).click()
     stop = driver.locator("#stop-1")
-    expect(stop).to_contain_text("(0 of 1 handed to you)")
+    expect(stop).to_contain_text("(0 of 2 handed to you)")
     with driver.expect_navigation():
         stop.get_by_role("button", name="Arrived").click()
     clerk.goto("/counter/returns/")
     clerk.get_by_label("Scan an expired parcel as you give it to the driver").focus()
-    clerk.keyboard.type(back_tn)
-    clerk.keyboard.press("Enter")
-    expect(clerk.locator("#scan-result")).to_have_css("color", GREEN)
+    for number in (back_tn, kept_tn):
+        clerk.keyboard.type(number)
+        clerk.keyboard.press("Enter")
+        expect(clerk.locator("#scan-result .scan-code")).to_have_text(number)
+        expect(clerk.locator("#scan-result")).to_have_css("color", GREEN)
+    receiver.wait_for("return_in_transit", kept_tn)
     driver.reload()
-    expect(stop).to_contain_text("(1 of 1 handed to you)")
+    expect(stop).to_contain_text("(2 of 2 handed to you)")
     with driver.expect_navigation():
         stop.get_by_role("button", name="Left").click()
 
     # the dock scans the return in and hands the merchant its consignment: the `returned` webhook
-    dock_return(dock, back_tn, "Book Nook")
+    dock_return(dock, [back_tn, kept_tn], "Book Nook")
     shot(dock, "6-return-handed-over")
+    receiver.wait_for("at_dc_return", kept_tn)
+    receiver.wait_for("returned", kept_tn)
     headers, body = receiver.wait_for("returned", back_tn)
     # The merchant checks it on receipt, on its own clock: in this journey the moved one (the signature
     # carries the sender's time, and a stale one is refused as a replay).
@@ -248,6 +279,9 @@ def test_a_parcel_from_the_merchants_api_to_the_shopper_and_a_return_to_the_merc
     shopper.get_by_label("Last 4 digits of your phone").fill("4321")
     shopper.get_by_role("button", name="Track").click()
     expect(shopper.get_by_test_id("status")).to_have_text("Returned to the merchant")
+    shopper.goto(f"/track/{kept_tn}/")
+    expect(shopper.get_by_test_id("status")).to_have_text("Returned to the merchant")
+    expect(shopper.get_by_test_id("return-status")).to_have_text("Handed back to the shop.")
 
 
 def dispatch_route(planner, *, number: int, parcels: int) -> None:
@@ -294,16 +328,20 @@ def dock_load(dock, numbers):
     expect(dock.locator(".load-progress")).to_contain_text(f"{len(numbers)} of {len(numbers)} loaded")
 
 
-def dock_return(dock, number: str, merchant_name: str):
-    """Returns home: the parcel scanned in off the truck, then its merchant's consignment handed over."""
+def dock_return(dock, numbers: list[str], merchant_name: str):
+    """Returns home: the parcels scanned in off the truck, then their merchant's consignment handed over."""
     dock.goto("/dc/")
     dock.get_by_role("link", name="Returns", exact=True).click()
-    dock_scan(dock, "Scan each returning parcel, then Enter", number)
-    expect(dock.locator("#scan-result")).to_have_css("color", GREEN)
+    for number in numbers:
+        dock_scan(dock, "Scan each returning parcel, then Enter", number)
+        expect(dock.locator("#scan-result")).to_have_css("color", GREEN)
     dock.reload()
-    dock.get_by_role("link", name=re.compile(f"^{merchant_name}: 1 parcels")).click()
-    expect(dock.get_by_role("cell", name=number)).to_be_visible()
+    dock.get_by_role("link", name=re.compile(f"^{merchant_name}: {len(numbers)} parcels")).click()
+    for number in numbers:
+        expect(dock.get_by_role("cell", name=number)).to_be_visible()
     dock.get_by_label("Handed to (name)").fill("Wang Hsiao-Ming (Book Nook)")
     with dock.expect_navigation():
         dock.get_by_role("button", name="Hand over to the merchant").click()
-    expect(dock.get_by_text("Handed 1 parcels to Wang Hsiao-Ming (Book Nook); the merchant is told.")).to_be_visible()
+    expect(
+        dock.get_by_text(f"Handed {len(numbers)} parcels to Wang Hsiao-Ming (Book Nook); the merchant is told.")
+    ).to_be_visible()

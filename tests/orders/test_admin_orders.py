@@ -40,6 +40,7 @@ def test_where_when_and_how_much_are_read_only_on_the_order_form(staff, make_par
             "shopper_name": "Chen Wei",
             "shopper_email": "",
             "shopper_phone": "0911222333",
+            "language": "zh-hant",
             "pickup_store": other_store.pk,
             "preferred_pickup_day": pickup_day_choices()[1].isoformat(),
             "cash_on_pickup": 0,
@@ -50,10 +51,10 @@ def test_where_when_and_how_much_are_read_only_on_the_order_form(staff, make_par
         },
     )
 
-    # then only the shopper's contact changed
+    # then only the shopper's contact and language changed
     assert response.status_code == 302
     order.refresh_from_db()
-    assert order.shopper_name == "Chen Wei"
+    assert (order.shopper_name, order.language) == ("Chen Wei", "zh-hant")
     assert (order.pickup_store.code, order.preferred_pickup_day, order.cash_on_pickup) == ("A001", None, 100)
 
 

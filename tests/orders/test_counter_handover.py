@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import DomainError
 from orders.models import Parcel, ParcelEvent
@@ -125,12 +125,14 @@ def test_five_wrong_codes_on_a_parcel_lock_it_for_fifteen_minutes(on_shelf, stor
         with pytest.raises(CounterRefusal) as refused:
             handover_open(code=WRONG, tracking_number=parcel.tracking_number, store=store, clerk=clerk)
         assert refused.value.code == Reason.WRONG_CODE
-        assert f"{CODE_ATTEMPT_LIMIT - attempt} tries left" in refused.value.message
+        left = CODE_ATTEMPT_LIMIT - attempt
+        assert (f"{left} tries left" if left > 1 else "1 try left") in refused.value.message
     # then the fifth locks it
     before = timezone.now()
     with pytest.raises(CounterRefusal) as locked:
         handover_open(code=WRONG, tracking_number=parcel.tracking_number, store=store, clerk=clerk)
     assert (locked.value.code, locked.value.status_code) == (Reason.LOCKED, 423)
+    assert ".." not in locked.value.message and locked.value.message.count(".") == 2, locked.value.message
     parcel.refresh_from_db()
     assert before + timedelta(minutes=15) <= parcel.code_locked_until <= timezone.now() + timedelta(minutes=15)
     types = list(
@@ -172,3 +174,19 @@ def test_handover_of_a_parcel_not_yet_on_the_shelf_is_refused(in_transit, store,
     with pytest.raises(CounterRefusal) as refused:
         handover_open(code=WRONG, tracking_number=parcel.tracking_number, store=store, clerk=clerk)
     assert refused.value.code == Reason.NOT_ON_SHELF
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"), [("en", "1 try left before", "tries"), ("zh-hant", "再錯 1 次", "tries")]
+)
+def test_the_last_try_is_said_in_the_singular(on_shelf, store, clerk, language, said, not_said):
+    # given a parcel one wrong code short of the lock
+    parcel, _code = on_shelf()
+    for _ in range(CODE_ATTEMPT_LIMIT - 2):
+        with pytest.raises(CounterRefusal):
+            handover_open(code=WRONG, tracking_number=parcel.tracking_number, store=store, clerk=clerk)
+    # when the next wrong code is typed
+    with translation.override(language), pytest.raises(CounterRefusal) as refused:
+        handover_open(code=WRONG, tracking_number=parcel.tracking_number, store=store, clerk=clerk)
+    # then
+    assert said in refused.value.message and not_said not in refused.value.message

@@ -1,9 +1,11 @@
 """The counter and the shopper side meet at the gate's committed event: a scan-in at the counter
 notifies the shopper and the merchant without the counter knowing about either."""
 
+from datetime import timedelta
 from unittest import mock
 
 from django.core import mail
+from django.utils import timezone
 
 from orders.models import Notification, Parcel, WebhookDelivery
 from orders.pickup_codes import pickup_code_for
@@ -11,7 +13,7 @@ from orders.services.counter import parcel_scan_in
 
 
 def test_scan_in_sends_one_arrival_notice_with_the_code_and_one_webhook(
-    make_parcel, store, clerk, django_capture_on_commit_callbacks
+    make_parcel, store, clerk, django_capture_on_commit_callbacks, send_due, settings
 ):
     # given a parcel on its way, for a merchant with a webhook
     parcel = make_parcel(Parcel.Status.IN_TRANSIT)
@@ -24,6 +26,7 @@ def test_scan_in_sends_one_arrival_notice_with_the_code_and_one_webhook(
         django_capture_on_commit_callbacks(execute=True),
     ):
         parcel_scan_in(code=parcel.tracking_number, store=store, clerk=clerk)
+    send_due(timezone.now() + timedelta(minutes=settings.PICKUP_MESSAGE_GATHER_MINUTES))
     # then the shopper is told once, with the pickup code, and the merchant's delivery is queued for the event
     arrived = Notification.objects.filter(parcel=parcel, kind=Notification.Kind.ARRIVED)
     assert sorted(arrived.values_list("channel", flat=True)) == sorted(Notification.Channel.values)

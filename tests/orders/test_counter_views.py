@@ -37,9 +37,9 @@ def test_a_clerk_lands_on_the_counter_after_signing_in(client, clerk):
     assert "Counter: A001 Store A" in response.content.decode()
 
 
-def test_someone_who_is_no_clerk_lands_home_and_is_refused_at_the_counter(client, planner):
+def test_someone_who_is_no_clerk_lands_elsewhere_and_is_refused_at_the_counter(client, planner):
     client.force_login(planner)
-    assert client.get(reverse("staff_landing")).url == reverse("home")
+    assert client.get(reverse("staff_landing")).url == reverse("routing:console")
     assert client.get(reverse("counter:home")).status_code == 403
     assert scan(client, "123").json()["reason"] == "not_a_clerk"
 
@@ -297,13 +297,16 @@ def test_overview_counts_change_with_the_day(clerk_client, on_shelf, store, djan
     assert 'data-stat="on-hand">5 / 40<' in page and 'data-stat="in">5<' in page and 'data-stat="out">0<' in page
 
 
-def test_daily_report_is_printable_and_takes_a_day(clerk_client, on_shelf, django_assert_max_num_queries):
+def test_daily_report_is_printable_and_takes_a_day(clerk_client, store, on_shelf, django_assert_max_num_queries):
     for _ in range(5):
         on_shelf()
     with django_assert_max_num_queries(10):
         page = clerk_client.get(reverse("counter:report")).content.decode()
     assert "Daily counter report" in page and "window.print()" in page and page.count("Ready for pickup") == 5
-    assert "Nothing happened" in clerk_client.get(reverse("counter:report"), {"day": "2020-01-01"}).content.decode()
+    today = datetime.now(store.tz).date().isoformat()
+    assert f'name="day" value="{today}"' in page, "the day field shows the day the report is of"
+    other = clerk_client.get(reverse("counter:report"), {"day": "2020-01-01"}).content.decode()
+    assert "Nothing happened" in other and 'name="day" value="2020-01-01"' in other
     bad = clerk_client.get(reverse("counter:report"), {"day": "yesterday"})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.content.decode()
 

@@ -5,6 +5,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from orders import sms
@@ -24,6 +25,8 @@ TPE = ZoneInfo("Asia/Taipei")
 N = Notification.Status
 K = Notification.Kind
 DAYTIME = datetime(2025, 5, 6, 14, 0, tzinfo=TPE)
+GATHER = timedelta(minutes=settings.PICKUP_MESSAGE_GATHER_MINUTES)
+GATHERED = DAYTIME + GATHER
 
 
 @pytest.fixture
@@ -32,14 +35,17 @@ def daytime():
         yield DAYTIME
 
 
-def test_arrival_sends_one_email_and_one_sms_with_code_and_deadline(make_parcel, commit, daytime):
+def test_arrival_sends_one_email_and_one_sms_with_code_and_deadline(make_parcel, commit, daytime, send_due):
     # when the parcel is scanned in at the store (whoever does it, through the gate)
     with commit():
         parcel = make_parcel("at_store")
-    # then
+    # then the messages wait for the order's other parcels a while, then go out
+    assert len(mail.outbox) == 0 and len(sms.outbox) == 0
+    assert send_due(GATHERED - timedelta(seconds=1)) == []
+    assert send_due(GATHERED) == [N.SENT, N.SENT]
     code = pickup_code_for(parcel.order)
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1
-    assert mail.outbox[0].to == ["mei@mail.example"] and parcel.tracking_number in mail.outbox[0].subject
+    assert mail.outbox[0].to == ["mei@mail.example"] and parcel.order.reference in mail.outbox[0].subject
     for body in (mail.outbox[0].body, sms.outbox[0].body):
         assert code in body and "2025-05-13 23:59" in body and f"/track/?number={parcel.tracking_number}" in body
     assert sms.outbox[0].to == "0912345678"
@@ -49,13 +55,14 @@ def test_arrival_sends_one_email_and_one_sms_with_code_and_deadline(make_parcel,
     }
 
 
-def test_each_notification_is_sent_exactly_once_however_often_it_is_triggered(make_parcel, commit, daytime):
+def test_each_notification_is_sent_exactly_once_however_often_it_is_triggered(make_parcel, commit, daytime, send_due):
     with commit():
         parcel = make_parcel("at_store")
+    send_due(GATHERED)
     with commit():
         notifications_create(parcel=parcel, kind=K.ARRIVED)
     for notification in Notification.objects.all():
-        assert notification_send(notification_id=notification.pk) is None
+        assert notification_send(notification_id=notification.pk, now=GATHERED) is None
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1 and Notification.objects.count() == 2
 
 
@@ -72,18 +79,20 @@ def test_a_channel_missing_beside_an_existing_one_is_still_created(make_parcel, 
     assert Notification.objects.filter(parcel=parcel, kind=K.ARRIVED).count() == 2
 
 
-def test_no_email_when_the_shopper_gave_none(make_parcel, commit, daytime):
+def test_no_email_when_the_shopper_gave_none(make_parcel, commit, daytime, send_due):
     with commit():
         make_parcel("at_store", shopper_email="")
+    send_due(GATHERED)
     assert len(mail.outbox) == 0 and len(sms.outbox) == 1
 
 
-def test_sms_in_quiet_hours_waits_for_the_morning_and_email_does_not(make_parcel, commit):
+def test_sms_in_quiet_hours_waits_for_the_morning_and_email_does_not(make_parcel, commit, send_due):
     # given a scan-in at 22:30 store time
     late = datetime(2025, 5, 6, 22, 30, tzinfo=TPE)
     with mock.patch("django.utils.timezone.now", return_value=late), commit():
         make_parcel("at_store")
-    # then the email went, the SMS waits for 08:00
+    # then the email goes once gathered, the SMS waits for 08:00
+    assert send_due(late + GATHER) == [N.SENT]
     held = Notification.objects.get(channel="sms")
     assert len(mail.outbox) == 1 and len(sms.outbox) == 0
     assert held.status == N.PENDING and held.send_after == datetime(2025, 5, 7, 8, 0, tzinfo=TPE)
@@ -122,7 +131,7 @@ def test_a_message_due_after_pickup_is_skipped_not_sent(make_parcel, commit):
     assert held.status == N.SKIPPED and "Picked up" in held.note and len(sms.outbox) == 0
 
 
-def test_reminder_two_days_before_the_deadline_once(make_parcel, commit, daytime):
+def test_reminder_two_days_before_the_deadline_once(make_parcel, commit, daytime, send_due):
     # given a parcel at the store since today (deadline 7 days on)
     with commit():
         parcel = make_parcel("at_store")
@@ -134,6 +143,7 @@ def test_reminder_two_days_before_the_deadline_once(make_parcel, commit, daytime
         assert notifications_remind_due(now=reminder_time) == 1
         assert notifications_remind_due(now=reminder_time + timedelta(hours=1)) == 0
     # then one reminder per channel; the SMS (midnight) waits for the morning
+    send_due(reminder_time + GATHER)
     reminders = Notification.objects.filter(kind=K.REMINDER)
     assert reminders.count() == 2
     assert "Reminder" in mail.outbox[-1].subject and "2025-05-13 23:59" in mail.outbox[-1].body
@@ -147,19 +157,21 @@ def test_no_reminder_for_a_parcel_already_collected(make_parcel, commit, daytime
     assert notifications_remind_due(now=DAYTIME + timedelta(days=6)) == 0
 
 
-def test_expiry_tells_the_shopper_the_parcel_is_going_back(make_parcel, commit, daytime):
+def test_expiry_tells_the_shopper_the_parcel_is_going_back(make_parcel, commit, daytime, send_due):
     with commit():
         parcel = make_parcel("at_store")
         parcel_transition(parcel=parcel, to=Parcel.Status.EXPIRED, actor_label="expiry job")
+    send_due(GATHERED)
     expired = Notification.objects.filter(kind=K.EXPIRED)
     assert set(expired.values_list("channel", "status")) == {("email", N.SENT), ("sms", N.SENT)}
     assert "going back" in mail.outbox[-1].subject and "going back to Shop" in sms.outbox[-1].body
 
 
-def test_a_failing_sms_provider_is_retried_then_given_up(make_parcel, commit, daytime, settings):
+def test_a_failing_sms_provider_is_retried_then_given_up(make_parcel, commit, daytime, settings, send_due):
     settings.SMS_BACKEND = "tests.orders.test_notifications.BrokenSms"
     with commit():
         make_parcel("at_store")
+    send_due(GATHERED)
     failing = Notification.objects.get(channel="sms")
     assert failing.status == N.PENDING and failing.attempt_count == 1 and "gateway down" in failing.note
     for _ in range(4):
@@ -176,8 +188,8 @@ def test_the_beat_tasks_send_what_is_due(make_parcel, commit):
     with mock.patch("django.utils.timezone.now", return_value=late), commit():
         make_parcel("at_store")
     with mock.patch("django.utils.timezone.now", return_value=late + timedelta(hours=10)):
-        assert tasks.notifications_send_due.run() == 1
-    assert len(sms.outbox) == 1
+        assert tasks.notifications_send_due.run() == 2  # the email, gathered, and the SMS held overnight
+    assert len(mail.outbox) == 1 and len(sms.outbox) == 1
 
 
 class BrokenSms(sms.BaseSmsBackend):

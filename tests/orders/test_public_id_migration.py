@@ -1,54 +1,22 @@
 """The data migration gives existing orders, events and deliveries public ids, and rewrites stored payloads."""
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.orders.conftest import migrate_orders as _migrate
+from tests.orders.conftest import store_and_merchant
 
 BEFORE = [("orders", "0008_public_ids_add")]
 AFTER = [("orders", "0010_public_ids_unique")]
 
 
-@pytest.fixture
-def migrator(transactional_db):
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    yield executor
-    MigrationExecutor(connection).migrate(leaves)
-
-
-def _migrate(executor, targets):
-    """Migrate orders to the target; the models as they were then, with every other app as it is now."""
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    loader = MigrationExecutor(connection).loader
-    others = [node for node in loader.graph.leaf_nodes() if node[0] != "orders"]
-    return loader.project_state([*targets, *others]).apps
-
-
 def test_existing_rows_get_unique_public_ids_and_payloads_name_them(migrator):
     # given rows written before the public ids existed, with an old-style webhook payload
     apps = _migrate(migrator, BEFORE)
-    DC = apps.get_model("stores", "DistributionCenter")
-    Region = apps.get_model("stores", "Region")
-    Store = apps.get_model("stores", "Store")
-    Merchant = apps.get_model("orders", "Merchant")
     Order = apps.get_model("orders", "Order")
     Parcel = apps.get_model("orders", "Parcel")
     ParcelEvent = apps.get_model("orders", "ParcelEvent")
     WebhookDelivery = apps.get_model("orders", "WebhookDelivery")
-    dc = DC.objects.create(code="DC1", name="DC", address="1 Depot Rd", latitude="25.06", longitude="121.42")
-    region = Region.objects.create(code="R1", name="R", dc=dc)
-    store = Store.objects.create(
-        code="S1",
-        name="S",
-        address="1 Heping Rd",
-        postal_code="106",
-        latitude="25.02",
-        longitude="121.54",
-        region=region,
-    )
-    merchant = Merchant.objects.create(code="SHOP", name="Shop", webhook_url="https://shop.example/hooks")
+    store, merchant = store_and_merchant(apps)
     now = timezone.now()
     events = []
     for n in range(3):

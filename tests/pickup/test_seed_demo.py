@@ -1,3 +1,4 @@
+import re
 from itertools import pairwise
 
 from django.core.management import call_command
@@ -68,3 +69,19 @@ def test_seed_leaves_a_consignment_at_the_dock_and_dock_and_driver_logins(db, cl
     # and: a second run adds no order to it
     call_command("seed_demo", "--stores", "30", "--orders", "100")
     assert consignment.count() == 12
+
+
+def test_demo_network_is_named_in_chinese_with_ascii_codes_and_shoppers_languages(db):
+    call_command("seed_demo", "--stores", "40", "--orders", "100", "--seed", "3")
+    han = re.compile(r"[\u4e00-\u9fff]")
+    stores = list(Store.objects.all())
+    # Taiwanese stores: a chain's name and a branch, a Chinese address and district; codes stay ASCII
+    assert all(re.fullmatch(r"\S+ \S+門市", store.name) for store in stores)
+    assert len({store.name for store in stores}) == len(stores)
+    assert all(han.search(store.address) and store.district.endswith("區") for store in stores)
+    assert all(han.search(region.name) for region in Region.objects.all())
+    assert all(code.isascii() for code in Store.objects.values_list("code", flat=True))
+    assert all(code.isascii() for code in Region.objects.values_list("code", flat=True))
+    # the stores are in Taiwan: their shoppers read Chinese, except those who chose English at checkout
+    assert set(Order.objects.values_list("language", flat=True)) == {"zh-hant", "en"}
+    assert Order.objects.filter(reference__startswith="DOCK-").exclude(language="zh-hant").count() == 0

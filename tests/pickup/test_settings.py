@@ -138,6 +138,7 @@ def test_bad_values_fail_loudly():
     assert "not a time of day" in probe(PICKUP_DAILY_BATCH_TIME="9am").stderr
     assert "must be at least 1" in probe(PICKUP_HOLD_DAYS="0").stderr
     assert "not a known time zone" in probe(TIME_ZONE="Mars/Olympus").stderr
+    assert "'gurobi' is not one of portfolio, ortools, pyvrp" in probe(PICKUP_ROUTING_ENGINE="gurobi").stderr
 
 
 def test_production_settings_pass_the_deploy_checklist():

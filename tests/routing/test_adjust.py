@@ -79,7 +79,8 @@ def test_a_move_that_breaks_capacity_is_refused_with_the_reason(heavy_run):
     preview = stop_move_preview(stop=stop, target=full, position=2)
     # then
     assert not preview.feasible
-    assert f"over capacity of vehicle {full.vehicle.name} before store W001" in preview.refusal
+    said = f"Route {full.number} – {full.vehicle.name} cannot be driven in this order: it is over capacity before W001"
+    assert said in preview.refusal
     with pytest.raises(ConflictError, match="not saved: .*over capacity"):
         stop_move(stop=stop, target=full, position=2)
     assert route_of(heavy_run, "W002").pk != full.pk

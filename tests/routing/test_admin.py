@@ -95,7 +95,7 @@ def test_routes_are_locked_through_the_service_and_not_once_approved(planned_run
     region_plan_approve(region_plan=region, user=operator)
     response = staff.post(changelist, {"action": "unlock", "_selected_action": [route.pk]}, follow=True)
     route.refresh_from_db()
-    assert route.locked and "only a planned, not yet approved region can be changed" in str(
+    assert route.locked and "only a planned or failed region can be changed" in str(
         next(iter(response.context["messages"]))
     )
 

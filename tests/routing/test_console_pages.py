@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from orders.models import Parcel
 from routing.models import BatchRun, PlanParcel, RegionPlan
+from routing.selectors import ROUTE_COLOURS
 from tests.conftest import PLAN_DAY
 from tests.factories import DistributionCenterFactory, make_planner
 
@@ -92,7 +94,7 @@ def test_approve_dispatch_and_manifests(planned_run, planner_client, planner):
     # when
     response = planner_client.post(url("route_dispatch", "DC1", DAY, "W", route.number), follow=True)
     # then
-    assert f"Route {route.number} dispatched" in response.content.decode()
+    assert f"Route {route.number} – {route.vehicle.name} dispatched" in response.content.decode()
     assert Parcel.objects.filter(status=Parcel.Status.IN_TRANSIT).exists()
     manifest = planner_client.get(url("route_manifest", "DC1", DAY, "W", route.number))
     page = manifest.content.decode()
@@ -178,3 +180,14 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(planned_run, client):
 def test_the_console_entry_goes_to_todays_page_of_the_planners_dc(planner_client, network):
     response = planner_client.get(url("console"))
     assert response.status_code == 302 and response["Location"] == url("today", "DC1")
+
+
+def test_the_day_map_draws_every_regions_routes_in_colours_of_their_own(planned_run, planner_client):
+    page = planner_client.get(url("day", "DC1", DAY)).content.decode()
+    data = json.loads(page.split('<script id="region-map-data" type="application/json">')[1].split("</script>")[0])
+    routes = [r for rp in planned_run.region_plans.order_by("region__code") for r in rp.routes.order_by("number")]
+    expected = [(route.region_plan.region.code, route.number) for route in routes]
+    assert [(r["region"], r["number"]) for r in data["routes"]] == expected
+    assert [r["colour"] for r in data["routes"]] == ROUTE_COLOURS[: len(routes)]
+    assert sum(len(r["stops"]) for r in data["routes"]) == 6  # three stores in each region
+    assert data["dc"]["label"] == "DC1" and "routing/region_map.js" in page

@@ -10,6 +10,9 @@ from routing.engine import Depot, Problem, SearchParams, Stop, TravelMatrix, Veh
 
 FAST = SearchParams(time_limit_s=5, solution_limit=200)
 
+# Each test runs with OR-Tools alone and with the portfolio (tests/routing/conftest.py).
+pytestmark = pytest.mark.usefixtures("each_engine")
+
 
 def one_way_matrix(size: int, cheap: list[tuple[int, int]]) -> TravelMatrix:
     """Every arc costs 10 km except the listed ones, which cost 1 km."""

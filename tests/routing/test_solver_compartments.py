@@ -20,6 +20,9 @@ from routing.engine import (
 )
 
 FAST = SearchParams(time_limit_s=10, solution_limit=200)
+
+# Each test runs with OR-Tools alone and with the portfolio (tests/routing/conftest.py).
+pytestmark = pytest.mark.usefixtures("each_engine")
 H = 3600
 
 

@@ -6,6 +6,9 @@ from routing.checker import check
 from routing.engine import Depot, Problem, ProblemError, SearchParams, Stop, TravelMatrix, Vehicle, solve
 
 FAST = SearchParams(time_limit_s=5, solution_limit=200)
+
+# Each test runs with OR-Tools alone and with the portfolio (tests/routing/conftest.py).
+pytestmark = pytest.mark.usefixtures("each_engine")
 H = 3600
 
 

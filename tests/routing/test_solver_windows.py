@@ -1,5 +1,7 @@
 """Receiving windows, driver shifts and depot hours."""
 
+import pytest
+
 from routing.checker import check
 from routing.engine import (
     REASON_SHIFT,
@@ -14,6 +16,9 @@ from routing.engine import (
 )
 
 FAST = SearchParams(time_limit_s=5, solution_limit=200)
+
+# Each test runs with OR-Tools alone and with the portfolio (tests/routing/conftest.py).
+pytestmark = pytest.mark.usefixtures("each_engine")
 H = 3600
 
 

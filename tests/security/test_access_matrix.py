@@ -47,6 +47,7 @@ POLICY = {
     # Any other path under /api/: a JSON 404 for everyone.
     "api_not_found": PUBLIC,
     "tracking:parcel": SESSION,
+    "tracking:return": SESSION,
     "demo_shop:thanks": SESSION,
     **{
         f"counter:{name}": CLERK
@@ -61,6 +62,8 @@ POLICY = {
             "find_parcel",
             "parcel",
             "report_problem",
+            "dropoff",
+            "return_label",
         )
     },
     **{
@@ -116,9 +119,18 @@ POLICY = {
             "order-cancel",
             "order-pickup-store",
             "order-pickup-day",
+            "order-label",
             "parcel-events",
+            "parcel-label",
+            "returns",
             "webhook-deliveries",
             "webhook-delivery-replay",
+            "webhook-deliveries-replay",
+            "webhook-endpoint",
+            "webhook-endpoint-rotate-secret",
+            "webhook-endpoint-test",
+            "sandbox-advance",
+            "settlements",
         )
     },
 }
@@ -343,6 +355,8 @@ def _pattern(name: str) -> str:
         ("api:orders", "merchant"),
         ("api:order", "merchant"),
         ("api:parcel-events", "merchant"),
+        ("api:parcel-label", "merchant"),
+        ("api:order-label", "merchant"),
         ("api:webhook-deliveries", "merchant"),
     ],
 )

@@ -6,10 +6,11 @@ the right one, the shopper's tracking look-ups (a wrong and a right one), and th
 """
 
 import logging
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orders.models import Notification, Parcel, WebhookDelivery
@@ -53,7 +54,9 @@ def _secrets_in(text: str, secrets: list[str]) -> list[str]:
     return [secret for secret in secrets if secret.replace(" ", "") in compact]
 
 
-def test_a_full_journey_logs_no_code_key_or_phone(all_logs, hooked_merchant, receiver, store, clerk, commit):
+def test_a_full_journey_logs_no_code_key_or_phone(
+    all_logs, hooked_merchant, receiver, store, clerk, commit, send_due, settings
+):
     # given a merchant with a key and a webhook endpoint
     _key, raw_key = api_key_issue(merchant=hooked_merchant, name="journey")
     api = APIClient()
@@ -78,6 +81,7 @@ def test_a_full_journey_logs_no_code_key_or_phone(all_logs, hooked_merchant, rec
             ).status_code
             == 200
         )
+    send_due(timezone.now() + timedelta(minutes=settings.PICKUP_MESSAGE_GATHER_MINUTES))
     with commit():
         wrong = str((int(code) + 1) % 10**10).zfill(10)
         assert (
@@ -112,10 +116,11 @@ def test_a_full_journey_logs_no_code_key_or_phone(all_logs, hooked_merchant, rec
 
 
 def test_a_failing_sms_provider_is_logged_with_the_phone_masked(all_logs, make_parcel, settings, commit):
-    # given an SMS provider whose errors quote the recipient, and no quiet hours (the SMS goes at once,
-    # whatever the hour the suite runs at)
+    # given an SMS provider whose errors quote the recipient, no quiet hours and no gathering (the SMS
+    # goes at once, whatever the hour the suite runs at)
     settings.SMS_BACKEND = "tests.security.test_no_secrets_in_logs.ChattyFailingSms"
     settings.SMS_QUIET_START = settings.SMS_QUIET_END = time(0)
+    settings.PICKUP_MESSAGE_GATHER_MINUTES = 0
     parcel = make_parcel("in_transit", shopper_phone=PHONE)
     # when the arrival SMS fails
     with commit():

@@ -1,9 +1,11 @@
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from stores.models import OpeningHours, SizeClass, StaffMembership, Store, size_class_fits, size_class_for
 from tests.factories import StoreFactory, UserFactory
@@ -76,3 +78,26 @@ def test_membership_role_must_match_its_place(store, dc):
 def test_store_default_limits_follow_taiwan_rules(region):
     store = Store(region=region)
     assert (store.max_size_class, store.max_weight_g, store.max_cash_on_pickup) == ("L", 5000, 20000)
+
+
+def test_week_hours_lists_every_day_with_today_read_in_the_stores_time_zone(store):
+    store.is_24h = False
+    store.save()
+    OpeningHours.objects.create(store=store, weekday=OpeningHours.Weekday.SATURDAY, opens=time(7), closes=time(23))
+    OpeningHours.objects.create(store=store, weekday=OpeningHours.Weekday.SUNDAY, opens=time(22), closes=time(6))
+    # Friday 17:00 UTC is Saturday 01:00 in Taipei
+    week = store.week_hours(datetime(2026, 12, 4, 17, 0, tzinfo=UTC))
+    assert [day.day for day in week] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    assert [day.today for day in week] == [False] * 5 + [True, False]
+    assert week[0].interval is None
+    assert (week[5].interval.opens, week[6].interval.closes) == (time(7), time(6))
+
+
+def test_tracking_hours_show_today_and_the_week_on_demand(store):
+    store.is_24h = False
+    store.save()
+    OpeningHours.objects.create(store=store, weekday=timezone.localdate().weekday(), opens=time(7), closes=time(23))
+    html = render_to_string("stores/_hours.html", {"store": store})
+    assert '<p class="hours-today" data-testid="hours-today"><strong>Today</strong> 07:00–23:00</p>' in html
+    assert "<summary>Hours this week</summary>" in html
+    assert html.count("<tr") == 7 and html.count("closed") == 6

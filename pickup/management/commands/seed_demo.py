@@ -39,8 +39,8 @@ class Command(BaseCommand):
         for username, password, role in demo_logins():
             self.stdout.write(f"  {username:8} / {password:13} {role}")
         self.stdout.write("Merchant API keys (Authorization: Bearer <key>; docs at /api/v1/docs/):")
-        for code, key in demo_api_keys():
-            self.stdout.write(f"  {code:8} {key}")
+        for code, key, test_key in demo_api_keys():
+            self.stdout.write(f"  {code:8} {key}  sandbox: {test_key}")
         if settings.PICKUP_DEMO_SHOP:
             self.stdout.write(f"Demo shop checkout: {settings.PICKUP_PUBLIC_URL}{reverse('demo_shop:checkout')}")
         else:

@@ -1,0 +1,116 @@
+"""Which search plans a region: OR-Tools' (routing.engine.search), PyVRP's
+(routing.engine.pyvrp_model), or both at once with their routes recombined.
+
+In the portfolio, PyVRP searches in this process (it honours its time limit between iterations of a
+few milliseconds, and starts at once) while the OR-Tools search runs in a worker process as it would
+alone with one process fewer. Both stop a short share of the time before the deadline, and the
+recombination (set partitioning on CP-SAT, see routing.engine.recombination) chooses the cheapest
+plan made of the routes both passed through. Both plans are among its choices, so the plan handed
+back is never worse than the better of the two, and can be better than either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from routing.engine.model import Problem, SearchParams, Vehicle, overrun_slack
+from routing.engine.ortools_model import Outcome
+from routing.engine.pyvrp_model import PyVRPJob, run_pyvrp
+from routing.engine.recombination import recombine
+from routing.engine.schedule import drive
+from routing.engine.search import ortools_search
+from routing.engine.workers import Workers
+
+# The share of the time limit kept for the final recombination of both searches' routes: CP-SAT
+# mostly finds its best in well under a second (see search._RECOMBINE_SHARE).
+_RECOMBINE_SHARE = 0.05
+
+# In deterministic mode (a solution limit), PyVRP stops after this many of its iterations per
+# solution the limit allows OR-Tools. The ratio sets only how long such a solve takes.
+_PYVRP_ITERATIONS_PER_SOLUTION = 20
+
+
+def search(
+    problem: Problem,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    candidates: list[int],
+    params: SearchParams,
+    deadline: float,
+    children: Workers,
+) -> dict[int, list[int]] | None:
+    """The best plan the chosen engine finds by `deadline` (a clock.now() value), as fleet index ->
+    matrix nodes; None if it found none."""
+    if params.engine == "ortools":
+        best = ortools_search(problem, fleet, locked, candidates, params, deadline, children)
+    elif params.engine == "pyvrp":
+        best = run_pyvrp(_pyvrp_job(problem, fleet, locked, candidates, params, deadline)).plan
+    else:
+        best = _both(problem, fleet, locked, candidates, params, deadline, children)
+    return None if best is None else best.routes
+
+
+def _both(
+    problem: Problem,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    candidates: list[int],
+    params: SearchParams,
+    deadline: float,
+    children: Workers,
+) -> Outcome | None:
+    deterministic = params.solution_limit is not None
+    until = deadline - _RECOMBINE_SHARE * params.time_limit_s
+    ortools_params = replace(params, workers=max(1, params.workers - 1))
+    children.submit(0, (_ortools_apart, (problem, fleet, locked, candidates, ortools_params, until)))
+    pyvrp = run_pyvrp(_pyvrp_job(problem, fleet, locked, candidates, params, until))
+    # With no plan from PyVRP, the OR-Tools search may use the recombination's share too: on a busy
+    # machine its first plan can take that long, and a region with no plan has to be run again.
+    patience = until if pyvrp.plan is not None else deadline
+    (ortools,) = children.collect([0], deadline=patience + overrun_slack(params.time_limit_s))
+    plans = [o for o in (ortools, pyvrp.plan) if o is not None]
+    if not plans:
+        return None
+    best = min(plans, key=lambda o: (o.dropped, o.cost))
+    pool = set(pyvrp.pool) | set(ortools.pool if ortools else ())
+    recombined = children.run(
+        [(recombine, (problem, fleet, locked, best, pool, None if deterministic else deadline))],
+        deadline=deadline + overrun_slack(params.time_limit_s),
+    )[0]
+    if recombined is None or not _drivable(problem, fleet, recombined):
+        return best
+    return recombined
+
+
+def _drivable(problem: Problem, fleet: list[Vehicle], plan: Outcome) -> bool:
+    """Whether every route of a plan made of pooled routes keeps the OR-Tools model's rules: PyVRP's
+    routes are pooled unchecked but for the cold-goods ride limit (see pyvrp_model._kept), and a
+    plan with a route that breaks a rule is discarded, not repaired."""
+    return all(not isinstance(drive(problem, fleet[k], nodes), str) for k, nodes in plan.routes.items() if nodes)
+
+
+def _ortools_apart(
+    problem: Problem,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    candidates: list[int],
+    params: SearchParams,
+    deadline: float,
+) -> Outcome | None:
+    """The OR-Tools search in a worker of its own, with workers of its own if it has more than one."""
+    with Workers() as children:
+        return ortools_search(problem, fleet, locked, candidates, params, deadline, children, keep_pool=True)
+
+
+def _pyvrp_job(
+    problem: Problem,
+    fleet: list[Vehicle],
+    locked: dict[str, list[int]],
+    candidates: list[int],
+    params: SearchParams,
+    deadline: float,
+) -> PyVRPJob:
+    iterations = None
+    if params.solution_limit is not None:
+        iterations = params.solution_limit * _PYVRP_ITERATIONS_PER_SOLUTION
+    return PyVRPJob(problem, fleet, locked, candidates, params.seed, deadline, iterations)
