@@ -1,7 +1,7 @@
 """What every operation of the served schema says alike, added after drf-spectacular has built it.
 
 Every operation documents the error body for each 4xx the API can answer (the views add their own 400 and
-409 with examples), the headers every answer carries (X-Request-ID, the X-RateLimit-* of the key) and, for
+409 with examples; one they give without a body gets the error body), the headers every answer carries (X-Request-ID, the X-RateLimit-* of the key) and, for
 schemathesis' stateful phase and for readers, links from an operation's answer to the operations that take
 its ids.
 """
@@ -117,6 +117,9 @@ def complete_api_schema(result, generator, request, public):
             for status, description in errors.items():
                 responses.setdefault(status, _error(description))
             for status, response in responses.items():
+                if status.startswith("4"):
+                    # A view's own 4xx (a 403, a 409) given with a description only has the same body too.
+                    response.setdefault("content", {"application/json": {"schema": ERROR_SCHEMA}})
                 headers = response.setdefault("headers", {})
                 headers.update({name: _header(name) for name in HEADERS})
                 if status == "429":

@@ -46,21 +46,25 @@ def _check_against_schema(schema: dict, method: str, path: str, response) -> str
     """The operation's label, once the response matched its documented status, body and required headers."""
     label, operation = _operation_for(schema, method, path)
     documented = operation.get("responses", {}).get(str(response.status_code))
+    assert response["X-Request-ID"]
     # An unknown path under /api/ is documented by no operation; its body is still the one error body.
     body_schema = {"$ref": "#/components/schemas/Error"}
     if operation:
         assert documented is not None, f"{label} answered {response.status_code}, which it does not document"
-        body_schema = documented["content"]["application/json"]["schema"]
         for name, header in documented.get("headers", {}).items():
             if _resolve(schema, header).get("required"):
                 assert name in response.headers, f"{label} {response.status_code} lacks {name}"
+        content = documented["content"]
+        if "application/json" not in content:  # a label's PDF
+            assert response["Content-Type"] in content, (label, response["Content-Type"])
+            return label
+        body_schema = content["application/json"]["schema"]
     assert response["Content-Type"] == "application/json", (label, response["Content-Type"])
     validator = OAS30Validator(
         {**body_schema, "components": schema["components"]}, format_checker=OAS30Validator.FORMAT_CHECKER
     )
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(json.loads(response.content))]
     assert not errors, (label, response.status_code, errors)
-    assert response["X-Request-ID"]
     return label
 
 
@@ -118,6 +122,17 @@ def test_every_operation_answers_as_the_schema_says(recorded, served_schema, sto
     deliveries = send("get", f"{API}/webhook-deliveries/").json()["results"]
     send("post", f"{API}/webhook-deliveries/{deliveries[0]['id']}/replay/")
     send("post", f"{API}/webhook-deliveries/dlv_{'x' * 20}/replay/")  # 404
+    send("post", f"{API}/webhook-deliveries/replay/", {"since": "2026-01-01T00:00:00+08:00"})
+    send("get", f"{API}/parcels/{moving.tracking_number}/label/", Accept="application/pdf")
+    send("get", f"{moving_order}label/", Accept="application/pdf")
+    send("post", f"{API}/returns/", {"tracking_number": moving.tracking_number})  # 409: not picked up
+    send("get", f"{API}/settlements/?day=2026-12-05")
+    send("get", f"{API}/settlements/")  # 400: no day
+    send("get", f"{API}/webhook-endpoint/")
+    send("put", f"{API}/webhook-endpoint/", {"url": "https://shop.example/hook"})
+    send("post", f"{API}/webhook-endpoint/rotate-secret/")
+    send("post", f"{API}/webhook-endpoint/test/")
+    send("post", f"{API}/test/parcels/{moving.tracking_number}/advance/", {})  # 403: a live key
     # and refused for how the request is made
     send("delete", order)  # 405
     send("get", order, Accept="text/html")  # 406
