@@ -1,9 +1,9 @@
 """What every operation of the served schema says alike, added after drf-spectacular has built it.
 
 Every operation documents the error body for each 4xx the API can answer (the views add their own 400 and
-409 with examples; one they give without a body gets the error body), the headers every answer carries (X-Request-ID, the X-RateLimit-* of the key) and, for
-schemathesis' stateful phase and for readers, links from an operation's answer to the operations that take
-its ids.
+409 with examples; one they give without a body gets the error body), the headers every answer carries
+(X-Request-ID, the X-RateLimit-* of the key) and, for schemathesis' stateful phase and for readers, links
+from an operation's answer to the operations that take its ids.
 """
 
 from drf_spectacular.openapi import AutoSchema

@@ -391,7 +391,7 @@ class WebhookDeliveryListView(WebhookDeliveryApiView):
         summary="Webhook deliveries and every attempt, newest first",
     )
     def get(self, request):
-        page = self.paginate_queryset(deliveries_filtered(self.deliveries(), request.query_params))
+        page = self.paginate_queryset(deliveries_filtered(self.deliveries(), query_data(request)))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 

@@ -8,7 +8,8 @@ Zero failures. Its runtime: bench/results/api_schemathesis.txt.
 
 A schema says what a well-formed request is, not what exists: the store a request names must be one of the
 network's, a reference one not used yet, a pickup day one the calendar offers now, a store search needs a
-place (lat and lng together, or a postal code or district that exists). Requests generated as valid get those
+place (lat and lng together, or a postal code or district that exists), a webhook URL must be a public
+address. Requests generated as valid get those
 few values from this test's world (`fit_to_this_world`), so that "valid data is accepted" is checked on
 everything else the generator varies; requests generated as invalid are sent as generated.
 """
@@ -31,6 +32,7 @@ CASES_PER_OPERATION = 100
 STATEFUL_SCENARIOS = 60
 STORE = "S0012"
 TAIPEI = {"lat": 25.0264, "lng": 121.5434}
+WEBHOOK_URL = "https://shop.example/hooks/pickup"
 REFERENCES = itertools.count()
 pytestmark = pytest.mark.usefixtures("in_process_wsgi")
 
@@ -100,6 +102,10 @@ def fit_to_this_world(case) -> None:
         body["pickup_store"] = STORE
     elif path.endswith("/pickup-day/"):
         body["preferred_pickup_day"] = None
+    elif path == "/api/v1/returns/" and body.get("store") is not None:
+        body["store"] = STORE
+    elif path == "/api/v1/webhook-endpoint/" and body.get("url"):
+        body["url"] = WEBHOOK_URL
 
 
 @pytest.fixture
