@@ -111,6 +111,8 @@ class OrderAdmin(admin.ModelAdmin):
         "pickup_store",
         "preferred_pickup_day",
         "cash_on_pickup",
+        "proxy_name",
+        "proxy_phone_last4",
         "created_at",
     ]
     readonly_fields = [
@@ -120,6 +122,8 @@ class OrderAdmin(admin.ModelAdmin):
         "pickup_store",
         "preferred_pickup_day",
         "cash_on_pickup",
+        "proxy_name",
+        "proxy_phone_last4",
         "created_at",
     ]
     actions = ["change_pickup_store", "change_pickup_day", "cancel"]

@@ -139,6 +139,11 @@ class Order(models.Model):
     # reaches a batch, a dock or a counter; test parcels move only by the sandbox's advance call.
     livemode = models.BooleanField(_("live"), default=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # Someone the shopper named on the tracking page to collect in their place (see orders.services.proxy).
+    proxy_name = models.CharField(_("collector named by the shopper"), max_length=120, blank=True, editable=False)
+    proxy_phone_last4 = models.CharField(
+        _("collector's phone, last 4 digits"), max_length=4, blank=True, editable=False
+    )
     # The order's own row; a change to one of its parcels shows in the parcel's updated_at, and the API's
     # order updated_at is the later of the two (orders.api.views).
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
@@ -212,6 +217,18 @@ class Parcel(models.Model):
     # The sequence number of the parcel's newest event, kept by the lifecycle gate in the row it already
     # writes, so appending an event needs no read of the events first.
     last_event_seq = models.PositiveIntegerField(_("last event number"), default=0, editable=False)
+    # Set when the shopper extended the hold (once; orders.services.hold).
+    hold_extended_at = models.DateTimeField(_("hold extended"), null=True, blank=True, editable=False)
+    # The store the parcel was addressed to before its driver redirected it from a full or closed store.
+    redirected_from = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("redirected from"),
+    )
     # Written by the lifecycle gate with every event (queryset updates skip auto_now), and by route planning.
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -261,6 +278,9 @@ class ParcelEvent(models.Model):
         DEFERRED = "deferred", _("Delivery deferred")
         DC_EXCEPTION = "dc_exception", _("Held at the distribution centre")
         LOADED = "loaded", _("Loaded onto the truck")
+        HOLD_EXTENDED = "hold_extended", _("Hold extended")
+        PROXY_NAMED = "proxy_named", _("Collector named")
+        REDIRECTED = "redirected", _("Redirected to another store")
 
     public_id = models.CharField(
         _("public id"), max_length=32, unique=True, default=new_event_public_id, editable=False
@@ -436,6 +456,9 @@ class Notification(models.Model):
         ARRIVED = "arrived", _("Parcel arrived")
         REMINDER = "reminder", _("Pickup reminder")
         EXPIRED = "expired", _("Expired and returning")
+        # The reminder before an extended hold ends: one more, since the first spoke of the old deadline.
+        EXTENDED_REMINDER = "reminder_ext", _("Pickup reminder (extended hold)")
+        REDIRECTED = "redirected", _("Redirected to another store")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

@@ -45,6 +45,8 @@ MAX_ATTEMPTS = 5
 STILL_TRUE = {
     K.ARRIVED: {S.AT_STORE},
     K.REMINDER: {S.AT_STORE},
+    K.EXTENDED_REMINDER: {S.AT_STORE},
+    K.REDIRECTED: {S.IN_TRANSIT, S.AT_STORE},
     K.EXPIRED: {S.EXPIRED, S.RETURN_IN_TRANSIT, S.RETURNED},
 }
 ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
@@ -52,6 +54,9 @@ ON_STATUS = {S.AT_STORE: K.ARRIVED, S.EXPIRED: K.EXPIRED}
 
 def notifications_create_for_event(*, event: ParcelEvent) -> list[Notification]:
     """The shopper's messages a newly recorded event calls for (arrived, expired), in its transaction."""
+    if event.type == ParcelEvent.Type.REDIRECTED:
+        # The shopper learns the new store and its hours; a parcel redirected twice is told once.
+        return notifications_create(parcel=event.parcel, kind=K.REDIRECTED)
     kind = ON_STATUS.get(event.to_status) if event.type == ParcelEvent.Type.STATUS else None
     # A sandbox order's shopper is made up: nobody is told anything.
     if kind is None or not event.parcel.order.livemode:
@@ -246,7 +251,18 @@ def notification_text(notifications: list[Notification]) -> tuple[str, str]:
                 _("Your order %(reference)s from %(merchant)s is ready at %(store)s, %(address)s.") % values,
                 *_collecting(order, store, values),
             ]
-        elif kind == K.REMINDER:
+        elif kind == K.REDIRECTED:
+            subject = _("Your order %(reference)s goes to another store: %(store)s") % values
+            lines = [
+                _(
+                    "The store your order %(reference)s from %(merchant)s was addressed to could not take it, "
+                    "so it goes to %(store)s, %(address)s."
+                )
+                % values,
+                _("Opening hours: %(hours)s") % {"hours": store_hours_text(store)},
+                _("Your pickup code stays the same; we will tell you when it is ready."),
+            ]
+        elif kind in (K.REMINDER, K.EXTENDED_REMINDER):
             subject = _("Reminder: collect your order %(reference)s by %(deadline)s") % values
             lines = [
                 _("Your order %(reference)s from %(merchant)s is waiting at %(store)s, %(address)s.") % values,
@@ -292,17 +308,29 @@ def store_hours_text(store: Store) -> str:
 
 
 def notifications_remind_due(*, now: datetime | None = None) -> int:
-    """Create reminders for parcels whose hold ends within PICKUP_REMINDER_DAYS_BEFORE days; how many parcels."""
+    """Create reminders for parcels whose hold ends within PICKUP_REMINDER_DAYS_BEFORE days; how many parcels.
+
+    A hold the shopper extended gets its own reminder before the new deadline (EXTENDED_REMINDER), so
+    the reminder moves with the deadline even when the first one went out already.
+    """
     now = now or timezone.now()
     horizon = now + timedelta(days=settings.PICKUP_REMINDER_DAYS_BEFORE)
-    parcels = list(
-        Parcel.objects.filter(status=S.AT_STORE, hold_deadline__gt=now, hold_deadline__lte=horizon)
-        .exclude(notifications__kind=K.REMINDER)
-        .select_related("order__pickup_store")
-    )
-    for parcel in parcels:
-        notifications_create(parcel=parcel, kind=K.REMINDER, now=now)
-    return len(parcels)
+    reminded = 0
+    for kind, extended in ((K.REMINDER, False), (K.EXTENDED_REMINDER, True)):
+        parcels = list(
+            Parcel.objects.filter(
+                status=S.AT_STORE,
+                hold_deadline__gt=now,
+                hold_deadline__lte=horizon,
+                hold_extended_at__isnull=not extended,
+            )
+            .exclude(notifications__kind=kind)
+            .select_related("order__pickup_store")
+        )
+        for parcel in parcels:
+            notifications_create(parcel=parcel, kind=kind, now=now)
+        reminded += len(parcels)
+    return reminded
 
 
 def notifications_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:

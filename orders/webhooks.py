@@ -51,6 +51,10 @@ SENT_TYPES = {
     # Held at the DC for a person to decide (over-size, damaged): `details` name the reason and what the
     # merchant can do about it.
     ParcelEvent.Type.DC_EXCEPTION: "parcel.exception",
+    # `details` carry the old and new deadline (`from`, `to`).
+    ParcelEvent.Type.HOLD_EXTENDED: "parcel.hold_extended",
+    # `details` name the store it was addressed to (`from`) and the one it goes to (`to`, the new pickup store).
+    ParcelEvent.Type.REDIRECTED: "parcel.redirected",
     # Cash on pickup taken at the counter: `details` carry the amount and currency, `event_store` the store.
     ParcelEvent.Type.CASH_COLLECTED: "parcel.cash_collected",
 }
@@ -60,6 +64,8 @@ TEST_EVENT_TYPE = "webhook.test"
 # What of an event's details a merchant sees; anything else (internal ids, staff notes) stays out.
 PUBLIC_DETAILS = frozenset(
     {"reason", "text", "plan_date", "dc", "kind", "measured", "declared", "amount", "currency", "from", "to"}
+    # Who collected at the handover, how long a hold was extended, where a redirected parcel came from.
+    | {"collected_by", "collector", "days", "redirected_from"}
 )
 D = WebhookDelivery.Status
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dc.services.returns import consignment_add
+from insight.rollup import rollup_period
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import path_to
 from orders.models import Merchant, Order, Parcel, ParcelEvent
@@ -106,6 +107,21 @@ GIVEN_NAMES = [
 STREETS = ["中山路", "民生路", "和平路", "復興路", "光復路", "中正路", "民權路", "文化路", "信義路", "成功路"]
 STORE_BRANDS = ["好鄰居", "全日便利"]
 ZH_DIGITS = "零一二三四五六七八九"
+
+
+# Days of figures the demo rolls up, so the figures page has trends to draw from the demo's history.
+DEMO_FIGURE_DAYS = 14
+
+
+def demo_figures() -> str:
+    """Roll up the demo's last days of history (again: a second run gives the same rows)."""
+    lines = []
+    for dc in DistributionCenter.objects.order_by("code"):
+        yesterday = timezone.now().astimezone(dc.tz).date() - timedelta(days=1)
+        first = yesterday - timedelta(days=DEMO_FIGURE_DAYS - 1)
+        rollup_period(dc=dc, first=first, last=yesterday)
+        lines.append(f"Figures of {dc.code} rolled up for {first} to {yesterday}: /insight/{dc.code}/figures/")
+    return "\n".join(lines)
 
 
 @dataclass

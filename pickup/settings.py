@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "orders",
     "routing",
     "dc",
+    "insight",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,10 @@ PICKUP_PICKUP_DAY_CHOICES = env_int("PICKUP_PICKUP_DAY_CHOICES", 5, minimum=1)
 PICKUP_COLD_MAX_ON_BOARD_MINUTES = env_int("PICKUP_COLD_MAX_ON_BOARD_MINUTES", 240, minimum=1)
 # Days of a store's handovers that the shelf forecast averages over.
 PICKUP_FORECAST_HISTORY_DAYS = env_int("PICKUP_FORECAST_HISTORY_DAYS", 28, minimum=1)
+# Days a shopper may add to a parcel's hold, once, from the tracking page (when the shelf forecast has room).
+PICKUP_HOLD_EXTENSION_DAYS = env_int("PICKUP_HOLD_EXTENSION_DAYS", 3, minimum=1)
+# Farthest store (straight line, km) on the same route a driver may take a parcel to when its store is full or closed.
+PICKUP_REDIRECT_MAX_KM = env_float("PICKUP_REDIRECT_MAX_KM", 2.0, minimum=0.1)
 
 # --- Shoppers and merchants (store locator, API, webhooks, tracking, notifications) -------------
 # Absolute base of links sent to shoppers in emails and SMS, and of tracking URLs in the API.
@@ -309,6 +314,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# --- Network planning (insight) ----------------------------------------------------------------
+# A shopper walks this far to a pickup store: the coverage radius, and "no store near" for a search.
+PICKUP_WALKING_DISTANCE_M = env_float("PICKUP_WALKING_DISTANCE_M", 500.0, minimum=50.0)
+
 # --- Daily route batch (routing) ----------------------------------------------------------------
 # OR-Tools search time per region. 20 regions on 2 workers take about ten rounds of this.
 PICKUP_ROUTING_TIME_LIMIT_S = env_float("PICKUP_ROUTING_TIME_LIMIT_S", 30.0, minimum=0.1)
@@ -332,6 +341,10 @@ PICKUP_LOST_AFTER_DAYS = env_int("PICKUP_LOST_AFTER_DAYS", 3, minimum=1)
 # How long a dispatched parcel may stay in transit without a store's scan-in before the DC looks for it.
 PICKUP_IN_TRANSIT_OVERDUE_HOURS = env_int("PICKUP_IN_TRANSIT_OVERDUE_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE["dc-exceptions-sweep"] = {"task": "dc.exceptions_sweep", "schedule": 15 * 60}
+# Insight: an hourly check rolls up each DC's day once midnight has passed at the DC and all its stores;
+# a stop counts as on time up to this many minutes after its planned arrival.
+PICKUP_INSIGHT_ON_TIME_MINUTES = env_int("PICKUP_INSIGHT_ON_TIME_MINUTES", 15, minimum=0)
+CELERY_BEAT_SCHEDULE["insight-rollup"] = {"task": "insight.rollup_due", "schedule": crontab(minute=20)}
 PICKUP_BATCH_CATCH_UP_SECONDS = env_int("PICKUP_BATCH_CATCH_UP_SECONDS", 5 * 60, minimum=1)
 CELERY_BEAT_SCHEDULE["routing-batch-catch-up"] = {
     "task": "routing.batch_catch_up",

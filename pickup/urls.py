@@ -25,6 +25,7 @@ urlpatterns = [
     path("track/", include("orders.tracking.urls")),
     path("planner/", include("routing.urls")),
     path("dc/", include("dc.urls")),
+    path("insight/", include("insight.urls")),
 ]
 # The demo shop orders as a real merchant for anyone who opens it: only where a setting asks for it.
 if settings.PICKUP_DEMO_SHOP:

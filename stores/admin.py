@@ -7,8 +7,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyAdmin
 from stores.csv_import import MAX_BYTES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, import_stores
-from stores.models import DistributionCenter, OpeningHours, Region, StaffMembership, Store, Vehicle
+from stores.models import DistributionCenter, OpeningHours, Region, SearchCell, StaffMembership, Store, Vehicle
 
 
 @admin.register(DistributionCenter)
@@ -149,3 +150,9 @@ class StaffMembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "store__code", "store__name"]
     list_select_related = ["user", "store", "dc"]
     autocomplete_fields = ["user", "store"]
+
+
+@admin.register(SearchCell)
+class SearchCellAdmin(ReadOnlyAdmin):
+    list_display = ["day", "row", "col", "searches", "with_no_store_near"]
+    list_filter = ["day"]

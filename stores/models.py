@@ -347,3 +347,23 @@ class StaffMembership(models.Model):
             raise ValidationError({"store": _("A clerk belongs to a store (and no distribution centre).")})
         if self.role == self.Role.PLANNER and (not self.dc_id or self.store_id):
             raise ValidationError({"dc": _("A planner belongs to a distribution centre (and no store).")})
+
+
+class SearchCell(models.Model):
+    """Where shoppers looked for a pickup store on a day, kept only as a grid cell (stores.grid): no
+    query, no point, no person. Network planning reads it as demand, above all the searches that
+    found no store within walking distance."""
+
+    day = models.DateField(_("day"))
+    row = models.IntegerField(_("grid row"))
+    col = models.IntegerField(_("grid column"))
+    searches = models.PositiveIntegerField(_("searches"), default=0)
+    with_no_store_near = models.PositiveIntegerField(_("searches with no store near"), default=0)
+
+    class Meta:
+        verbose_name = _("store search cell")
+        verbose_name_plural = _("store search cells")
+        constraints = [models.UniqueConstraint(fields=["day", "row", "col"], name="search_cell_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.row}, {self.col}): {self.searches}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -27,9 +28,11 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from dc.driver.forms import NotServedForm
 from orders.counter.views import wants_json
+from orders.models import Parcel
 from routing import selectors
 from routing.models import PlannedRoute, PlannedStop
 from routing.services import driver as service
+from routing.services.redirect import stop_redirect, stop_redirect_options
 from stores.roles import driver_dcs, is_driver_of
 
 logger = logging.getLogger("dc.driver")
@@ -174,7 +177,12 @@ def run(request, route):
             "arrive": tap_url(item.stop, "arrive"),
             "leave": tap_url(item.stop, "leave"),
             "not_served": tap_url(item.stop, NOT_SERVED),
+            "redirect": tap_url(item.stop, REDIRECT),
         }
+        # At the drop, with parcels still on board: where they can go if the store cannot take them.
+        item.redirect_offer = None
+        if item.state == "arrived" and any(p.status == Parcel.Status.IN_TRANSIT for p in item.drops):
+            item.redirect_offer = stop_redirect_options(stop=item.stop)[:1]
         item.proof = _proof(item)
         item.arrived_clock = _clock(item.stop.arrived_at, item.stop.store.tz)
         item.minutes_late = service.stop_minutes_late(item.stop, route.region_plan.run)
@@ -190,6 +198,7 @@ def run(request, route):
             "poll_seconds": POLL_SECONDS,
             "not_served_form": NotServedForm(),
             "summary": _summary(stops),
+            "redirect_max_km": f"{settings.PICKUP_REDIRECT_MAX_KM:g}",
         },
     )
 
@@ -202,6 +211,7 @@ def status(request, route):
 
 
 NOT_SERVED = "not-served"
+REDIRECT = "redirect"
 # A time tap: the service, the time it records, and what the driver is told the first time and after.
 TIME_TAPS = {
     "arrive": (
@@ -222,7 +232,7 @@ TIME_TAPS = {
 @run_view
 @require_POST
 def tap(request, route, stop_id: int, action: str):
-    if action not in (*TIME_TAPS, NOT_SERVED):
+    if action not in (*TIME_TAPS, NOT_SERVED, REDIRECT):
         raise Http404(_("A stop has no such tap."))
     stop = get_object_or_404(PlannedStop.objects.select_related("store"), pk=stop_id, route=route)
     names = {"store": f"{stop.store.code} {stop.store.name}"}
@@ -232,6 +242,12 @@ def tap(request, route, stop_id: int, action: str):
             result = do(stop=stop)
             names["time"] = _clock(getattr(result.stop, field), stop.store.tz)
             message = (said_now if result.recorded else said_before) % names
+        elif action == REDIRECT:
+            moved = stop_redirect(stop=stop, to_stop_id=request.POST.get("to_stop", ""), **request.run_actor)
+            target = moved.to_stop
+            names.update(n=len(moved.parcels), to=f"{target.store.code} {target.store.name}", position=target.position)
+            message = _("%(n)d parcels of %(store)s go to stop %(position)d, %(to)s: its clerk scans them in.") % names
+            result = service.Tap(stop=stop, recorded=True)
         else:
             form = NotServedForm(request.POST)
             if not form.is_valid():

@@ -39,6 +39,12 @@ EVENT_DESCRIPTIONS = {
     "parcel.cash_collected": gettext_lazy(
         "Cash on pickup collected at the counter; `details.amount` in `details.currency` (TWD), at `event_store`."
     ),
+    "parcel.hold_extended": gettext_lazy(
+        "The shopper extended the hold once; `details.from` and `details.to` are the old and new deadline."
+    ),
+    "parcel.redirected": gettext_lazy(
+        "The store could not take the parcel at the drop; the driver took it to `details.to` (the new pickup store)."
+    ),
 }
 
 

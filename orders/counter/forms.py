@@ -72,6 +72,14 @@ class HandoverForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "class": "scan-input"}),
     )
     cash_received = forms.BooleanField(required=False)
+    # Who takes the parcels: the shopper, or the person they named on the tracking page.
+    collected_by = forms.ChoiceField(
+        label=_("Collected by"),
+        required=False,
+        choices=[("shopper", _("The shopper")), ("proxy", _("The person the shopper named"))],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Say who collects: the shopper or the person they named.")},
+    )
 
 
 class ReportForm(forms.Form):

@@ -42,6 +42,7 @@ from orders.services.counter import (
     parcel_return_scan_out,
     parcel_scan_in,
 )
+from orders.services.proxy import CollectedBy
 from orders.services.returns_dropoff import return_dropoff
 from orders.tracking.codes import barcode_data_uri
 from stores.roles import clerk_store_list, clerk_stores
@@ -231,6 +232,8 @@ def _scan_outcome(request, service, accepted_message: str, link=None) -> tuple[d
         }
         return body, refusal.status_code
     message = accepted_message % {"slot": result.slot}
+    if redirected_from := result.event.details.get("redirected_from"):
+        message = f"{message} " + _("Redirected here from store %(store)s.") % {"store": redirected_from}
     if result.parcel.handling:
         message = f"{message} ({' · '.join(result.parcel.handling)})"
     body = {"ok": True, "reason": "accepted", "tone": "ok", "code": code, "slot": result.slot, "message": message}
@@ -361,14 +364,14 @@ def report_problem(request, tracking_number: str):
 
 
 # Confirm refusals after which the screen shows the order again, with the refusal above the scans.
-SHOW_ORDER_AGAIN = {"not_all_scanned", "cash_not_confirmed", "changed_during_handover"}
+SHOW_ORDER_AGAIN = {"not_all_scanned", "cash_not_confirmed", "changed_during_handover", "no_proxy"}
 
 
 def _handed_over_message(events: list[ParcelEvent]) -> str:
     parcel_events = [e for e in events if e.type == ParcelEvent.Type.STATUS]
     done = _("Handed over %(count)s parcel(s) to %(name)s.") % {
         "count": len(parcel_events),
-        "name": parcel_events[0].parcel.order.shopper_name,
+        "name": parcel_events[0].details.get("collector") or parcel_events[0].parcel.order.shopper_name,
     }
     cash = next((e for e in events if e.type == ParcelEvent.Type.CASH_COLLECTED), None)
     if cash:
@@ -402,6 +405,7 @@ def handover(request):
                 tracking_numbers=data["scanned"],
                 cash_received=data["cash_received"],
                 opened_by_tracking=data["tracking_number"],
+                collected_by=data["collected_by"] or CollectedBy.SHOPPER,
                 store=store,
                 clerk=request.user,
             )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from orders.models import Merchant
 from stores.locator import pickup_day_choices
 from stores.models import OpeningHours, SizeClass, TemperatureClass
+from stores.search_cells import search_record
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
 
@@ -65,7 +66,11 @@ def picker_search(request):
             {"code": "invalid", "detail": _("Some fields are invalid; see `fields`."), "fields": query.errors},
             status=400,
         )
-    return JsonResponse(StoreSearchResultSerializer(store_search(query.validated_data)).data)
+    found = store_search(query.validated_data)
+    origin = found["origin"]
+    nearest = min((match.distance_m for match in found["results"]), default=None)
+    search_record(latitude=origin["latitude"], longitude=origin["longitude"], nearest_m=nearest)
+    return JsonResponse(StoreSearchResultSerializer(found).data)
 
 
 def _picker_texts() -> dict:

@@ -24,6 +24,7 @@ from orders.lifecycle import AWAITING_COLLECTION, parcel_record_event, parcel_tr
 from orders.locks import lock_order, lock_parcel, lock_parcels
 from orders.models import Order, Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for, pickup_code_hash
+from orders.services.proxy import CollectedBy, handover_collector
 from stores.models import Store, TemperatureClass
 
 logger = logging.getLogger("orders.counter")
@@ -205,6 +206,13 @@ def _scan_in_refusal(parcel: Parcel, *, store: Store, clerk) -> CounterRefusal:
     return _refuse(parcel, store=store, clerk=clerk, action="scan_in", reason=reason, message=message)
 
 
+def _redirect_details(parcel: Parcel) -> dict:
+    """A parcel the driver redirected here from a full or closed store is scanned in as redirected."""
+    if parcel.redirected_from_id is None:
+        return {}
+    return {"redirected_from": parcel.redirected_from.code}
+
+
 def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
     """Accept a parcel from the truck onto the lowest free shelf slot, starting its hold clock.
 
@@ -238,7 +246,7 @@ def parcel_scan_in(*, code: str, store: Store, clerk) -> ScanResult:
                 to=S.AT_STORE,
                 actor=clerk,
                 store=store,
-                details={"slot": slot},
+                details={"slot": slot, **_redirect_details(parcel)},
                 changes={"shelf_store": store, "shelf_slot": slot, "pickup_code_hash": code_hash},
             )
         except IntegrityError:
@@ -462,7 +470,14 @@ def _moved_refusal(moved: list[Parcel], *, store: Store) -> CounterRefusal:
 
 
 def handover_confirm(
-    *, code: str, store: Store, clerk, tracking_numbers: list[str], cash_received: bool, opened_by_tracking: str = ""
+    *,
+    code: str,
+    store: Store,
+    clerk,
+    tracking_numbers: list[str],
+    cash_received: bool,
+    opened_by_tracking: str = "",
+    collected_by: str = CollectedBy.SHOPPER,
 ) -> list[ParcelEvent]:
     """Hand the order's parcels on this shelf to the shopper: each must have been scanned, cash confirmed.
 
@@ -471,6 +486,7 @@ def handover_confirm(
     move one of them until this ends), and if a parcel the clerk scanned has left the shelf since (the
     hourly expiry, another clerk), nothing is handed over and the refusal says what happened to it.
     The code is checked again here, so this function alone enforces the rule whatever the screen did.
+    Each handover event records who collected (`collected_by`: the shopper, or the proxy they named).
     """
     scanned = {normalize_scan(t) for t in tracking_numbers if t.strip()}
     try:
@@ -505,8 +521,12 @@ def handover_confirm(
                 _("Collect NT$%(amount)s and tick the box before handing over.") % {"amount": cash_due},
                 code=Reason.CASH_NOT_CONFIRMED,
             )
+        order.refresh_from_db(fields=["proxy_name", "proxy_phone_last4"])
+        collector = handover_collector(order=order, collected_by=collected_by)
         events = [
-            parcel_transition(parcel=p, to=S.PICKED_UP, actor=clerk, store=store, details={"slot": p.shelf_slot})
+            parcel_transition(
+                parcel=p, to=S.PICKED_UP, actor=clerk, store=store, details={"slot": p.shelf_slot, **collector}
+            )
             for p in on_shelf
         ]
         if cash_due:

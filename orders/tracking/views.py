@@ -24,13 +24,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
-from core.errors import ConflictError
+from core.errors import ConflictError, DomainError
 from orders.models import Parcel, ParcelEvent
 from orders.pickup_codes import pickup_code_for
+from orders.services.hold import parcel_extend_hold
 from orders.services.ordering import BEFORE_DISPATCH, OrderRejected, order_set_pickup_day
+from orders.services.proxy import order_name_proxy
+from orders.tracking.choices import ExtendHoldForm, ProxyForm, shopper_choices_context
 from orders.tracking.codes import barcode_data_uri, qr_data_uri
 from orders.tracking.returns import return_context
 from stores.locator import pickup_day_options
@@ -53,6 +56,9 @@ SHOWN_EVENTS = (
     ParcelEvent.Type.STORE_CHANGED,
     ParcelEvent.Type.PICKUP_DAY_CHANGED,
     ParcelEvent.Type.DEFERRED,
+    ParcelEvent.Type.HOLD_EXTENDED,
+    ParcelEvent.Type.PROXY_NAMED,
+    ParcelEvent.Type.REDIRECTED,
 )
 # Failed look-ups allowed per visitor address, and per address for one typed number, before every try
 # from that address is refused.
@@ -189,10 +195,15 @@ class PickupDayForm(forms.Form):
         self.fields["pickup_day"].choices = pickup_day_options()
 
 
+def is_tracked(request, tracking_number: str) -> bool:
+    """Whether this visitor matched the parcel with its phone digits (the key to its page and its actions)."""
+    return tracking_number in request.session.get(SESSION_KEY, [])
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def parcel_page(request, tracking_number: str):
-    if tracking_number not in request.session.get(SESSION_KEY, []):
+    if not is_tracked(request, tracking_number):
         return redirect(reverse("tracking:lookup") + f"?number={tracking_number}")
     day_form = PickupDayForm(request.POST or None)
     status = 200
@@ -210,6 +221,12 @@ def parcel_page(request, tracking_number: str):
         if not day_form.errors:
             return redirect("tracking:parcel", tracking_number=tracking_number)
         status = 400
+    return render_parcel(request, tracking_number, day_form=day_form, status=status)
+
+
+def render_parcel(request, tracking_number: str, *, day_form=None, status: int = 200, **forms):
+    """The parcel's page; `forms` are the shopper's choices bound to a refused post, shown with their errors."""
+    day_form = day_form or PickupDayForm()
     parcel = (
         Parcel.objects.select_related("order__merchant", "order__pickup_store")
         .prefetch_related(
@@ -236,11 +253,60 @@ def parcel_page(request, tracking_number: str):
         # Shown until dispatch, and after a refused move so that the shopper reads why.
         "day_form": day_form if parcel.status in BEFORE_DISPATCH or day_form.errors else None,
     }
-    if request.method == "GET":
+    if not day_form.is_bound:
         day = parcel.order.preferred_pickup_day
         day_form.initial = {"pickup_day": day.isoformat() if day else ""}
+    context.update(shopper_choices_context(parcel, **forms))
     if parcel.status == Parcel.Status.AT_STORE:
         code = pickup_code_for(parcel.order)
         context.update(pickup_code=code, qr=qr_data_uri(code), barcode=barcode_data_uri(code))
     context.update(return_context(parcel))
     return render(request, "tracking/parcel.html", context, status=status)
+
+
+def _tracked_parcel(request, tracking_number: str) -> Parcel | None:
+    if not is_tracked(request, tracking_number):
+        return None
+    parcel = Parcel.objects.select_related("order").filter(tracking_number=tracking_number).first()
+    if parcel is None:
+        raise Http404
+    return parcel
+
+
+@never_cache
+@require_POST
+def extend_hold(request, tracking_number: str):
+    """The shopper keeps the parcel at the store PICKUP_HOLD_EXTENSION_DAYS longer, once."""
+    parcel = _tracked_parcel(request, tracking_number)
+    if parcel is None:
+        return redirect(reverse("tracking:lookup") + f"?number={tracking_number}")
+    form = ExtendHoldForm(request.POST)
+    try:
+        parcel_extend_hold(parcel=parcel, actor_label="shopper")
+    except DomainError as refused:
+        form.add_error(None, refused.message)
+        return render_parcel(request, tracking_number, extend_form=form, status=refused.status_code)
+    return redirect("tracking:parcel", tracking_number=tracking_number)
+
+
+@never_cache
+@require_POST
+def name_proxy(request, tracking_number: str):
+    """The shopper names someone to collect in their place (a name and their phone's last 4 digits)."""
+    parcel = _tracked_parcel(request, tracking_number)
+    if parcel is None:
+        return redirect(reverse("tracking:lookup") + f"?number={tracking_number}")
+    form = ProxyForm(request.POST)
+    if form.is_valid():
+        try:
+            order_name_proxy(
+                order=parcel.order,
+                name=form.cleaned_data["proxy_name"],
+                phone_last4=form.cleaned_data["proxy_phone_last4"],
+                actor_label="shopper",
+            )
+        except DomainError as refused:
+            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+        else:
+            return redirect("tracking:parcel", tracking_number=tracking_number)
+    return render_parcel(request, tracking_number, proxy_form=form, status=400)

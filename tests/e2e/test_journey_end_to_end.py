@@ -287,7 +287,9 @@ def test_a_parcel_from_the_merchants_api_to_the_shopper_and_a_return_to_the_merc
 def dispatch_route(planner, *, number: int, parcels: int) -> None:
     with planner.expect_navigation():
         planner.get_by_role("button", name=f"Dispatch route {number}").click()
-    expect(planner.get_by_text(f"Route {number} dispatched: {parcels} parcels in transit.")).to_be_visible()
+    # the message names the route as the page does: "Route 1 – VAN-1 dispatched: …"
+    said = re.compile(rf"Route {number} – \S+ dispatched: {parcels} parcels in transit\.")
+    expect(planner.get_by_text(said)).to_be_visible()
 
 
 def dock_scan(dock, label: str, number: str):

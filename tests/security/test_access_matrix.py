@@ -30,6 +30,8 @@ ROLES = ["anonymous", "clerk", "planner", "driver", "merchant", "operator"]
 # merchant.
 PUBLIC, SESSION, LINK = "public", "session", "link"
 CLERK, PLANNER, DRIVER, MERCHANT, OPERATOR = "clerk", "planner", "driver", "merchant", "operator"
+# A DC's figures are its planners' to read, and every DC's are the operators'.
+FIGURES = "figures"
 POLICY = {
     "home": PUBLIC,
     "healthz": PUBLIC,
@@ -47,6 +49,8 @@ POLICY = {
     # Any other path under /api/: a JSON 404 for everyone.
     "api_not_found": PUBLIC,
     "tracking:parcel": SESSION,
+    "tracking:extend_hold": SESSION,
+    "tracking:name_proxy": SESSION,
     "tracking:return": SESSION,
     "demo_shop:thanks": SESSION,
     **{
@@ -107,6 +111,8 @@ POLICY = {
             "exception_resolve",
         )
     },
+    **{f"insight:{name}": FIGURES for name in ("home", "figures", "figures_csv")},
+    "insight:network": PLANNER,
     **{f"driver:{name}": DRIVER for name in ("home", "route", "route_status", "route_tap")},
     **{f"driver:{name}": LINK for name in ("link", "link_status", "link_tap")},
     **{
@@ -240,7 +246,7 @@ def _requests(world):
 @pytest.mark.parametrize("role", ROLES)
 def test_staff_and_api_routes_refuse_everyone_but_the_owner_and_change_nothing(world, role):
     # given every route of a role that is not `role`'s, or that names another store's / DC's / merchant's object
-    owner_role = {CLERK: "clerk", PLANNER: "planner", DRIVER: "driver", MERCHANT: "merchant"}
+    owner_role = {CLERK: "clerk", PLANNER: "planner", DRIVER: "driver", MERCHANT: "merchant", FIGURES: "planner"}
     refusals = []
     before = _db_checksum()
     for pattern, name in APP_ROUTES:
@@ -248,6 +254,8 @@ def test_staff_and_api_routes_refuse_everyone_but_the_owner_and_change_nothing(w
         if policy not in owner_role:
             continue
         takes_object = "<" in pattern
+        if policy == FIGURES and role == "operator":
+            continue  # operators read every DC's figures (test_the_owner_reaches_their_own_object)
         if owner_role[policy] == role and not takes_object:
             continue  # the role's own screens without an object: the owner cases below
         path = _path(pattern, name, world["other"])
@@ -351,6 +359,12 @@ def _pattern(name: str) -> str:
         ("dc:load_sheet", "planner"),
         ("dc:returns", "planner"),
         ("dc:exceptions", "planner"),
+        ("insight:home", "planner"),
+        ("insight:figures", "planner"),
+        ("insight:figures_csv", "planner"),
+        ("insight:figures", "operator"),
+        ("insight:figures_csv", "operator"),
+        ("insight:network", "planner"),
         ("api:stores", "merchant"),
         ("api:orders", "merchant"),
         ("api:order", "merchant"),
@@ -387,6 +401,11 @@ def test_session_pages_open_only_after_the_lookup_in_this_browser(world, client)
     # when they open the pages directly / then they are sent to the lookup or told it does not exist
     assert client.get(f"/track/{parcel.tracking_number}/").status_code == 302
     assert client.get(f"/demo-shop/thanks/{parcel.order_id}/").status_code == 404
+    # nor can they act on the parcel: its choices send them to the lookup and change nothing
+    assert client.post(f"/track/{parcel.tracking_number}/extend/").status_code == 302
+    proxy = {"proxy_name": "Stranger", "proxy_phone_last4": "1234"}
+    assert client.post(f"/track/{parcel.tracking_number}/collector/", proxy).status_code == 302
+    assert Order.objects.get(pk=parcel.order_id).proxy_name == ""
     # when they look it up with the right phone digits / then the page opens
     response = client.post("/track/", {"number": parcel.tracking_number, "phone_last4": parcel.order.phone_last4})
     assert response.status_code == 302

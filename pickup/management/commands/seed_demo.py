@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from pickup.demo import build_demo, demo_api_keys, demo_logins
+from pickup.demo import build_demo, demo_api_keys, demo_figures, demo_logins
 
 
 class Command(BaseCommand):
@@ -41,6 +41,7 @@ class Command(BaseCommand):
         self.stdout.write("Merchant API keys (Authorization: Bearer <key>; docs at /api/v1/docs/):")
         for code, key, test_key in demo_api_keys():
             self.stdout.write(f"  {code:8} {key}  sandbox: {test_key}")
+        self.stdout.write(demo_figures())
         if settings.PICKUP_DEMO_SHOP:
             self.stdout.write(f"Demo shop checkout: {settings.PICKUP_PUBLIC_URL}{reverse('demo_shop:checkout')}")
         else:

@@ -19,7 +19,7 @@ def existing_rows_from_their_history(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0014_sandbox_and_webhook_self_service"),
+        ("orders", "0015_shopper_hold_proxy_redirect"),
     ]
 
     operations = [
