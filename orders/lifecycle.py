@@ -98,7 +98,7 @@ def parcel_transition(
             % {"tracking": parcel.tracking_number, "current": _label(from_status), "target": _label(to)}
         )
     at = at or timezone.now()
-    fields: dict[str, Any] = {"status": to, "status_changed_at": at, **(changes or {})}
+    fields: dict[str, Any] = {"status": to, "status_changed_at": at, "updated_at": at, **(changes or {})}
     if to == S.AT_STORE:
         arrival_store = store or parcel.store
         fields.setdefault("arrived_at", at)
@@ -201,7 +201,7 @@ def parcel_record_event(
         # whatever the caller's copy says.
         current = lock_parcel(parcel.pk, related=["order__merchant"])
         current.last_event_seq += 1
-        Parcel.objects.filter(pk=current.pk).update(last_event_seq=current.last_event_seq)
+        Parcel.objects.filter(pk=current.pk).update(last_event_seq=current.last_event_seq, updated_at=timezone.now())
         event = _append_event(
             parcel=current,
             seq=current.last_event_seq,

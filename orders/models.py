@@ -144,6 +144,9 @@ class Order(models.Model):
     proxy_phone_last4 = models.CharField(
         _("collector's phone, last 4 digits"), max_length=4, blank=True, editable=False
     )
+    # The order's own row; a change to one of its parcels shows in the parcel's updated_at, and the API's
+    # order updated_at is the later of the two (orders.api.views).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("order")
@@ -226,6 +229,8 @@ class Parcel(models.Model):
         editable=False,
         verbose_name=_("redirected from"),
     )
+    # Written by the lifecycle gate with every event (queryset updates skip auto_now), and by route planning.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("parcel")

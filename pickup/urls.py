@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from orders.api.exceptions import api_not_found
 from pickup import views
 from pickup.login import AdminStaffAuthenticationForm, StaffAuthenticationForm
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("orders.api.urls")),
+    # A client that gets a path wrong is still a program reading JSON: no HTML page under /api/.
+    re_path(r"^api/", api_not_found, name="api_not_found"),
     path("stores/", include("orders.picker.urls")),
     path("track/", include("orders.tracking.urls")),
     path("planner/", include("routing.urls")),

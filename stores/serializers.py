@@ -13,9 +13,15 @@ class StoreSearchQuerySerializer(serializers.Serializer):
     lng = serializers.FloatField(
         required=False, min_value=-180, max_value=180, help_text=_("Longitude of the shopper.")
     )
-    postal_code = serializers.CharField(required=False, max_length=10, help_text=_("A postal code, e.g. 106."))
+    # Not trimmed: a value of spaces is a value (the schema allows it), and one the locator does not find.
+    postal_code = serializers.CharField(
+        required=False, max_length=10, trim_whitespace=False, help_text=_("A postal code, e.g. 106.")
+    )
     q = serializers.CharField(
-        required=False, max_length=120, help_text=_("A district or address, e.g. Da'an or 大安區.")
+        required=False,
+        max_length=120,
+        trim_whitespace=False,
+        help_text=_("A district or address, e.g. Da'an or 大安區."),
     )
     size_class = serializers.ChoiceField(
         choices=SizeClass.choices, required=False, help_text=_("The parcel's size class.")
@@ -38,7 +44,7 @@ class StoreSearchQuerySerializer(serializers.Serializer):
             return attrs
         for field in ("postal_code", "q"):
             if attrs.get(field, "").strip():
-                place = locate(attrs[field])
+                place = locate(attrs[field].strip())
                 if place is None:
                     raise serializers.ValidationError(
                         {
@@ -55,10 +61,14 @@ class StoreSearchQuerySerializer(serializers.Serializer):
         )
 
 
+# "07:00" in the store's own time: `format: time` would promise seconds and an offset.
+LOCAL_HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class OpeningIntervalSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(help_text=_("0 is Monday."))
-    opens = serializers.TimeField(format="%H:%M")
-    closes = serializers.TimeField(format="%H:%M")
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text=_("0 is Monday."))
+    opens = serializers.RegexField(LOCAL_HH_MM, help_text=_("HH:MM, the store's local time."))
+    closes = serializers.RegexField(LOCAL_HH_MM, help_text=_("HH:MM, the store's local time."))
 
 
 class StoreMatchSerializer(serializers.Serializer):

@@ -425,3 +425,17 @@ def tighten_window_for_a_move(region_plan):
     store.receiving_end = clock_time(end // 3600, end % 3600 // 60, end % 60)
     store.save(update_fields=["receiving_end"])
     return route, last, store
+
+
+@pytest.fixture
+def in_process_wsgi(db):
+    """Requests sent through the WSGI app in this process (schemathesis' from_wsgi) keep the test's
+    connection, as Django's test client does: the handler would close it around each request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    for sent in (request_started, request_finished):
+        sent.disconnect(close_old_connections)
+    yield
+    for sent in (request_started, request_finished):
+        sent.connect(close_old_connections)

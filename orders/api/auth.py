@@ -1,4 +1,5 @@
-"""API key authentication: `Authorization: Bearer pk_…`. The request's `auth` is the ApiKey."""
+"""API key authentication: `Authorization: Bearer pk_…` (the scheme in any case, as RFC 9110 has it).
+The request's `auth` is the ApiKey."""
 
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
-        if not header or header[0] != self.keyword:
+        if not header or header[0].lower() != self.keyword.lower():
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send the key as 'Authorization: Bearer <key>'."))

@@ -1,23 +1,30 @@
 """The webhook delivery list's filters: by status and by creation time."""
 
-from django.utils.translation import gettext as _
+from datetime import datetime
+
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from orders.api.serializers import FIRST_FILTER_INSTANT, LAST_FILTER_INSTANT, OffsetDateTimeField
 from orders.models import WebhookDelivery
 
 
 class DeliveryQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
-    since = serializers.DateTimeField(
+    since = OffsetDateTimeField(
         required=False, help_text=gettext_lazy("Created at or after this time (ISO 8601 with offset).")
     )
-    until = serializers.DateTimeField(required=False, help_text=gettext_lazy("Created before this time."))
+    until = OffsetDateTimeField(
+        required=False,
+        help_text=gettext_lazy("Created before this time (ISO 8601 with offset); not after since: none."),
+    )
 
-    def validate(self, attrs):
-        if "since" in attrs and "until" in attrs and attrs["until"] <= attrs["since"]:
-            raise serializers.ValidationError({"until": [_("Must be after since.")]})
-        return attrs
+    # No delivery was made before the first or after the last of these: a bound beyond them selects the same.
+    def validate_since(self, value: datetime) -> datetime:
+        return min(max(value, FIRST_FILTER_INSTANT), LAST_FILTER_INSTANT)
+
+    def validate_until(self, value: datetime) -> datetime:
+        return min(max(value, FIRST_FILTER_INSTANT), LAST_FILTER_INSTANT)
 
 
 def deliveries_filtered(deliveries, params):

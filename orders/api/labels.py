@@ -6,12 +6,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from orders.api.views import ERROR_RESPONSES, ORDER_ID, MerchantApiView
+from orders.api.views import ORDER_ID, MerchantApiView
 from orders.labels import labels_pdf
 from orders.models import Order
 
 PDF = "application/pdf"
-LABEL_ERRORS = {status: ERROR_RESPONSES[status] for status in (401, 404, 429)}
 # The renderers exist for content negotiation only (`Accept: application/pdf`), not as `?format=`.
 NO_FORMAT = OpenApiParameter("format", exclude=True)
 TRACKING_NUMBER = OpenApiParameter(
@@ -59,7 +58,7 @@ class ParcelLabelView(LabelView):
     @extend_schema(
         operation_id="parcels_label",
         parameters=[TRACKING_NUMBER, NO_FORMAT],
-        responses={(200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description=LABEL_DESCRIPTION), **LABEL_ERRORS},
+        responses={(200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description=LABEL_DESCRIPTION)},
         tags=["orders"],
         summary="A parcel's label (PDF, 100 × 150 mm)",
     )
@@ -77,7 +76,6 @@ class OrderLabelsView(LabelView):
             (200, PDF): OpenApiResponse(
                 OpenApiTypes.BINARY, description=LABEL_DESCRIPTION + " One page for each parcel of the order."
             ),
-            **LABEL_ERRORS,
         },
         tags=["orders"],
         summary="The labels of all the order's parcels (PDF, a page each)",

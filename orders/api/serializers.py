@@ -1,18 +1,55 @@
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orders.api.exceptions import ErrorSerializer
 from orders.models import Order, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery, phone_validator
 from stores.locator import pickup_day_choices
 from stores.models import SizeClass, Store, TemperatureClass
 
 FIRST_FILTER_DAY = date(2000, 1, 1)
 LAST_FILTER_DAY = date(9998, 12, 31)
+FIRST_FILTER_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
+LAST_FILTER_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
+MAX_BULK_ORDERS = 100
+MAX_PARCELS_PER_ORDER = 20
+MAX_CASH_ON_PICKUP = 10_000_000
+
+
+class StrictSerializer(serializers.Serializer):
+    """A request body that refuses fields it does not know: a typo (`shoper_email`) is a 400 naming it, not a
+    silently missing value. The schema says so (`additionalProperties: false`, orders.api.schema.ApiAutoSchema)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def query_data(request) -> dict:
+    """The query string, one value per name. A name given twice is a 400, not the last one quietly winning; an
+    empty value stays a value (a QueryDict would make it "absent"), so `status=` is a 400 too."""
+    repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        raise serializers.ValidationError({name: [_("Give this parameter once.")] for name in repeated})
+    return request.query_params.dict()
+
+
+# DRF trims what str.strip() trims, so a text of those alone is blank: the schema says "something besides
+# them". Spelled out, because JSON Schema's `\S` (ECMA-262) and Python's disagree on a few of them.
+NOT_ONLY_SPACES = RegexValidator(
+    r"[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    _("Write something besides spaces."),
+)
 
 
 class StoreRefField(serializers.SlugRelatedField):
@@ -22,7 +59,7 @@ class StoreRefField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", queryset=Store.objects.all(), **kwargs)
 
 
-class ParcelInSerializer(serializers.Serializer):
+class ParcelInSerializer(StrictSerializer):
     size_class = serializers.ChoiceField(choices=SizeClass.choices)
     weight_g = serializers.IntegerField(min_value=1, max_value=100_000)
     volume_units = serializers.IntegerField(
@@ -34,20 +71,30 @@ class ParcelInSerializer(serializers.Serializer):
     fragile = serializers.BooleanField(required=False, default=False)
 
 
-class OrderCreateSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=64, help_text=_("Your order number; unique among your orders."))
-    shopper_name = serializers.CharField(max_length=120)
+class OrderCreateSerializer(StrictSerializer):
+    reference = serializers.CharField(
+        max_length=64, validators=[NOT_ONLY_SPACES], help_text=_("Your order number; unique among your orders.")
+    )
+    shopper_name = serializers.CharField(max_length=120, validators=[NOT_ONLY_SPACES])
     shopper_phone = serializers.CharField(
         max_length=20,
+        trim_whitespace=False,
         validators=[phone_validator],
         help_text=_("The shopper gives its last 4 digits to track the parcel."),
     )
-    shopper_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default "": the schema would show it under `format: email`, which "" is not (it says "or empty" itself).
+    shopper_email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=254, help_text=_("Absent or empty: the shopper gets SMS only.")
+    )
     pickup_store = StoreRefField(help_text=_("The store's code, as the store search returns it."))
     cash_on_pickup = serializers.IntegerField(
-        min_value=0, required=False, default=0, help_text=_("TWD collected by the store; 0 if paid.")
+        min_value=0,
+        max_value=MAX_CASH_ON_PICKUP,
+        required=False,
+        default=0,
+        help_text=_("TWD collected by the store; 0 if paid."),
     )
-    parcels = ParcelInSerializer(many=True, allow_empty=False, max_length=20)
+    parcels = ParcelInSerializer(many=True, allow_empty=False, max_length=MAX_PARCELS_PER_ORDER)
     preferred_pickup_day = serializers.DateField(
         required=False,
         allow_null=True,
@@ -68,11 +115,15 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
 
-class PickupDaySerializer(serializers.Serializer):
+class BulkOrderCreateSerializer(StrictSerializer):
+    orders = OrderCreateSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ORDERS)
+
+
+class PickupDaySerializer(StrictSerializer):
     preferred_pickup_day = serializers.DateField(allow_null=True, help_text=_("null: as soon as possible."))
 
 
-class ChangeStoreSerializer(serializers.Serializer):
+class ChangeStoreSerializer(StrictSerializer):
     pickup_store = StoreRefField()
 
 
@@ -100,6 +151,7 @@ class ParcelSerializer(serializers.ModelSerializer):
             "arrived_at",
             "hold_deadline",
             "tracking_url",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.URLField())
@@ -117,6 +169,9 @@ class OrderSerializer(serializers.ModelSerializer):
     id = public_id_field("ord_4fHq9ZkT2bWx7LmN3pRs")
     pickup_store = StoreBriefSerializer()
     parcels = ParcelSerializer(many=True)
+    updated_at = serializers.DateTimeField(
+        source="changed_at", read_only=True, help_text=_("The last change to the order or any of its parcels.")
+    )
 
     class Meta:
         model = Order
@@ -132,6 +187,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "pickup_day_choices",
             "language",
             "created_at",
+            "updated_at",
             "parcels",
         ]
 
@@ -142,35 +198,80 @@ class OrderSerializer(serializers.ModelSerializer):
         return [day.isoformat() for day in pickup_day_choices()]
 
 
+class BulkOrderItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text=_("The order's position in the request, from 0."))
+    status = serializers.IntegerField(help_text=_("201 created, or the 400/409 a single create would have answered."))
+    order = OrderSerializer(required=False, help_text=_("The created order (with status 201)."))
+    error = ErrorSerializer(required=False, help_text=_("Why it was refused (with 400 or 409)."))
+
+
+class BulkOrderResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = BulkOrderItemResultSerializer(many=True)
+
+
 class ParcelEventSerializer(serializers.ModelSerializer):
     id = public_id_field("evt_8sK2mQ7vXc1Rt5YpLw9D")
-    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    store = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text=_("Where it happened; null away from a store.")
+    )
 
     class Meta:
         model = ParcelEvent
         fields = ["id", "seq", "type", "from_status", "to_status", "store", "created_at", "details"]
 
 
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An instant: ISO 8601 with its offset. Without one it would be a guess at the sender's zone."""
+
+    default_error_messages = {"offset": _("Give the offset too, e.g. 2026-05-02T10:14:03+08:00.")}
+
+    def to_internal_value(self, value):
+        instant = super().to_internal_value(value)
+        # DRF has made a value without an offset aware in the server's zone: look at what was sent.
+        if parse_datetime(value).tzinfo is None:
+            self.fail("offset")
+        return instant
+
+
 class OrderListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Parcel.Status.choices, required=False, help_text=_("Orders with a parcel in this status.")
     )
-    # Bounded so that the day's first and last instant, shifted between zones, stay representable.
     created_from = serializers.DateField(
         required=False,
-        validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
-        help_text=_("Created on or after this day."),
+        help_text=_("Created on or after this day, a day in the platform's time zone (Asia/Taipei, +08:00)."),
     )
     created_to = serializers.DateField(
         required=False,
-        validators=[MinValueValidator(FIRST_FILTER_DAY), MaxValueValidator(LAST_FILTER_DAY)],
-        help_text=_("Created on or before this day."),
+        help_text=_("Created on or before this day, a day in the platform's time zone (Asia/Taipei, +08:00)."),
+    )
+    reference = serializers.CharField(
+        required=False,
+        max_length=64,
+        trim_whitespace=False,
+        help_text=_("Your order with this reference (exact match)."),
+    )
+    updated_since = OffsetDateTimeField(
+        required=False,
+        help_text=_(
+            "Orders that changed (the order or any parcel) at or after this instant: ISO 8601 with its offset, "
+            "e.g. 2026-05-02T10:14:03+08:00 or 2026-05-02T02:14:03Z. Pass the `updated_at` of the last order "
+            "you processed to fetch what changed since."
+        ),
     )
 
-    def validate(self, attrs):
-        if attrs.get("created_from") and attrs.get("created_to") and attrs["created_from"] > attrs["created_to"]:
-            raise serializers.ValidationError({"created_to": [_("Must not be before created_from.")]})
-        return attrs
+    # Nothing was made before the first or after the last of these, so a bound beyond them selects the same;
+    # clamped, the day's first and last instant shifted between zones stay representable.
+    def validate_created_from(self, value: date) -> date:
+        return min(max(value, FIRST_FILTER_DAY), LAST_FILTER_DAY)
+
+    def validate_created_to(self, value: date) -> date:
+        return min(max(value, FIRST_FILTER_DAY), LAST_FILTER_DAY)
+
+    def validate_updated_since(self, value: datetime) -> datetime:
+        return min(max(value, FIRST_FILTER_INSTANT), LAST_FILTER_INSTANT)
 
 
 class WebhookAttemptSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ register_converter(DeliveryIdConverter, "dlv")
 urlpatterns = [
     path("stores/", views.StoreSearchView.as_view(), name="stores"),
     path("orders/", views.OrderListCreateView.as_view(), name="orders"),
+    path("orders/bulk/", views.OrderBulkCreateView.as_view(), name="orders-bulk"),
     path("orders/<ord:order_id>/", views.OrderDetailView.as_view(), name="order"),
     path("orders/<ord:order_id>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path(

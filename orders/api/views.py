@@ -2,20 +2,29 @@
 
 from datetime import datetime, time
 
-from django.db.models import Prefetch
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import DomainError
 from orders.api.auth import ApiKeyAuthentication, HasApiKey
 from orders.api.converters import public_id_regex
 from orders.api.delivery_filters import DeliveryQuerySerializer, deliveries_filtered
-from orders.api.idempotency import idempotent
+from orders.api.exceptions import ErrorSerializer, domain_error_body
+from orders.api.idempotency import MAX_KEY_LENGTH, idempotent
+from orders.api.parsers import CheckedJSONParser
 from orders.api.serializers import (
+    BulkOrderCreateSerializer,
+    BulkOrderResultSerializer,
     ChangeStoreSerializer,
     OrderCreateSerializer,
     OrderListQuerySerializer,
@@ -23,6 +32,7 @@ from orders.api.serializers import (
     ParcelEventSerializer,
     PickupDaySerializer,
     WebhookDeliverySerializer,
+    query_data,
 )
 from orders.api.throttling import ApiKeyRateThrottle
 from orders.models import Order, Parcel, WebhookAttempt, WebhookDelivery
@@ -36,8 +46,10 @@ from orders.services.ordering import (
 from orders.webhooks import webhook_replay
 from stores.serializers import StoreSearchQuerySerializer, StoreSearchResultSerializer, store_search
 
+# 401, 404, 405, 406, 414, 415 and 429 are documented on every operation by orders.api.schema.
 ERROR_RESPONSES = {
     400: OpenApiResponse(
+        response=ErrorSerializer,
         description="Invalid input; `fields` names each bad field.",
         examples=[
             OpenApiExample(
@@ -48,17 +60,20 @@ ERROR_RESPONSES = {
                     "fields": {
                         "parcels": {"0": {"size_class": ["Store S0012 takes parcels up to size M; this one is L."]}}
                     },
+                    "request_id": "9f1c2e7a4b8d4c0e8a6f3d2b1c0e9f8a",
                 },
             )
         ],
     ),
-    401: OpenApiResponse(description="Missing, unknown or revoked API key."),
-    404: OpenApiResponse(description="No such object among your own."),
-    429: OpenApiResponse(description="Rate limit reached; retry after the `Retry-After` header's seconds."),
 }
+DISPATCHED = OpenApiResponse(
+    ErrorSerializer,
+    description="A parcel has already been dispatched, or the Idempotency-Key was reused with another body.",
+)
+KEY_REUSED = OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused with another body.")
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     description="Any unique string (e.g. a UUID). Retrying with the same key and body replays the first response "
     "(with `Idempotent-Replayed: true`); the same key with a different body is 409.",
@@ -85,14 +100,27 @@ def _actor(request) -> str:
 
 
 class MerchantApiView(APIView):
+    # JSON only: a form cannot carry the nested parcels, and the schema should not offer what fails.
+    parser_classes = [CheckedJSONParser]
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
     throttle_classes = [ApiKeyRateThrottle]
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rate_limit = getattr(request, "rate_limit", None)
+        if rate_limit is not None:
+            for name, value in rate_limit.headers().items():
+                response[name] = value
+        return response
+
     def merchant_orders(self):
+        # An order has changed when its row or one of its parcels has (the lifecycle gate writes the parcel's).
+        newest_parcel_change = Parcel.objects.filter(order=OuterRef("pk")).order_by("-updated_at").values("updated_at")
         return (
             # A test key sees only the sandbox's orders, a live key only live ones.
             Order.objects.filter(merchant=self.request.user.merchant, livemode=self.request.auth.livemode)
+            .annotate(changed_at=Greatest("updated_at", Coalesce(Subquery(newest_parcel_change[:1]), "updated_at")))
             .select_related("pickup_store")
             .prefetch_related(Prefetch("parcels", queryset=Parcel.objects.order_by("id")))
         )
@@ -110,19 +138,59 @@ class StoreSearchView(MerchantApiView):
         summary="Nearest stores to a point, postal code or district",
     )
     def get(self, request):
-        query = StoreSearchQuerySerializer(data=request.query_params)
+        query = StoreSearchQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         return Response(StoreSearchResultSerializer(store_search(query.validated_data)).data)
 
 
-class OrderPagination(PageNumberPagination):
+class NewestFirstPagination(CursorPagination):
+    """Newest first; a page's `next` link stays right while rows are added (no page numbers to shift).
+
+    A `page_size` that is not a whole number from 1 to MAX_PAGE_SIZE is a 400, not quietly the default."""
+
+    ordering = "-created_at"
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request):
+        sent = request.query_params.get(self.page_size_query_param)
+        if sent is None:
+            return self.page_size
+        if not (sent.isascii() and sent.isdigit() and 1 <= int(sent) <= self.max_page_size):
+            message = _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return int(sent)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+            else:
+                parameter["description"] = "The `next` or `previous` link's cursor; an unknown one is a 404."
+        return parameters
+
+
+def _order_create(request, fields: dict) -> Order:
+    return order_create(
+        merchant=request.user.merchant,
+        reference=fields["reference"],
+        shopper_name=fields["shopper_name"],
+        shopper_phone=fields["shopper_phone"],
+        shopper_email=fields.get("shopper_email", ""),
+        pickup_store=fields["pickup_store"],
+        cash_on_pickup=fields["cash_on_pickup"],
+        parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
+        preferred_pickup_day=fields["preferred_pickup_day"],
+        language=fields["language"],
+        actor_label=_actor(request),
+        livemode=request.auth.livemode,
+    )
+
 
 class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
-    pagination_class = OrderPagination
+    pagination_class = NewestFirstPagination
     serializer_class = OrderSerializer
 
     @extend_schema(
@@ -132,7 +200,7 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
         summary="Your orders, newest first",
     )
     def get(self, request):
-        query = OrderListQuerySerializer(data=request.query_params)
+        query = OrderListQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         orders = self.merchant_orders()
         filters = query.validated_data
@@ -143,17 +211,17 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
             orders = orders.filter(created_at__gte=datetime.combine(filters["created_from"], time.min, tzinfo=tz))
         if "created_to" in filters:
             orders = orders.filter(created_at__lte=datetime.combine(filters["created_to"], time.max, tzinfo=tz))
+        if "reference" in filters:
+            orders = orders.filter(reference=filters["reference"])
+        if "updated_since" in filters:
+            orders = orders.filter(changed_at__gte=filters["updated_since"])
         page = self.paginate_queryset(orders)
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
     @extend_schema(
         request=OrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            201: OrderSerializer,
-            409: OpenApiResponse(description="Idempotency-Key reused with another body."),
-            **ERROR_RESPONSES,
-        },
+        responses={201: OrderSerializer, 409: KEY_REUSED, **ERROR_RESPONSES},
         examples=[
             OpenApiExample(
                 "One small parcel, paid online",
@@ -176,22 +244,56 @@ class OrderListCreateView(MerchantApiView, generics.GenericAPIView):
     def post(self, request):
         data = OrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        order = order_create(
-            merchant=request.user.merchant,
-            reference=fields["reference"],
-            shopper_name=fields["shopper_name"],
-            shopper_phone=fields["shopper_phone"],
-            shopper_email=fields["shopper_email"],
-            pickup_store=fields["pickup_store"],
-            cash_on_pickup=fields["cash_on_pickup"],
-            parcels=[ParcelSpec(**parcel) for parcel in fields["parcels"]],
-            preferred_pickup_day=fields["preferred_pickup_day"],
-            language=fields["language"],
-            actor_label=_actor(request),
-            livemode=request.auth.livemode,
-        )
+        order = _order_create(request, data.validated_data)
         return Response(OrderSerializer(self.get_order(order.public_id)).data, status=status.HTTP_201_CREATED)
+
+
+class OrderBulkCreateView(MerchantApiView):
+    @extend_schema(
+        request=BulkOrderCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            200: OpenApiResponse(
+                BulkOrderResultSerializer,
+                description="Each order in the request's order, created (201) or refused (400/409) on its own.",
+            ),
+            409: KEY_REUSED,
+            **ERROR_RESPONSES,
+        },
+        tags=["orders"],
+        summary="Create up to 100 orders at once",
+    )
+    @idempotent
+    def post(self, request):
+        data = BulkOrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # Every order is well formed (or the whole request was a 400 naming each bad one by position);
+        # each is now created or refused by the business rules on its own.
+        results = []
+        for index, fields in enumerate(data.validated_data["orders"]):
+            try:
+                with transaction.atomic():
+                    order = _order_create(request, fields)
+            except DomainError as refusal:
+                results.append(
+                    {"index": index, "status": refusal.status_code, "error": domain_error_body(request, refusal)}
+                )
+            else:
+                results.append({"index": index, "status": status.HTTP_201_CREATED, "order": order.public_id})
+        created = {
+            order.public_id: order
+            for order in self.merchant_orders().filter(public_id__in=[r["order"] for r in results if "order" in r])
+        }
+        for result in results:
+            if "order" in result:
+                result["order"] = OrderSerializer(created[result["order"]]).data
+        return Response(
+            {
+                "created": sum(1 for r in results if "order" in r),
+                "refused": sum(1 for r in results if "error" in r),
+                "results": results,
+            }
+        )
 
 
 class OrderDetailView(MerchantApiView):
@@ -209,11 +311,7 @@ class OrderCancelView(MerchantApiView):
     @extend_schema(
         request=None,
         parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
-        responses={
-            200: OrderSerializer,
-            409: OpenApiResponse(description="A parcel has already been dispatched."),
-            **ERROR_RESPONSES,
-        },
+        responses={200: OrderSerializer, 409: DISPATCHED, **ERROR_RESPONSES},
         tags=["orders"],
         summary="Cancel an order (until dispatch)",
     )
@@ -227,11 +325,7 @@ class OrderChangeStoreView(MerchantApiView):
     @extend_schema(
         request=ChangeStoreSerializer,
         parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
-        responses={
-            200: OrderSerializer,
-            409: OpenApiResponse(description="A parcel has already been dispatched."),
-            **ERROR_RESPONSES,
-        },
+        responses={200: OrderSerializer, 409: DISPATCHED, **ERROR_RESPONSES},
         tags=["orders"],
         summary="Change the pickup store (until dispatch)",
     )
@@ -248,11 +342,7 @@ class OrderPickupDayView(MerchantApiView):
     @extend_schema(
         request=PickupDaySerializer,
         parameters=[ORDER_ID, IDEMPOTENCY_HEADER],
-        responses={
-            200: OrderSerializer,
-            409: OpenApiResponse(description="A parcel has already been dispatched."),
-            **ERROR_RESPONSES,
-        },
+        responses={200: OrderSerializer, 409: DISPATCHED, **ERROR_RESPONSES},
         tags=["orders"],
         summary="Move the shopper's pickup day (until dispatch)",
     )
@@ -292,7 +382,7 @@ class WebhookDeliveryApiView(MerchantApiView, generics.GenericAPIView):
 
 
 class WebhookDeliveryListView(WebhookDeliveryApiView):
-    pagination_class = OrderPagination
+    pagination_class = NewestFirstPagination
 
     @extend_schema(
         parameters=[DeliveryQuerySerializer],
@@ -301,7 +391,7 @@ class WebhookDeliveryListView(WebhookDeliveryApiView):
         summary="Webhook deliveries and every attempt, newest first",
     )
     def get(self, request):
-        page = self.paginate_queryset(deliveries_filtered(self.deliveries(), request.query_params))
+        page = self.paginate_queryset(deliveries_filtered(self.deliveries(), query_data(request)))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 

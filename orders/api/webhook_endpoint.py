@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from core.errors import ConflictError
 from orders.api.delivery_filters import DeliveryQuerySerializer
 from orders.api.idempotency import idempotent
+from orders.api.serializers import OffsetDateTimeField
 from orders.api.views import ERROR_RESPONSES, IDEMPOTENCY_HEADER, MerchantApiView
 from orders.models import Parcel, WebhookDelivery
 from orders.services.webhook_endpoint import webhook_endpoint_update, webhook_secret_rotate, webhook_url_problem
@@ -56,6 +57,7 @@ class WebhookEndpointSerializer(serializers.Serializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=[ALL_EVENTS, *EVENT_TYPES]),
         allow_empty=False,
+        min_length=1,  # what the schema shows (minItems); allow_empty alone it does not
         required=False,
         default=[ALL_EVENTS],
         help_text=gettext_lazy("The event types to send; `*` (the default) is every type, including later ones."),
@@ -264,7 +266,7 @@ class WebhookEndpointTestView(MerchantApiView):
 
 class BulkReplaySerializer(DeliveryQuerySerializer):
     status = None
-    since = serializers.DateTimeField(
+    since = OffsetDateTimeField(
         help_text=gettext_lazy("Replay the failed deliveries created at or after this time (ISO 8601 with offset).")
     )
 

@@ -27,9 +27,7 @@ def api_key_issue(*, merchant: Merchant, name: str, livemode: bool = True) -> tu
 
 def api_key_issue_demo(*, merchant: Merchant, livemode: bool = True) -> str:
     """The demo merchant's key, derived from the server secret so seed_demo can print it on every run."""
-    purpose = "demo-api-key" if livemode else "demo-test-key"
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{merchant.code}".encode(), hashlib.sha256).hexdigest()
-    lookup, secret = digest[:12], digest[12:]
+    lookup, secret = _demo_key_parts(merchant.code, livemode)
     if not ApiKey.objects.filter(lookup=lookup).exists():
         _issue(
             merchant=merchant,
@@ -39,6 +37,18 @@ def api_key_issue_demo(*, merchant: Merchant, livemode: bool = True) -> str:
             livemode=livemode,
         )
     return f"{API_KEY_PREFIX if livemode else TEST_KEY_PREFIX}{lookup}_{secret}"
+
+
+def api_key_demo_text(merchant_code: str, livemode: bool = True) -> str:
+    """What api_key_issue_demo returns for the merchant, known before the database is."""
+    lookup, secret = _demo_key_parts(merchant_code, livemode)
+    return f"{API_KEY_PREFIX if livemode else TEST_KEY_PREFIX}{lookup}_{secret}"
+
+
+def _demo_key_parts(merchant_code: str, livemode: bool) -> tuple[str, str]:
+    purpose = "demo-api-key" if livemode else "demo-test-key"
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{merchant_code}".encode(), hashlib.sha256).hexdigest()
+    return digest[:12], digest[12:]
 
 
 def _issue(*, merchant: Merchant, name: str, lookup: str, secret: str, livemode: bool = True) -> tuple[ApiKey, str]:

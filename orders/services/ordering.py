@@ -13,6 +13,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
@@ -232,7 +233,7 @@ def order_set_pickup_day(*, order: Order, day: date | None, actor_label: str = "
                     changes={"expected_arrival": None},
                     details={"reason": "pickup day changed"},
                 )
-        Order.objects.filter(pk=order.pk).update(preferred_pickup_day=day)
+        Order.objects.filter(pk=order.pk).update(preferred_pickup_day=day, updated_at=timezone.now())
         order.preferred_pickup_day = day
         for parcel in parcels:
             parcel_record_event(
@@ -294,7 +295,7 @@ def order_change_pickup_store(*, order: Order, store: Store, actor_label: str = 
                 parcel_transition(
                     parcel=parcel, to=S.AT_DC, actor_label=actor_label, details={"reason": "pickup store changed"}
                 )
-        Order.objects.filter(pk=order.pk).update(pickup_store=new_store)
+        Order.objects.filter(pk=order.pk).update(pickup_store=new_store, updated_at=timezone.now())
         order.pickup_store = new_store
         Parcel.objects.filter(pk__in=[p.pk for p in parcels]).update(expected_arrival=None)
         for parcel in parcels:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import F
+from django.utils import timezone
 
 from core.errors import ConflictError
 from orders.lifecycle import parcel_transition
@@ -104,7 +105,9 @@ def route_write(
         eta = run.at(visit.service_start)
         deliveries = [e for e in entries if e.kind == PlanParcel.Kind.DELIVER]
         already = [e.parcel_id for e in deliveries if e.pk in served_before]
-        Parcel.objects.filter(pk__in=already, status=Parcel.Status.PLANNED).update(expected_arrival=eta)
+        Parcel.objects.filter(pk__in=already, status=Parcel.Status.PLANNED).update(
+            expected_arrival=eta, updated_at=timezone.now()
+        )
         served.update(e.pk for e in deliveries if e.pk in served_before)
         lost = 0
         for entry in deliveries:

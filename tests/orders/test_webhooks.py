@@ -167,7 +167,7 @@ def test_merchant_sees_its_deliveries_with_attempts_and_can_replay_them(
     with django_assert_max_num_queries(6):
         listed = api.get("/api/v1/webhook-deliveries/").json()
     # then
-    assert listed["count"] == 2
+    assert len(listed["results"]) == 2
     # (the parcel's second event waits for its first, so only the first was attempted)
     failed = next(d for d in listed["results"] if d["attempts"] and d["attempts"][0]["response_status"] == 500)
     assert rival_api.post(f"/api/v1/webhook-deliveries/{failed['id']}/replay/").status_code == 404

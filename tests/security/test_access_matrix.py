@@ -46,6 +46,8 @@ POLICY = {
     "api:schema": PUBLIC,
     "api:docs": PUBLIC,
     "api:redoc": PUBLIC,
+    # Any other path under /api/: a JSON 404 for everyone.
+    "api_not_found": PUBLIC,
     "tracking:parcel": SESSION,
     "tracking:extend_hold": SESSION,
     "tracking:name_proxy": SESSION,
@@ -118,6 +120,7 @@ POLICY = {
         for name in (
             "stores",
             "orders",
+            "orders-bulk",
             "order",
             "order-cancel",
             "order-pickup-store",

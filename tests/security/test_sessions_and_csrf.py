@@ -102,6 +102,8 @@ def test_every_post_without_a_csrf_token_is_refused(world, role):
     for pattern, name in APP_ROUTES:
         if name.startswith("api:") and POLICY[name] != PUBLIC:
             continue  # the API authenticates by key, not by cookie: no CSRF to forge (test_api_schemathesis)
+        if name == "api_not_found":
+            continue  # a JSON 404 for any method: it reads and changes nothing
         # when a form is posted without the token
         response = client.post(_fill(pattern, world["own"]), {"code": "123"})
         # then it is refused (a GET-only route says 405, which accepts nothing either)
