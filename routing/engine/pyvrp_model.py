@@ -63,8 +63,12 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
 
     problem, fleet, locked = job.problem, job.fleet, job.locked
     locked_nodes = {n for nodes in locked.values() for n in nodes}
-    free_stops = [n for n in job.candidates if n not in locked_nodes]
     free_vehicles = [k for k, v in enumerate(fleet) if v.id not in locked]
+    windows = _windows(problem, [fleet[k] for k in free_vehicles], job.candidates) if free_vehicles else {}
+    # A stop whose windows leave no time (its receiving window and the cold-goods windows do not
+    # meet) is left out of PyVRP's problem: its plan then serves fewer stops, and loses to one that
+    # serves it, but its routes still join the pool.
+    free_stops = [n for n in job.candidates if n not in locked_nodes and n in windows]
     plan = {k: list(locked[v.id]) for k, v in enumerate(fleet) if v.id in locked}
     if not free_stops or not free_vehicles:
         return _outcome(problem, fleet, locked, plan, job.candidates)
@@ -90,15 +94,10 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
             tw_late=min(vehicle.shift_end, problem.depot.closes),
         )
     prize = _prize(problem, fleet, free_stops)
-    cold_by, cold_from = _cold_windows(problem, [fleet[k] for k in free_vehicles])
     for n, location in zip(free_stops, locations[1:], strict=True):
         stop = problem.stops[n - 1]
         loads = stop_loads(stop)
-        window = stop.window or (0, np.iinfo(np.int64).max)
-        if stop.delivers_cold and cold_by is not None:
-            window = (window[0], min(window[1], cold_by))
-        if stop.collects_cold and cold_from is not None:
-            window = (max(window[0], cold_from), window[1])
+        window = windows[n]
         model.add_client(
             location,
             delivery=[scaled_demand(loads[k][0]) for k in range(len(LOAD_KINDS))],
@@ -198,6 +197,23 @@ def _kept(
 
 def _cold(stop: Stop) -> bool:
     return stop.delivers_cold or stop.collects_cold
+
+
+def _windows(problem: Problem, vehicles: list[Vehicle], nodes: list[int]) -> dict[int, tuple[int, int]]:
+    """Each stop's window on the start of its service in PyVRP's problem: its receiving window,
+    narrowed for chilled and frozen goods (see _cold_windows); stops with no time left are absent."""
+    cold_by, cold_from = _cold_windows(problem, vehicles)
+    windows = {}
+    for n in nodes:
+        stop = problem.stops[n - 1]
+        start, end = stop.window or (0, np.iinfo(np.int64).max)
+        if stop.delivers_cold and cold_by is not None:
+            end = min(end, cold_by)
+        if stop.collects_cold and cold_from is not None:
+            start = max(start, cold_from)
+        if start <= end:
+            windows[n] = (start, end)
+    return windows
 
 
 def _cold_windows(problem: Problem, vehicles: list[Vehicle]) -> tuple[int | None, int | None]:
