@@ -110,7 +110,8 @@ def _local(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def _public_details(event: ParcelEvent) -> dict:
+def event_public_details(event: ParcelEvent) -> dict:
+    """What a merchant sees of an event's details, in webhooks and the events API alike."""
     details = {key: value for key, value in (event.details or {}).items() if key in PUBLIC_DETAILS}
     if event.to_status == Parcel.Status.PLANNED and event.parcel.expected_arrival:
         # What a route plan means to the merchant: the day the parcel reaches the store.
@@ -140,7 +141,7 @@ def webhook_payload(event: ParcelEvent) -> dict:
             "hold_deadline": _local(parcel.hold_deadline),
             "expected_arrival": _local(parcel.expected_arrival),
             "preferred_pickup_day": order.preferred_pickup_day.isoformat() if order.preferred_pickup_day else None,
-            "details": _public_details(event),
+            "details": event_public_details(event),
         },
     }
 
@@ -203,7 +204,7 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
     number = delivery.attempt_count + 1
     claimed = WebhookDelivery.objects.filter(
         pk=delivery.pk, status=D.PENDING, attempt_count=delivery.attempt_count, next_attempt_at__lte=started
-    ).update(attempt_count=number, next_attempt_at=started + ATTEMPT_LEASE)
+    ).update(attempt_count=number, next_attempt_at=started + ATTEMPT_LEASE, updated_at=started)
     if not claimed:
         return None
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
@@ -232,16 +233,18 @@ def webhook_deliver(*, delivery_id: int) -> int | None:
     done = timezone.now()
     if succeeded:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=D.SUCCEEDED, delivered_at=done, next_attempt_at=None
+            status=D.SUCCEEDED, delivered_at=done, next_attempt_at=None, updated_at=done
         )
         _send_next_of_parcel(delivery, now=done)
         return None
     if number >= delivery.give_up_after:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=D.FAILED, next_attempt_at=None)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=D.FAILED, next_attempt_at=None, updated_at=done)
         _send_next_of_parcel(delivery, now=done)
         return None
     delay = retry_delay(number)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=done + timedelta(seconds=delay))
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=done + timedelta(seconds=delay), updated_at=done
+    )
     return delay
 
 
@@ -261,14 +264,14 @@ def _wait_for(delivery: WebhookDelivery, earlier: WebhookDelivery, *, now) -> in
     due = max(earlier.next_attempt_at or now, now) + timedelta(seconds=1)
     moved = WebhookDelivery.objects.filter(
         pk=delivery.pk, status=D.PENDING, next_attempt_at=delivery.next_attempt_at
-    ).update(next_attempt_at=due)
+    ).update(next_attempt_at=due, updated_at=now)
     return math.ceil((due - now).total_seconds()) if moved else None
 
 
 def _send_next_of_parcel(delivery: WebhookDelivery, *, now) -> None:
     following = _same_parcel_pending(delivery).filter(event__seq__gt=delivery.event.seq).order_by("event__seq").first()
     if following is not None:
-        WebhookDelivery.objects.filter(pk=following.pk, status=D.PENDING).update(next_attempt_at=now)
+        WebhookDelivery.objects.filter(pk=following.pk, status=D.PENDING).update(next_attempt_at=now, updated_at=now)
         _enqueue_on_commit(following.pk)
 
 
@@ -297,9 +300,11 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str]:
 def _requeue(deliveries) -> None:
     """Pending again and due now, with a fresh round of retries; each queued, oldest first, once the caller commits."""
     ids = list(deliveries.order_by("created_at", "pk").values_list("pk", flat=True))
+    now = timezone.now()
     WebhookDelivery.objects.filter(pk__in=ids).update(
         status=D.PENDING,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=now,
+        updated_at=now,
         give_up_after=F("attempt_count") + settings.PICKUP_WEBHOOK_MAX_ATTEMPTS,
     )
     for delivery_id in ids:

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from orders.api.exceptions import ErrorSerializer
 from orders.models import Order, Parcel, ParcelEvent, WebhookAttempt, WebhookDelivery, phone_validator
+from orders.webhooks import event_public_details
 from stores.locator import pickup_day_choices
 from stores.models import SizeClass, Store, TemperatureClass
 
@@ -216,6 +217,13 @@ class ParcelEventSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text=_("Where it happened; null away from a store.")
     )
+    details = serializers.SerializerMethodField(
+        help_text=_("What the merchant may see of the event's details, as in its webhook (no internal ids).")
+    )
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_details(self, event: ParcelEvent) -> dict:
+        return event_public_details(event)
 
     class Meta:
         model = ParcelEvent
@@ -293,6 +301,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "attempt_count",
             "next_attempt_at",
             "created_at",
+            "updated_at",
             "delivered_at",
             "payload",
             "attempts",

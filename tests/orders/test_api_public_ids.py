@@ -3,7 +3,9 @@
 import json
 import re
 
+from orders.lifecycle import parcel_transition
 from orders.models import Order, ParcelEvent, WebhookDelivery
+from orders.webhooks import event_public_details
 from tests.factories import OrderFactory
 from tests.orders.conftest import order_body
 
@@ -79,3 +81,24 @@ def test_webhooks_and_events_name_orders_events_and_deliveries_by_public_id(
     listed = api.get("/api/v1/webhook-deliveries/").json()["results"]
     assert {d["id"] for d in listed} == {d.public_id for d in deliveries.values()}
     assert {d["payload"]["data"]["order_id"] for d in listed} == {parcel.order.public_id}
+
+
+def test_the_events_api_shows_an_events_details_as_its_webhook_does_without_internal_ids(api, merchant, make_parcel):
+    # given a parcel planned onto a route: the gate recorded the run, region plan, stop and vehicle ids
+    parcel = make_parcel("at_dc", merchant=merchant)
+    parcel_transition(
+        parcel=parcel,
+        to="planned",
+        actor_label="batch",
+        details={"run": 7, "region_plan": 12, "stop": 40, "vehicle": 2, "plan_date": "2026-12-06"},
+    )
+
+    # when the merchant reads the history
+    history = api.get(f"/api/v1/parcels/{parcel.tracking_number}/events/").json()
+
+    # then the planned event keeps only what a merchant may see, as in its webhook payload
+    planned = history[-1]
+    assert planned["to_status"] == "planned"
+    assert planned["details"] == event_public_details(ParcelEvent.objects.get(parcel=parcel, to_status="planned"))
+    assert not {"run", "region_plan", "stop", "vehicle"} & set(planned["details"])
+    assert planned["details"]["plan_date"] == "2026-12-06"

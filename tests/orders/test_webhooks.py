@@ -82,6 +82,8 @@ def test_failed_attempts_are_logged_and_retried_with_backoff_until_delivered(
     delivery.refresh_from_db()
     assert scheduled.called and 24 <= first_delay <= 36
     assert delivery.status == D.PENDING and delivery.attempt_count == 1 and delivery.next_attempt_at > timezone.now()
+    after_first = delivery.updated_at
+    assert after_first > delivery.created_at
     # a duplicate task before it is due does nothing
     assert webhook_deliver(delivery_id=delivery.pk) is None and len(receiver.received) == 1
     # when the retries come due
@@ -91,6 +93,8 @@ def test_failed_attempts_are_logged_and_retried_with_backoff_until_delivered(
     # then
     delivery.refresh_from_db()
     assert delivery.status == D.SUCCEEDED and delivery.delivered_at
+    # and its updated_at moved with every attempt, to the success (what a merchant polling deliveries reads)
+    assert delivery.updated_at == delivery.delivered_at > after_first
     assert list(delivery.attempts.values_list("number", "response_status", "succeeded")) == [
         (1, 500, False),
         (2, 503, False),
