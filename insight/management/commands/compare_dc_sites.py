@@ -1,6 +1,6 @@
 """Where the DC should be: a representative day's routes solved from each candidate site.
 
-    python manage.py compare_dc_sites --dc TPE-DC1 --sites sites.csv [--day 2026-12-04] [--time-limit 5]
+    python manage.py compare_dc_sites --dc TPE-DC1 --sites sites.csv [--day YYYY-MM-DD] [--time-limit 5]
 
 The sites file has the candidate sites' columns (code, latitude, longitude; optional name).
 """
