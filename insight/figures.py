@@ -1,126 +1,45 @@
-"""Reading the roll-up: totals of any set of rows, and a DC's period by day, region, store and merchant.
+"""Reading a DC's period from the roll-up: by day, region, store and merchant, summed by the database.
 
-Rates are worked out from summed counts (never averaged), and the median dwell from merged histograms,
-so a region's figure is exactly what its stores' events say.
+A page reads a bounded number of rows whatever the number of stores, merchants and events: the counts
+come summed, one row per day, region, store or merchant, and the store and merchant tables are read a
+page at a time. Dwell histograms (JSON, which SQLite and PostgreSQL cannot add up alike) are read only
+for what is shown: the regions' days, and the stores and merchants of the page.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from django.db.models import F, FloatField, Max, Sum, Value
+from django.db.models.functions import Cast, NullIf
+from django.utils.translation import gettext_lazy as _
+
 from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
+from insight.totals import COUNTS, ROUTE_COUNTS, Totals
 from stores.models import DistributionCenter
 
-COUNTS = [
-    "delivered",
-    "picked_up",
-    "picked_up_in_hold",
-    "expired",
-    "exceptions",
-    "stops_arrived",
-    "stops_on_time",
-    "unserved_stops",
-]
-ROUTE_COUNTS = ["routes", "distance_m", "parcels_carried", "peak_load_volume", "volume_capacity"]
+SUMS = {f"sum_{name}": Sum(name) for name in COUNTS}
+ROUTE_SUMS = {f"sum_{name}": Sum(name) for name in ROUTE_COUNTS}
+# The fullest shelf of the rows: most parcels on it against its slots (a store without slots has no figure).
+OCCUPANCY = Max(Cast("peak_on_shelf", FloatField()) / NullIf("slots", Value(0)))
 
 
-def _share(part: float, whole: float) -> float | None:
-    return part / whole if whole else None
+def _shelf_rate(part: str):
+    """A share of the parcels whose time on the shelf ended, in SQL; NULL where none did."""
+    return Cast(Sum(part), FloatField()) / NullIf(Sum("picked_up") + Sum("expired"), Value(0))
 
 
-@dataclass
-class Totals:
-    delivered: int = 0
-    picked_up: int = 0
-    picked_up_in_hold: int = 0
-    expired: int = 0
-    exceptions: int = 0
-    stops_arrived: int = 0
-    stops_on_time: int = 0
-    unserved_stops: int = 0
-    routes: int = 0
-    distance_m: int = 0
-    parcels_carried: int = 0
-    peak_load_volume: float = 0
-    volume_capacity: int = 0
-    occupancy: float | None = None  # the fullest shelf of the rows: most parcels on it against its slots
-    dwell: Counter = field(default_factory=Counter)
-
-    def add(self, row: dict) -> Totals:
-        """Add a roll-up row, read as a dict of its fields (`.values()`: no model instances, a page reads
-        thousands of store rows)."""
-        for name in COUNTS:
-            setattr(self, name, getattr(self, name) + row[name])
-        for name in ROUTE_COUNTS:
-            if name in row:
-                setattr(self, name, getattr(self, name) + row[name])
-        if row.get("slots"):
-            self.occupancy = max(self.occupancy or 0, row["peak_on_shelf"] / row["slots"])
-        for minutes, count in row["dwell_minutes"].items():
-            self.dwell[int(minutes)] += count
-        return self
-
-    @property
-    def left_the_shelf(self) -> int:
-        return self.picked_up + self.expired
-
-    @property
-    def pickup_rate(self) -> float | None:
-        """Of the parcels whose time on the shelf ended, the share picked up within their hold."""
-        return _share(self.picked_up_in_hold, self.left_the_shelf)
-
-    @property
-    def expiry_rate(self) -> float | None:
-        return _share(self.expired, self.left_the_shelf)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return _share(self.stops_on_time, self.stops_arrived)
-
-    @property
-    def km_per_parcel(self) -> float | None:
-        return _share(self.distance_m / 1000, self.parcels_carried)
-
-    @property
-    def load_factor(self) -> float | None:
-        return _share(self.peak_load_volume, self.volume_capacity)
-
-    @property
-    def median_dwell_hours(self) -> float | None:
-        minutes = median_of_histogram(self.dwell)
-        return None if minutes is None else minutes / 60
-
-
-def median_of_histogram(histogram: Counter) -> float | None:
-    """The median of the values a {value: how many} histogram holds (the mean of the middle two if even)."""
-    n = sum(histogram.values())
-    if not n:
-        return None
-    wanted = sorted({(n - 1) // 2, n // 2})
-    found, seen = [], 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        while wanted and wanted[0] < seen:
-            found.append(value)
-            wanted.pop(0)
-    return sum(found) / len(found)
-
-
-@dataclass
-class Period:
-    dc: DistributionCenter
-    first: date
-    last: date
-    totals: Totals
-    days: list[tuple[date, Totals | None]]  # None: the day has not been rolled up
-    regions: list[tuple[Subject, Totals]]
-    stores: list[tuple[Subject, Totals]]
-    merchants: list[tuple[Subject, Totals]]
-    computed_at: object
-    empty: bool  # no figure rows in the period (days may still have been rolled up, with nothing on them)
+STORE_RATES = {"expiry_rate": _shelf_rate("expired"), "pickup_rate": _shelf_rate("picked_up_in_hold")}
+# How the store table may be ordered: by code, or the worst stores first (those with no rate last).
+STORE_ORDERS = {
+    "code": (_("Store code"), []),
+    "expiry": (_("Highest expiry rate"), [F("expiry_rate").desc(nulls_last=True)]),
+    "pickup": (_("Lowest pickup rate"), [F("pickup_rate").asc(nulls_last=True)]),
+}
+# How many stores or merchants an export reads the histograms of at once.
+EXPORT_BATCH = 500
 
 
 class Subject(NamedTuple):
@@ -131,41 +50,112 @@ class Subject(NamedTuple):
     name: str
 
 
-def _read(model, span: dict, subject: str) -> list[dict]:
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
-    return list(model.objects.filter(**span).values(*fields, f"{subject}__code", f"{subject}__name"))
+def _totals(row: dict) -> Totals:
+    """Totals of a summed row (its `sum_<count>` and, for stores, `occupancy`); dwell comes separately."""
+    counts = {name: row[f"sum_{name}"] for name in [*COUNTS, *ROUTE_COUNTS] if f"sum_{name}" in row}
+    return Totals(**counts, occupancy=row.get("occupancy"))
 
 
-def _grouped(rows: list[dict], subject: str) -> list[tuple[Subject, Totals]]:
-    groups: dict = {}
-    for row in rows:
-        pk = row[f"{subject}_id"]
-        if pk not in groups:
-            groups[pk] = (Subject(pk, row[f"{subject}__code"], row[f"{subject}__name"]), Totals())
-        groups[pk][1].add(row)
-    return sorted(groups.values(), key=lambda pair: pair[0].code)
+class Breakdown:
+    """The stores' or merchants' table of a period, one summed row each, ordered by the database.
+
+    Django's Paginator counts and slices it, so a page reads its own rows and their histograms only;
+    iterating it (an export) reads every summed row and the histograms a batch of subjects at a time.
+    """
+
+    def __init__(self, model, subject: str, span: dict, *, annotations: dict, order: list) -> None:
+        self.model, self.key, self.span = model, f"{subject}_id", span
+        self.code, self.name = f"{subject}__code", f"{subject}__name"
+        self.rows = (
+            model.objects.filter(**span)
+            .values(self.key, self.code, self.name)
+            .annotate(**annotations)
+            .order_by(*order, self.code, self.key)
+        )
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.rows.count()
+        return self._count
+
+    def __getitem__(self, window: slice) -> list[tuple[Subject, Totals]]:
+        return self._with_dwell(list(self.rows[window]))
+
+    def __iter__(self):
+        rows = list(self.rows)
+        for start in range(0, len(rows), EXPORT_BATCH):
+            yield from self._with_dwell(rows[start : start + EXPORT_BATCH])
+
+    def _with_dwell(self, rows: list[dict]) -> list[tuple[Subject, Totals]]:
+        table = {row[self.key]: (Subject(row[self.key], row[self.code], row[self.name]), _totals(row)) for row in rows}
+        if table:
+            histograms = (
+                self.model.objects.filter(**self.span, **{f"{self.key}__in": list(table)})
+                .exclude(dwell_minutes={})
+                .order_by()
+                .values_list(self.key, "dwell_minutes")
+            )
+            for pk, histogram in histograms:
+                table[pk][1].add_dwell(histogram)
+        return list(table.values())
 
 
-def period_figures(*, dc: DistributionCenter, first: date, last: date) -> Period:
-    """Four reads of the roll-up, whatever the period and however many events lie behind it."""
+@dataclass
+class Period:
+    dc: DistributionCenter
+    first: date
+    last: date
+    totals: Totals
+    days: list[tuple[date, Totals | None]]  # None: the day has not been rolled up
+    regions: list[tuple[Subject, Totals]]
+    stores: Breakdown
+    merchants: Breakdown
+    computed_at: object
+    empty: bool  # no figure rows in the period (days may still have been rolled up, with nothing on them)
+
+
+def _by_day(span: dict, rolled) -> dict[date, Totals]:
+    by_day = {day: Totals() for day in rolled}
+    for row in RegionDay.objects.filter(**span).values("day").annotate(**SUMS, **ROUTE_SUMS).order_by():
+        by_day[row["day"]] = _totals(row)
+    shelves = StoreDay.objects.filter(**span, slots__gt=0).values("day").annotate(occupancy=OCCUPANCY).order_by()
+    for row in shelves:
+        by_day.setdefault(row["day"], Totals()).occupancy = row["occupancy"]
+    return by_day
+
+
+def _regions(span: dict, by_day: dict[date, Totals]) -> list[tuple[Subject, Totals]]:
+    """The regions' sums, and their day histograms merged into both the region's and the day's dwell."""
+    summed = RegionDay.objects.filter(**span).values("region_id", "region__code", "region__name")
+    regions = {
+        row["region_id"]: (Subject(row["region_id"], row["region__code"], row["region__name"]), _totals(row))
+        for row in summed.annotate(**SUMS, **ROUTE_SUMS).order_by("region__code", "region_id")
+    }
+    histograms = RegionDay.objects.filter(**span).exclude(dwell_minutes={}).order_by()
+    for day, region, histogram in histograms.values_list("day", "region_id", "dwell_minutes"):
+        regions[region][1].add_dwell(histogram)
+        by_day[day].add_dwell(histogram)
+    return list(regions.values())
+
+
+def period_figures(*, dc: DistributionCenter, first: date, last: date, store_order: str = "code") -> Period:
+    """A fixed number of reads of the roll-up, each of a bounded number of rows (the tables' are lazy)."""
     span = {"dc": dc, "day__gte": first, "day__lte": last}
     rolled = dict(Rollup.objects.filter(**span).values_list("day", "computed_at"))
-    region_rows = _read(RegionDay, span, "region")
-    store_rows = _read(StoreDay, span, "store")
-    merchant_rows = _read(MerchantDay, span, "merchant")
-
-    by_day = {day: Totals() for day in rolled}
-    for row in region_rows:
-        by_day.setdefault(row["day"], Totals()).add(row)
-    for row in store_rows:
-        if row["slots"]:
-            totals = by_day.setdefault(row["day"], Totals())
-            totals.occupancy = max(totals.occupancy or 0, row["peak_on_shelf"] / row["slots"])
+    by_day = _by_day(span, rolled)
+    regions = _regions(span, by_day)
     totals = Totals()
-    for row in region_rows:
-        totals.add(row)
-    occupancies = [t.occupancy for t in by_day.values() if t.occupancy is not None]
-    totals.occupancy = max(occupancies, default=None)
+    for day_totals in by_day.values():
+        totals.combine(day_totals)
+    stores = Breakdown(
+        StoreDay,
+        "store",
+        span,
+        annotations={**SUMS, "occupancy": OCCUPANCY, **STORE_RATES},
+        order=STORE_ORDERS[store_order][1],
+    )
+    merchants = Breakdown(MerchantDay, "merchant", span, annotations=SUMS, order=[])
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     return Period(
         dc=dc,
@@ -173,9 +163,9 @@ def period_figures(*, dc: DistributionCenter, first: date, last: date) -> Period
         last=last,
         totals=totals,
         days=[(day, by_day.get(day)) for day in days],
-        regions=_grouped(region_rows, "region"),
-        stores=_grouped(store_rows, "store"),
-        merchants=_grouped(merchant_rows, "merchant"),
+        regions=regions,
+        stores=stores,
+        merchants=merchants,
         computed_at=max(rolled.values(), default=None),
-        empty=not (region_rows or store_rows or merchant_rows),
+        empty=not (regions or stores.count() or merchants.count()),
     )

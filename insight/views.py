@@ -9,14 +9,16 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from insight.figures import Totals, period_figures
+from insight.figures import STORE_ORDERS, period_figures
 from insight.forms import PeriodForm
+from insight.totals import Totals
 from stores.csv_import import FORMULA_STARTS
 from stores.models import DistributionCenter
 from stores.roles import is_planner_of, planner_dcs
@@ -51,11 +53,30 @@ def home(request):
     return render(request, "insight/choose_dc.html", {"centres": centres})
 
 
+# Rows of the store and merchant tables a page shows.
+PAGE_SIZE = 25
+
+
+def _store_order(request) -> str:
+    order = request.GET.get("stores_sort")
+    return order if order in STORE_ORDERS else "code"
+
+
 def _period(request, dc):
     yesterday = timezone.now().astimezone(dc.tz).date() - timedelta(days=1)
     form = PeriodForm(request.GET, yesterday=yesterday)
     first, last = form.period()
-    return form, period_figures(dc=dc, first=first, last=last)
+    return form, period_figures(dc=dc, first=first, last=last, store_order=_store_order(request))
+
+
+def _query(request, **changes) -> str:
+    """The page's query string with some parameters changed (None: left out), so links keep the period."""
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return query.urlencode()
 
 
 def _percent(value: float | None) -> float | None:
@@ -108,6 +129,15 @@ def figures(request, dc):
             "period": period,
             "chart_data": _chart_data(period),
             "query": request.GET.urlencode(),
+            "stores": Paginator(period.stores, PAGE_SIZE).get_page(request.GET.get("stores_page")),
+            "stores_query": _query(request, stores_page=None),
+            "store_orders": [
+                (key, label, _query(request, stores_sort=key, stores_page=None))
+                for key, (label, _order) in STORE_ORDERS.items()
+            ],
+            "store_order": _store_order(request),
+            "merchants": Paginator(period.merchants, PAGE_SIZE).get_page(request.GET.get("merchants_page")),
+            "merchants_query": _query(request, merchants_page=None),
             "on_time_minutes": settings.PICKUP_INSIGHT_ON_TIME_MINUTES,
         },
     )
@@ -167,15 +197,26 @@ def figures_csv(request, dc):
     by = request.GET.get("by", "store")
     if by not in BREAKDOWNS:
         return HttpResponseBadRequest(_("by: choose one of day, region, store or merchant."), content_type="text/plain")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_csv_lines(period, by), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="figures-{dc.code}-{by}-{period.first}-{period.last}.csv"'
-    writer = csv.writer(response)
-    if by == "day":
-        writer.writerow(["day", *CSV_FIGURES])
-        for day, totals in period.days:
-            writer.writerow([day.isoformat(), *_figure_cells(totals)])
-    else:
-        writer.writerow([by, "name", *CSV_FIGURES])
-        for subject, totals in getattr(period, by + "s"):
-            writer.writerow([_cell(subject.code), _cell(subject.name), *_figure_cells(totals)])
     return response
+
+
+class _Line:
+    """What csv.writer writes to: each row comes back as its text, to be streamed."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv_lines(period, by: str):
+    """The export a row at a time: every store's, read in batches, never the whole table at once."""
+    writer = csv.writer(_Line())
+    if by == "day":
+        yield writer.writerow(["day", *CSV_FIGURES])
+        for day, totals in period.days:
+            yield writer.writerow([day.isoformat(), *_figure_cells(totals)])
+    else:
+        yield writer.writerow([by, "name", *CSV_FIGURES])
+        for subject, totals in getattr(period, by + "s"):
+            yield writer.writerow([_cell(subject.code), _cell(subject.name), *_figure_cells(totals)])

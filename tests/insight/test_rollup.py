@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from django.core.management import call_command
 
-from insight.figures import Totals, median_of_histogram
 from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
 from insight.rollup import last_whole_day, on_time, rollup_day, rollup_due
+from insight.totals import Totals, median_of_histogram
 from routing.services.driver import stop_arrive, stop_not_served
 from tests.factories import ParcelFactory, RegionFactory
 from tests.insight.conftest import DAY, arrive, at, leave
