@@ -13,8 +13,6 @@ Two kinds of evidence, added up, in one unit: parcels over the signal period (28
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order
-from stores.csv_import import RowError
+from stores.csv_rows import RowError, csv_number, csv_point, read_csv
 from stores.gazetteer import DISTRICTS
 from stores.grid import CELL_M, cell_centre, cell_of
 from stores.locator import haversine_m
@@ -42,7 +40,9 @@ SIGNAL_DAYS = 28
 AREA_MARGIN_M = 1000.0
 
 DISTRICT_COLUMNS = ["district", "population", "age_0_14", "age_15_64", "age_65_plus", "online_index"]
+# Statistics for a whole country's districts fit in well under a megabyte.
 MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,11 @@ def parse_districts(data: bytes) -> tuple[list[District], list[RowError]]:
     """The districts of a statistics CSV, or the row-by-row report of what is wrong with it. A
     district is named by postal code or name (English or Chinese) in the gazetteer, or given its
     `latitude` and `longitude` columns."""
-    rows, errors = csv_rows(data, DISTRICT_COLUMNS)
+    rows, errors = read_csv(data, DISTRICT_COLUMNS, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     districts: list[District] = []
     seen: set[str] = set()
     for line, row in rows:
-        name = row["district"].strip()
+        name = row["district"]
         known = _gazetteer(name)
         point = csv_point(row, line, errors) if row.get("latitude") or row.get("longitude") else None
         if known is None and point is None:
@@ -190,46 +190,3 @@ def _gazetteer(name: str):
         if wanted in {district.postal_code, district.name_en.lower(), district.name_zh, district.name_zh.rstrip("區")}:
             return district
     return None
-
-
-def csv_rows(data: bytes, required: list[str]) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
-    """The rows of a CSV file with their line numbers, or the errors that stop it being read."""
-    if len(data) > MAX_BYTES:
-        return [], [RowError(1, "file", _("the file is larger than %(mb)s MB") % {"mb": MAX_BYTES // 1024 // 1024})]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [RowError(1, "file", _("the file is not UTF-8 text"))]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in required if name not in header]
-    if missing:
-        return [], [RowError(1, name, _("this column is missing")) for name in missing]
-    reader.fieldnames = header
-    rows = [(reader.line_num, {k: (v or "") for k, v in row.items() if k}) for row in reader]
-    if not rows:
-        return [], [RowError(2, "file", _("the file has no rows"))]
-    return rows, []
-
-
-def csv_number(row: dict, column: str, line: int, errors: list[RowError], kind, minimum: float):
-    try:
-        value = kind(row.get(column, "").strip())
-    except ValueError:
-        errors.append(RowError(line, column, _("not a number")))
-        return None
-    if not math.isfinite(value) or value < minimum:
-        errors.append(RowError(line, column, _("must be at least %(minimum)s") % {"minimum": minimum}))
-        return None
-    return value
-
-
-def csv_point(row: dict, line: int, errors: list[RowError]) -> tuple[float, float] | None:
-    latitude = csv_number(row, "latitude", line, errors, float, minimum=-90)
-    longitude = csv_number(row, "longitude", line, errors, float, minimum=-180)
-    if latitude is None or longitude is None:
-        return None
-    if latitude > 90 or longitude > 180:
-        errors.append(RowError(line, "latitude", _("not a point on earth")))
-        return None
-    return latitude, longitude

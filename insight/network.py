@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from insight.covering import CoverAnswer, CoverProblem, max_cover
-from insight.demand import Demand, cells_within, csv_number, csv_point, csv_rows, dc_area, inside
-from stores.csv_import import BOOLEAN_WORDS, RowError
+from insight.demand import MAX_BYTES, MAX_ROWS, Demand, cells_within, dc_area, inside
+from stores.csv_rows import BOOLEAN_WORDS, RowError, csv_number, csv_point, read_csv
 from stores.grid import cell_of
 from stores.models import DistributionCenter, Store
 
@@ -57,7 +57,7 @@ class NetworkPlan:
 def parse_candidates(data: bytes) -> tuple[list[Candidate], list[RowError]]:
     """The candidate sites of a CSV file (code, latitude, longitude; optional name, is_24h, cost), or
     the row-by-row report of what is wrong with it."""
-    rows, errors = csv_rows(data, CANDIDATE_COLUMNS)
+    rows, errors = read_csv(data, CANDIDATE_COLUMNS, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     candidates: list[Candidate] = []
     codes: set[str] = set()
     for line, row in rows:

@@ -4,14 +4,13 @@ written unless every row is good (operators fix the file and run it again).
 Rows are matched on `code`: a new code creates a store, a known one updates it.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from stores.csv_rows import BOOLEAN_WORDS, RowError, read_csv
 from stores.models import DistributionCenter, OpeningHours, Region, Store
 
 REQUIRED_COLUMNS = ["code", "name", "address", "postal_code", "latitude", "longitude", "dc", "region"]
@@ -34,17 +33,6 @@ MAX_BYTES = 20 * 1024 * 1024
 TEXT_COLUMNS = ("name", "address", "district")
 # A cell starting with these is a formula to a spreadsheet (CSV injection once the plan is exported).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "y": True, "0": False, "false": False, "no": False, "n": False}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # line number in the file, the header being line 1
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, {self.column}: {self.message}"
 
 
 @dataclass
@@ -102,34 +90,15 @@ def _text_problem(value: str) -> str | None:
 
 def import_stores(data: bytes) -> ImportReport:
     report = ImportReport()
-    if len(data) > MAX_BYTES:
-        report.errors.append(
-            RowError(
-                0,
-                "file",
-                _("The file is too large (%(mb).1f MB); the limit is %(max)d MB. Split it into parts.")
-                % {"mb": len(data) / 1024 / 1024, "max": MAX_BYTES // 1024 // 1024},
-            )
-        )
-        return report
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        report.errors.append(
-            RowError(
-                0, "file", _("The file is not UTF-8 text (byte %(pos)d). Save it as CSV UTF-8.") % {"pos": exc.start}
-            )
-        )
-        return report
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        report.errors.append(RowError(1, "header", _("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)}))
-        return report
-    unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        report.errors.append(RowError(1, "header", _("Unknown columns: %(cols)s.") % {"cols": ", ".join(unknown)}))
+    rows, report.errors = read_csv(
+        data,
+        REQUIRED_COLUMNS,
+        OPTIONAL_COLUMNS,
+        max_bytes=MAX_BYTES,
+        max_rows=MAX_ROWS,
+        empty=_("The file has a header but no stores."),
+    )
+    if not rows:
         return report
 
     dcs = {dc.code: dc for dc in DistributionCenter.objects.all()}
@@ -137,29 +106,7 @@ def import_stores(data: bytes) -> ImportReport:
     existing = {store.code: store for store in Store.objects.all()}
     seen_codes: dict[str, int] = {}
     valid: list[tuple[StoreRowForm, tuple[str, str] | None]] = []
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        report.errors.append(RowError(reader.line_num, "file", _("Not a readable CSV file: %(err)s") % {"err": exc}))
-        return report
-    if len(rows) > MAX_ROWS:
-        report.errors.append(
-            RowError(
-                0,
-                "file",
-                _("Too many rows (%(n)d); split the file into parts of %(max)d.") % {"n": len(rows), "max": MAX_ROWS},
-            )
-        )
-        return report
-    if not rows:
-        report.errors.append(RowError(2, "file", _("The file has a header but no stores.")))
-        return report
-
-    for index, raw in enumerate(rows, start=2):
-        if None in raw:
-            report.errors.append(RowError(index, "row", _("More values than columns.")))
-            continue
-        row = {key.strip(): (value or "").strip() for key, value in raw.items()}
+    for index, row in rows:
         code = row["code"].upper()
         if code in seen_codes:
             report.errors.append(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ConflictError, DomainError
 from orders.capacity import cold_slots_free
+from orders.locks import lock_order, lock_store
 from orders.models import Parcel
 from orders.services.redirect import parcels_redirect
 from routing.models import PlannedStop, PlanParcel
@@ -120,6 +121,11 @@ def stop_redirect(*, stop: PlannedStop, to_stop_id, actor=None, actor_label: str
         drops = _drops_on_board(stop)
         if not drops:
             raise ConflictError(_("No parcel for this stop is on board any more."), code="nothing_on_board")
+        # The room checked below must still be free when this commits: an order placed at that store,
+        # or moved to it, meanwhile takes the store's lock too and waits (orders.locks: orders first).
+        for order_id in sorted({parcel.order_id for parcel in drops}):
+            lock_order(order_id)
+        lock_store(target.store_id)
         refusal = _refusal(target, stop, drops)
         if refusal:
             raise DomainError(refusal, code="redirect_refused", field="to_stop")

@@ -2,19 +2,25 @@
 room within PICKUP_REDIRECT_MAX_KM; the parcels go there, its clerk scans them in as redirected with the
 same pickup code, the shopper is told the new store and its hours, the merchant gets a webhook."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
 from core.errors import DomainError
+from orders.capacity import cold_slots_free
 from orders.models import Notification, Order, Parcel, ParcelEvent, WebhookDelivery
 from orders.notifications import notification_text
 from orders.pickup_codes import pickup_code_for
 from orders.services.counter import handover_confirm, parcel_scan_in
+from orders.services.ordering import OrderRejected, ParcelSpec, order_create
 from routing.models import PlannedStop, PlanParcel
+from routing.services import redirect
 from routing.services.driver import stop_arrive
 from routing.services.redirect import stop_redirect, stop_redirect_options
-from stores.models import OpeningHours
+from stores.models import OpeningHours, TemperatureClass
 from tests.factories import make_clerk
 
 S = Parcel.Status
@@ -206,3 +212,79 @@ def test_the_new_stores_counter_and_the_shoppers_page_say_it_was_redirected(clie
     # then the scan says where it came from
     assert scan.status_code == 200
     assert scan.json()["message"].endswith(f"Redirected here from store {here.store.code}.")
+
+
+# A redirect against an order placed at the same store while it runs, the rival injected at a named
+# point: right after the redirect has checked the target store's room (`_refusal`).
+
+
+def inject_after_room_checked(monkeypatch, rival):
+    """Run `rival()` once, right after the redirect has checked the target store's room."""
+    check = redirect._refusal
+    done = []
+
+    def check_then_rival(*args, **kwargs):
+        refusal = check(*args, **kwargs)
+        if not done:
+            done.append(True)
+            rival()
+        return refusal
+
+    monkeypatch.setattr(redirect, "_refusal", check_then_rival)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rival commits from its own connection")
+def test_an_order_placed_while_a_redirect_checks_room_waits_and_is_refused(
+    at_full_store,
+    merchant,
+    driver,
+    monkeypatch,
+):
+    # given chilled drops on board and a later store of the route with exactly their room left
+    here, _later = at_full_store
+    target = stop_redirect_options(stop=here)[0].stop
+    drops = drops_of(here)
+    Parcel.objects.filter(pk__in=[p.pk for p in drops]).update(temperature_class=TemperatureClass.CHILLED)
+    store = target.store
+    store.chilled_slots = 10
+    store.save(update_fields=["chilled_slots"])
+    store.chilled_slots += len(drops) - cold_slots_free(store=store, temperature_class=TemperatureClass.CHILLED)
+    store.save(update_fields=["chilled_slots"])
+    # and a merchant's order for a chilled parcel at that store, placed from another connection just
+    # after the redirect found the room
+    outcome = []
+
+    def place_order():
+        try:
+            order_create(
+                merchant=merchant,
+                reference="RACE-1",
+                shopper_name="Lin",
+                shopper_phone="0912345678",
+                pickup_store=store,
+                parcels=[ParcelSpec("S", 500, temperature_class=TemperatureClass.CHILLED)],
+            )
+            outcome.append("placed")
+        except OrderRejected as rejected:
+            outcome.append(rejected.fields)
+        finally:
+            connection.close()
+
+    rival = threading.Thread(target=place_order)
+
+    def start_rival():
+        rival.start()
+        # Long enough for the rival to commit if nothing holds it back.
+        rival.join(3)
+
+    inject_after_room_checked(monkeypatch, start_rival)
+    # when
+    result = stop_redirect(stop=here, to_stop_id=target.pk, actor=driver)
+    rival.join(30)
+    # then the redirect went through and the order waited for it, then was refused as the store is full
+    assert result.parcels == sorted(p.tracking_number for p in drops)
+    assert len(outcome) == 1 and outcome[0] != "placed"
+    assert "pickup_store" in outcome[0]
+    assert cold_slots_free(store=store, temperature_class=TemperatureClass.CHILLED) == 0
