@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-args=(-q -p no:cacheprovider)
+# The slowest tests are listed at the end: CI has a 30-minute budget to keep.
+args=(-q -p no:cacheprovider --durations=25)
 if [ -x "$CHROMIUM" ]; then
   "$PY" -m pytest "${args[@]}" "$@"
 else

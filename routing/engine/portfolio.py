@@ -11,7 +11,7 @@ back is never worse than the better of the two, and can be better than either.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from routing.engine.model import Problem, SearchParams, Vehicle, overrun_slack
 from routing.engine.ortools_model import Outcome
@@ -30,6 +30,18 @@ _RECOMBINE_SHARE = 0.05
 _PYVRP_ITERATIONS_PER_SOLUTION = 20
 
 
+@dataclass(frozen=True)
+class _Region:
+    """What each search of a region is given, but the time: the free `candidates` (matrix nodes) on
+    `fleet`, with the `locked` routes kept as they are."""
+
+    problem: Problem
+    fleet: list[Vehicle]
+    locked: dict[str, list[int]]
+    candidates: list[int]
+    params: SearchParams
+
+
 def search(
     problem: Problem,
     fleet: list[Vehicle],
@@ -41,29 +53,23 @@ def search(
 ) -> dict[int, list[int]] | None:
     """The best plan the chosen engine finds by `deadline` (a clock.now() value), as fleet index ->
     matrix nodes; None if it found none."""
+    region = _Region(problem, fleet, locked, candidates, params)
     if params.engine == "ortools":
         best = ortools_search(problem, fleet, locked, candidates, params, deadline, children)
     elif params.engine == "pyvrp":
-        best = run_pyvrp(_pyvrp_job(problem, fleet, locked, candidates, params, deadline)).plan
+        best = run_pyvrp(_pyvrp_job(region, deadline)).plan
     else:
-        best = _both(problem, fleet, locked, candidates, params, deadline, children)
+        best = _both(region, deadline, children)
     return None if best is None else best.routes
 
 
-def _both(
-    problem: Problem,
-    fleet: list[Vehicle],
-    locked: dict[str, list[int]],
-    candidates: list[int],
-    params: SearchParams,
-    deadline: float,
-    children: Workers,
-) -> Outcome | None:
+def _both(region: _Region, deadline: float, children: Workers) -> Outcome | None:
+    problem, fleet, locked, params = region.problem, region.fleet, region.locked, region.params
     deterministic = params.solution_limit is not None
     until = deadline - _RECOMBINE_SHARE * params.time_limit_s
-    ortools_params = replace(params, workers=max(1, params.workers - 1))
-    children.submit(0, (_ortools_apart, (problem, fleet, locked, candidates, ortools_params, until)))
-    pyvrp = run_pyvrp(_pyvrp_job(problem, fleet, locked, candidates, params, until))
+    ortools_region = replace(region, params=replace(params, workers=max(1, params.workers - 1)))
+    children.submit(0, (_ortools_apart, (ortools_region, until)))
+    pyvrp = run_pyvrp(_pyvrp_job(region, until))
     # With no plan from PyVRP, the OR-Tools search may use the recombination's share too: on a busy
     # machine its first plan can take that long, and a region with no plan has to be run again.
     patience = until if pyvrp.plan is not None else deadline
@@ -89,28 +95,24 @@ def _drivable(problem: Problem, fleet: list[Vehicle], plan: Outcome) -> bool:
     return all(not isinstance(drive(problem, fleet[k], nodes), str) for k, nodes in plan.routes.items() if nodes)
 
 
-def _ortools_apart(
-    problem: Problem,
-    fleet: list[Vehicle],
-    locked: dict[str, list[int]],
-    candidates: list[int],
-    params: SearchParams,
-    deadline: float,
-) -> Outcome | None:
+def _ortools_apart(region: _Region, deadline: float) -> Outcome | None:
     """The OR-Tools search in a worker of its own, with workers of its own if it has more than one."""
     with Workers() as children:
-        return ortools_search(problem, fleet, locked, candidates, params, deadline, children, keep_pool=True)
+        return ortools_search(
+            region.problem,
+            region.fleet,
+            region.locked,
+            region.candidates,
+            region.params,
+            deadline,
+            children,
+            keep_pool=True,
+        )
 
 
-def _pyvrp_job(
-    problem: Problem,
-    fleet: list[Vehicle],
-    locked: dict[str, list[int]],
-    candidates: list[int],
-    params: SearchParams,
-    deadline: float,
-) -> PyVRPJob:
+def _pyvrp_job(region: _Region, deadline: float) -> PyVRPJob:
+    params = region.params
     iterations = None
     if params.solution_limit is not None:
         iterations = params.solution_limit * _PYVRP_ITERATIONS_PER_SOLUTION
-    return PyVRPJob(problem, fleet, locked, candidates, params.seed, deadline, iterations)
+    return PyVRPJob(region.problem, region.fleet, region.locked, region.candidates, params.seed, deadline, iterations)
