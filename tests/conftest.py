@@ -44,11 +44,30 @@ from tests.webhook_receiver import Receiver
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def pytest_collection_modifyitems(items):
-    """Browser journeys run last: they are the slowest, and they relax Django's async-safety check."""
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
+
+
+def _engine_only(item) -> bool:
+    """A routing test that touches no database: the engine knows nothing of Django."""
+    return (
+        "/tests/routing/" in str(item.path)
+        and item.get_closest_marker("django_db") is None
+        and not DATABASE_FIXTURES & set(item.fixturenames)
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser journeys run last: they are the slowest, and they relax Django's async-safety check.
+
+    With PICKUP_TESTS_SKIP_ENGINE_ONLY=1 (CI's second run, on PostgreSQL and Redis) the routing tests
+    that touch no database are left out: the first run ran them, and no database can change them."""
     for item in items:
         if "/tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+    if os.environ.get("PICKUP_TESTS_SKIP_ENGINE_ONLY") == "1":
+        left_out = [item for item in items if _engine_only(item)]
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _engine_only(item)]
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
 
 

@@ -56,9 +56,13 @@ def test_concurrent_requests_with_one_key_create_one_order(merchant, store, call
 
 
 def _wait_until_blocked_on_a_lock(sessions: int) -> None:
-    """Until `sessions` other connections of this database wait on a lock (the rivals, on the record's row)."""
+    """Until `sessions` other connections of this database wait on a lock (the rivals, on the record's row).
+
+    It asks from inside the first request's transaction, where PostgreSQL keeps the first answer of
+    pg_stat_activity for the whole transaction: each poll clears that snapshot to see the rivals arrive."""
     with connections["default"].cursor() as cursor:
         for _ in range(600):
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
