@@ -71,6 +71,18 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
 
 
+@pytest.fixture
+def ratelimit_window_held(monkeypatch):
+    """django-ratelimit's clock held still: its windows end at a moment that differs per key, and one
+    ending between two tries of a test would reset the count it checks."""
+    import types
+
+    from django_ratelimit import core
+
+    now = time.time()
+    monkeypatch.setattr(core, "time", types.SimpleNamespace(time=lambda: now))
+
+
 @pytest.fixture(autouse=True)
 def celery_eager_and_sms_outbox(request, settings):
     """Tasks queued on commit (webhooks, notifications) run in-process, SMS go to a list as email does,

@@ -12,7 +12,7 @@ PER_ACCOUNT, PER_ADDRESS = 5, 20  # failures in 15 minutes (pickup/login.py's LI
 
 
 @pytest.fixture(autouse=True)
-def fast_hashing(settings):
+def fast_hashing(settings, ratelimit_window_held):
     # Dozens of sign-ins: a cheap hasher keeps them quick; what is counted does not depend on it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
