@@ -86,10 +86,9 @@ def _both(region: _Region, deadline: float, children: Workers) -> Outcome | None
     # machine its first plan can take that long, and a region with no plan has to be run again.
     patience = until if pyvrp.plan is not None else deadline
     (second,) = children.collect([0], deadline=patience + overrun_slack(params.time_limit_s))
-    plans = [o for o in (second, pyvrp.plan) if o is not None]
-    if not plans:
+    best = _better(second, pyvrp.plan)
+    if best is None:
         return None
-    best = min(plans, key=lambda o: (o.dropped, o.cost))
     pool = set(pyvrp.pool) | set(second.pool if second else ())
     # Timed, the recombination is cut off at the deadline: the plan in hand is good to hand back, and
     # building its model for a large pool can take longer than the share left for it.
@@ -126,11 +125,15 @@ def _ortools_then_pyvrp(region: _Region, handover: float, deadline: float) -> Ou
         )
     start = None if ortools is None else ortools.routes
     pyvrp = run_pyvrp(_pyvrp_job(region, deadline, seed=region.params.seed + 1, start=start))
-    plans = [o for o in (ortools, pyvrp.plan) if o is not None]
-    if not plans:
+    best = _better(ortools, pyvrp.plan)
+    if best is None:
         return None
-    best = min(plans, key=lambda o: (o.dropped, o.cost))
     return replace(best, pool=frozenset(pyvrp.pool | (ortools.pool if ortools else frozenset())))
+
+
+def _better(*plans: Outcome | None) -> Outcome | None:
+    """The plan that leaves out fewest stops, then the cheapest; None if there is none."""
+    return min((o for o in plans if o is not None), key=lambda o: (o.dropped, o.cost), default=None)
 
 
 def _pyvrp_job(
