@@ -16,8 +16,8 @@ from django.db.models import F, FloatField, Max, Sum, Value
 from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
-from insight.totals import COUNTS, ROUTE_COUNTS, Totals
+from insight.models import COUNTS, ROUTE_COUNTS, MerchantDay, RegionDay, Rollup, StoreDay
+from insight.totals import Totals
 from stores.models import DistributionCenter
 
 SUMS = {f"sum_{name}": Sum(name) for name in COUNTS}

@@ -31,6 +31,21 @@ class Figures(models.Model):
         abstract = True
 
 
+# The fields of Figures that add up across rows (dwell histograms merge instead), and those RegionDay
+# adds for the routes: the roll-up writes them, the figures page sums them.
+COUNTS = [
+    "delivered",
+    "picked_up",
+    "picked_up_in_hold",
+    "expired",
+    "exceptions",
+    "stops_arrived",
+    "stops_on_time",
+    "unserved_stops",
+]
+ROUTE_COUNTS = ["routes", "distance_m", "parcels_carried", "peak_load_volume", "volume_capacity"]
+
+
 class StoreDay(Figures):
     day = models.DateField(_("day"))
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))

@@ -18,7 +18,7 @@ from django.db.models import Case, Count, IntegerField, Min, Q, Sum, Value, When
 from django.utils import timezone
 
 from dc.models import DockException
-from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
+from insight.models import COUNTS, ROUTE_COUNTS, MerchantDay, RegionDay, Rollup, StoreDay
 from orders.holds import hold_days_for, hold_deadline_for
 from orders.lifecycle import ON_SHELF
 from orders.models import Parcel, ParcelEvent
@@ -30,18 +30,8 @@ S = Parcel.Status
 ZONE_SLACK = timedelta(hours=14)
 # How far back the hourly check looks for days it has not rolled up (a beat stopped over a weekend).
 CATCH_UP_DAYS = 7
-FIGURE_FIELDS = [
-    "delivered",
-    "picked_up",
-    "picked_up_in_hold",
-    "expired",
-    "dwell_minutes",
-    "exceptions",
-    "stops_arrived",
-    "stops_on_time",
-    "unserved_stops",
-]
-ROUTE_FIELDS = ["routes", "distance_m", "parcels_carried", "peak_load_volume", "volume_capacity"]
+# What every roll-up row holds of its parcels (insight.models.Figures).
+FIGURE_FIELDS = [*COUNTS, "dwell_minutes"]
 
 
 @dataclass
@@ -57,13 +47,12 @@ class Tally:
     unserved_stops: int = 0
 
     def add(self, other: Tally) -> None:
-        for name in FIGURE_FIELDS:
-            if name != "dwell_minutes":
-                setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         self.dwell.update(other.dwell)
 
     def fields(self) -> dict:
-        values = {name: getattr(self, name) for name in FIGURE_FIELDS if name != "dwell_minutes"}
+        values = {name: getattr(self, name) for name in COUNTS}
         # JSON object keys are strings; sorted so that two runs write byte-identical rows.
         values["dwell_minutes"] = {str(minutes): self.dwell[minutes] for minutes in sorted(self.dwell)}
         return values
@@ -118,7 +107,7 @@ def rollup_day(*, dc: DistributionCenter, day: date) -> Rollup:
     store_only = ["dc", "region", "peak_on_shelf", "on_shelf_at_end", "slots"]
     with transaction.atomic():
         _replace(StoreDay, dc, day, store_rows, ["day", "store"], [*FIGURE_FIELDS, *store_only], "store_id")
-        _replace(RegionDay, dc, day, region_rows, ["day", "region"], [*FIGURE_FIELDS, *ROUTE_FIELDS], "region_id")
+        _replace(RegionDay, dc, day, region_rows, ["day", "region"], [*FIGURE_FIELDS, *ROUTE_COUNTS], "region_id")
         _replace(MerchantDay, dc, day, merchant_rows, ["day", "dc", "merchant"], FIGURE_FIELDS, "merchant_id")
         rollup, _created = Rollup.objects.update_or_create(dc=dc, day=day, defaults={"computed_at": timezone.now()})
     return rollup

@@ -9,17 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-COUNTS = [
-    "delivered",
-    "picked_up",
-    "picked_up_in_hold",
-    "expired",
-    "exceptions",
-    "stops_arrived",
-    "stops_on_time",
-    "unserved_stops",
-]
-ROUTE_COUNTS = ["routes", "distance_m", "parcels_carried", "peak_load_volume", "volume_capacity"]
+from insight.models import COUNTS, ROUTE_COUNTS
 
 
 def _share(part: float, whole: float) -> float | None:

@@ -36,7 +36,8 @@ from routing.engine.schedule import drive, route_cost, vehicle_classes
 class PyVRPJob:
     """The free part of a problem for PyVRP: `candidates` (matrix nodes) on the free vehicles of
     `fleet`, until `deadline` (a clock.now() value); with `iterations` set instead, the result
-    depends only on the input and `seed`."""
+    depends only on the input and `seed`. With `start` (fleet index -> matrix nodes, as the OR-Tools
+    searches report a plan), the search begins from that plan's free routes instead of its own."""
 
     problem: Problem
     fleet: list[Vehicle]
@@ -45,6 +46,7 @@ class PyVRPJob:
     seed: int
     deadline: float
     iterations: int | None = None
+    start: dict[int, list[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,11 +118,22 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
     # PyVRP's MaxRuntime counts from the first iteration, after its first plan is built; the
     # deadline is the caller's, so it is read from the engine's clock at every iteration.
     stop_when = MaxIterations(job.iterations) if job.iterations is not None else _until(job.deadline)
-    seen: dict[tuple[int, tuple[int, ...]], None] = {}
+    seen: dict[tuple[int, tuple[int, ...]], float] = {}
     params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_pooling(seen)))
-    result = model.solve(stop_when, seed=job.seed, collect_stats=False, display=False, params=params)
     class_of_type = list(members)
-    pooled = [(class_of_type[t], tuple(free_stops[i] for i in clients)) for t, clients in seen]
+    initial = None
+    if job.start is not None:
+        start = {k: job.start[k] for k in free_vehicles if k in job.start}
+        initial = _solution(model.data(), start, free_stops, classes, class_of_type)
+    result = model.solve(
+        stop_when, seed=job.seed, collect_stats=False, display=False, params=params, initial_solution=initial
+    )
+    cheapest = min(seen.values(), default=0.0)
+    pooled = [
+        (class_of_type[t], tuple(free_stops[i] for i in clients))
+        for (t, clients), cost in seen.items()
+        if cost <= (1 + POOL_WITHIN) * cheapest
+    ]
     if not result.best.is_feasible():
         return PyVRPResult(None, _kept(problem, fleet, pooled))
     vacant = {c: list(ks) for c, ks in members.items()}
@@ -128,6 +141,21 @@ def run_pyvrp(job: PyVRPJob) -> PyVRPResult:
         k = vacant[class_of_type[t]].pop(0)
         plan[k] = [free_stops[i] for i in clients]
     return _outcome(problem, fleet, locked, plan, job.candidates, pooled)
+
+
+def _solution(data, plan: dict[int, list[int]], free_stops: list[int], classes: list[int], class_of_type: list[int]):
+    """A plan's routes (free vehicles only) as a PyVRP solution of `data`: stops absent from PyVRP's
+    problem are left out of them, and PyVRP's search puts back any the plan left out."""
+    from pyvrp import Route, Solution
+
+    client = {n: i for i, n in enumerate(free_stops)}
+    type_of_class = {c: t for t, c in enumerate(class_of_type)}
+    routes = []
+    for k, nodes in plan.items():
+        visits = [client[n] for n in nodes if n in client]
+        if visits and classes[k] in type_of_class:
+            routes.append(Route(data, visits, type_of_class[classes[k]]))
+    return Solution(data, routes)
 
 
 def _until(deadline: float):
@@ -142,18 +170,21 @@ def _routes(solution) -> list[tuple[int, tuple[int, ...]]]:
     return [(route.vehicle_type(), tuple(a.idx for a in route if a.is_client())) for route in solution.routes()]
 
 
-def _pooling(seen: dict[tuple[int, tuple[int, ...]], None]):
+def _pooling(seen: dict[tuple[int, tuple[int, ...]], float]):
     """Search callbacks that keep, in `seen`, the routes of every feasible plan the search passes
-    through within POOL_WITHIN of the best so far: recombination's material, as the OR-Tools
-    searches pool theirs."""
+    through within POOL_WITHIN of the best so far, each with the cost of the cheapest such plan it
+    was part of: recombination's material is then the routes of plans within POOL_WITHIN of the
+    best of the whole search, as the OR-Tools searches pool theirs."""
     from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks
 
     class Pooling(IteratedLocalSearchCallbacks):
         def on_iteration(self, current, candidate, best, cost_evaluator):
-            if candidate.is_feasible() and cost_evaluator.cost(candidate) <= (1 + POOL_WITHIN) * cost_evaluator.cost(
-                best
-            ):
-                seen.update(dict.fromkeys(_routes(candidate)))
+            if not candidate.is_feasible():
+                return
+            cost = cost_evaluator.cost(candidate)
+            if cost <= (1 + POOL_WITHIN) * cost_evaluator.cost(best):
+                for route in _routes(candidate):
+                    seen[route] = min(cost, seen.get(route, cost))
 
     return Pooling()
 

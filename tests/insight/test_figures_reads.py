@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from insight import figures
 from insight.figures import period_figures
-from insight.models import MerchantDay, RegionDay, Rollup, StoreDay
-from insight.totals import COUNTS, Totals
+from insight.models import COUNTS, MerchantDay, RegionDay, Rollup, StoreDay
+from insight.totals import Totals
 from orders.models import Merchant
 from tests.factories import DistributionCenterFactory, MerchantFactory, RegionFactory, StoreFactory
 from tests.insight.test_views import csv_rows

@@ -15,6 +15,8 @@ from orders.tracking.views import LIMITS, NUMBER_FREE_FAILURES
 
 LOOKUP = reverse("tracking:lookup")
 NOT_FOUND = "We could not find a parcel"
+# The tests count tries against the look-up's limits, in windows that must not end between two tries.
+pytestmark = pytest.mark.usefixtures("ratelimit_window_held")
 
 
 def _try(client, number, last4="5678", **extra):

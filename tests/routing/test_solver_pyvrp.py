@@ -2,6 +2,7 @@
 discarded, and the portfolio hands back a plan no worse than either search's."""
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -188,3 +189,35 @@ def test_an_answer_already_waiting_is_taken_by_a_caller_who_comes_after_the_dead
 
     # then: the answer that was waiting is not thrown away
     assert late > 0
+
+
+def test_pyvrp_started_from_a_plan_hands_back_one_no_dearer():
+    # given: a plan PyVRP found in 300 iterations, and what one iteration finds on its own
+    problem = city(40)
+    fleet, candidates = list(problem.vehicles), list(range(1, 41))
+    searched = run_pyvrp(PyVRPJob(problem, fleet, {}, candidates, seed=0, deadline=0, iterations=300)).plan
+    cold = run_pyvrp(PyVRPJob(problem, fleet, {}, candidates, seed=5, deadline=0, iterations=1)).plan
+
+    # when: one iteration starts from that plan
+    warm = run_pyvrp(PyVRPJob(problem, fleet, {}, candidates, 5, 0, iterations=1, start=searched.routes)).plan
+
+    # then: it keeps what the plan had gained
+    assert (warm.dropped, warm.cost) <= (searched.dropped, searched.cost) < (cold.dropped, cold.cost)
+
+
+def test_a_start_plan_is_taken_without_its_locked_routes_and_with_stops_no_truck_can_serve():
+    # given: v0's route is locked, and s5's receiving window closes before the trucks' shifts begin
+    problem = city(20)
+    stops = list(problem.stops)
+    stops[4] = replace(stops[4], window=(6 * H, 6 * H + 1))
+    problem = Problem(problem.depot, stops, problem.vehicles, problem.matrix, {"v0": ["s3", "s1"]})
+    fleet = list(problem.vehicles)
+    start = {0: [3, 1], 1: [5, 2, 4, 6], 2: list(range(7, 21))}
+
+    result = run_pyvrp(PyVRPJob(problem, fleet, {"v0": [3, 1]}, list(range(1, 21)), 0, 0, 50, start))
+
+    # then: a plan that keeps every rule (run_pyvrp hands back none otherwise), with the locked
+    # route as it is and s5 left out
+    assert result.plan is not None
+    assert result.plan.routes[0] == [3, 1]
+    assert 5 not in {n for nodes in result.plan.routes.values() for n in nodes}
